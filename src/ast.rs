@@ -1,0 +1,797 @@
+//! The syntax tree every stage shares: programs, statements, expressions,
+//! names with their tangent/adjoint marks, and resolved shapes.
+//!
+//! Equality of [`Expr`] ignores source spans, so a printed and re-parsed
+//! expression compares equal to the original.
+
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Zero};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// A byte range in the source text.
+///
+/// ```
+/// let span = matdiff::ast::Span::new(2, 5);
+/// assert_eq!(span.end - span.start, 3);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The span from `start` to `end` (bytes).
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Span::new(1, 4).start, 1);
+    /// ```
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    ///
+    /// ```
+    /// use matdiff::ast::Span;
+    /// assert_eq!(Span::new(1, 2).join(Span::new(5, 7)), Span::new(1, 7));
+    /// ```
+    pub fn join(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// A derivative mark on a name: `dot(X)` (tangent) or `bar(X)` (adjoint).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mark {
+    /// The forward-mode tangent Ẋ.
+    Dot,
+    /// The reverse-mode adjoint X̄.
+    Bar,
+}
+
+/// A variable: a base name with derivative marks, innermost first, so
+/// `dot(bar(X))` is `X` with marks `[Bar, Dot]`.
+///
+/// ```
+/// use matdiff::ast::Name;
+/// assert_eq!(Name::plain("X").bar().dot().to_string(), "dot(bar(X))");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name {
+    /// The user's identifier.
+    pub base: String,
+    /// Marks applied to it, innermost first.
+    pub marks: Vec<Mark>,
+}
+
+impl Name {
+    /// An unmarked name.
+    ///
+    /// ```
+    /// assert!(matdiff::ast::Name::plain("A").is_plain());
+    /// ```
+    pub fn plain(base: impl Into<String>) -> Name {
+        Name {
+            base: base.into(),
+            marks: Vec::new(),
+        }
+    }
+
+    /// This name with one more mark outside.
+    ///
+    /// ```
+    /// use matdiff::ast::{Mark, Name};
+    /// assert_eq!(Name::plain("A").marked(Mark::Dot).to_string(), "dot(A)");
+    /// ```
+    pub fn marked(&self, mark: Mark) -> Name {
+        let mut marks = self.marks.clone();
+        marks.push(mark);
+        Name {
+            base: self.base.clone(),
+            marks,
+        }
+    }
+
+    /// The tangent `dot(self)`.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Name::plain("A").dot().to_string(), "dot(A)");
+    /// ```
+    pub fn dot(&self) -> Name {
+        self.marked(Mark::Dot)
+    }
+
+    /// The adjoint `bar(self)`.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Name::plain("A").bar().to_string(), "bar(A)");
+    /// ```
+    pub fn bar(&self) -> Name {
+        self.marked(Mark::Bar)
+    }
+
+    /// True when the name carries no mark.
+    ///
+    /// ```
+    /// assert!(!matdiff::ast::Name::plain("A").dot().is_plain());
+    /// ```
+    pub fn is_plain(&self) -> bool {
+        self.marks.is_empty()
+    }
+
+    /// The outermost mark, if any.
+    ///
+    /// ```
+    /// use matdiff::ast::{Mark, Name};
+    /// assert_eq!(Name::plain("A").bar().dot().outer_mark(), Some(Mark::Dot));
+    /// ```
+    pub fn outer_mark(&self) -> Option<Mark> {
+        self.marks.last().copied()
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for mark in self.marks.iter().rev() {
+            f.write_str(match mark {
+                Mark::Dot => "dot(",
+                Mark::Bar => "bar(",
+            })?;
+        }
+        f.write_str(&self.base)?;
+        for _ in &self.marks {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+/// One resolved dimension of a shape.
+///
+/// ```
+/// use matdiff::ast::Dim;
+/// assert_eq!(Dim::Named("n".into()).to_string(), "n");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dim {
+    /// The dimension 1 of scalars and vectors.
+    One,
+    /// A named dimension: declared (`n`) or inferred (`rows(A)`).
+    Named(String),
+    /// A fixed size from a declaration such as `matrix(3, 4)`.
+    Size(u64),
+}
+
+impl fmt::Display for Dim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dim::One => f.write_str("1"),
+            Dim::Named(name) => f.write_str(name),
+            Dim::Size(size) => write!(f, "{size}"),
+        }
+    }
+}
+
+/// The shape of a value; 1×1 is a scalar.
+///
+/// ```
+/// use matdiff::ast::{Dim, Shape};
+/// assert!(Shape::scalar().is_scalar());
+/// assert_eq!(Shape::new(Dim::Named("n".into()), Dim::One).to_string(), "n×1");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Shape {
+    /// Number of rows.
+    pub rows: Dim,
+    /// Number of columns.
+    pub cols: Dim,
+}
+
+impl Shape {
+    /// A `rows × cols` shape.
+    ///
+    /// ```
+    /// use matdiff::ast::{Dim, Shape};
+    /// assert!(!Shape::new(Dim::Size(2), Dim::Size(3)).is_square());
+    /// ```
+    pub fn new(rows: Dim, cols: Dim) -> Shape {
+        Shape { rows, cols }
+    }
+
+    /// The 1×1 shape.
+    ///
+    /// ```
+    /// assert!(matdiff::ast::Shape::scalar().is_square());
+    /// ```
+    pub fn scalar() -> Shape {
+        Shape::new(Dim::One, Dim::One)
+    }
+
+    /// True for 1×1.
+    ///
+    /// ```
+    /// assert!(matdiff::ast::Shape::scalar().is_scalar());
+    /// ```
+    pub fn is_scalar(&self) -> bool {
+        self.rows == Dim::One && self.cols == Dim::One
+    }
+
+    /// True when rows and columns are the same dimension.
+    ///
+    /// ```
+    /// use matdiff::ast::{Dim, Shape};
+    /// assert!(Shape::new(Dim::Size(3), Dim::Size(3)).is_square());
+    /// ```
+    pub fn is_square(&self) -> bool {
+        self.rows == self.cols
+    }
+
+    /// The transposed shape.
+    ///
+    /// ```
+    /// use matdiff::ast::{Dim, Shape};
+    /// let s = Shape::new(Dim::Size(2), Dim::One).transposed();
+    /// assert_eq!(s.rows, Dim::One);
+    /// ```
+    pub fn transposed(&self) -> Shape {
+        Shape::new(self.cols.clone(), self.rows.clone())
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}×{}", self.rows, self.cols)
+    }
+}
+
+/// The built-in functions of the input language.
+///
+/// ```
+/// use matdiff::ast::Func;
+/// assert_eq!(Func::from_name("logdet"), Some(Func::Logdet));
+/// assert_eq!(Func::Logdet.name(), "logdet");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Func {
+    /// `inv(A)`
+    Inv,
+    /// `tr(A)`
+    Tr,
+    /// `det(A)`
+    Det,
+    /// `logdet(A)`: log |det A|
+    Logdet,
+    /// `inner(A, B)` = tr(Aᵀ B)
+    Inner,
+    /// `sum(A)`: sum of all entries
+    Sum,
+    /// `norm(A)`: Euclidean or Frobenius norm
+    Norm,
+    /// `diag(x)` or `diag(A)`
+    Diag,
+    /// element-wise `exp`
+    Exp,
+    /// element-wise `log`
+    Log,
+    /// element-wise `sqrt`
+    Sqrt,
+    /// element-wise `sin`
+    Sin,
+    /// element-wise `cos`
+    Cos,
+    /// element-wise `tanh`
+    Tanh,
+}
+
+impl Func {
+    /// Every function, for tables and completion.
+    pub const ALL: [Func; 14] = [
+        Func::Inv,
+        Func::Tr,
+        Func::Det,
+        Func::Logdet,
+        Func::Inner,
+        Func::Sum,
+        Func::Norm,
+        Func::Diag,
+        Func::Exp,
+        Func::Log,
+        Func::Sqrt,
+        Func::Sin,
+        Func::Cos,
+        Func::Tanh,
+    ];
+
+    /// The function's name in the input language.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Func::Tr.name(), "tr");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Inv => "inv",
+            Func::Tr => "tr",
+            Func::Det => "det",
+            Func::Logdet => "logdet",
+            Func::Inner => "inner",
+            Func::Sum => "sum",
+            Func::Norm => "norm",
+            Func::Diag => "diag",
+            Func::Exp => "exp",
+            Func::Log => "log",
+            Func::Sqrt => "sqrt",
+            Func::Sin => "sin",
+            Func::Cos => "cos",
+            Func::Tanh => "tanh",
+        }
+    }
+
+    /// The function called `name`, if there is one.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Func::from_name("foo"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Func> {
+        Func::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// How many arguments it takes.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Func::Inner.arity(), 2);
+    /// ```
+    pub fn arity(self) -> usize {
+        match self {
+            Func::Inner => 2,
+            _ => 1,
+        }
+    }
+
+    /// True for the functions applied entry by entry.
+    ///
+    /// ```
+    /// assert!(matdiff::ast::Func::Exp.is_elementwise());
+    /// assert!(!matdiff::ast::Func::Inv.is_elementwise());
+    /// ```
+    pub fn is_elementwise(self) -> bool {
+        matches!(
+            self,
+            Func::Exp | Func::Log | Func::Sqrt | Func::Sin | Func::Cos | Func::Tanh
+        )
+    }
+}
+
+/// Binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`: matrix product, or scalar times anything
+    Mul,
+    /// `/`: division by a scalar
+    Div,
+    /// `.*`: Hadamard product
+    EMul,
+    /// `./`: Hadamard quotient
+    EDiv,
+}
+
+impl BinOp {
+    /// The operator as written in plain syntax.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::BinOp::EMul.symbol(), ".*");
+    /// ```
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::EMul => ".*",
+            BinOp::EDiv => "./",
+        }
+    }
+}
+
+/// An expression node; equality and hashing ignore the span.
+///
+/// ```
+/// use matdiff::ast::{Expr, Span};
+/// let a = Expr::var("A").with_span(Span::new(0, 1));
+/// assert_eq!(a, Expr::var("A"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Expr {
+    /// What the node is.
+    pub kind: ExprKind,
+    /// Where it was written; empty for derived nodes.
+    pub span: Span,
+    /// The place an error about this node points at: the operator of a
+    /// binary or postfix node, the name of a call, else the whole span.
+    pub at: Span,
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Expr) -> bool {
+        self.kind == other.kind
+    }
+}
+
+impl Eq for Expr {}
+
+impl Hash for Expr {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.kind.hash(state)
+    }
+}
+
+/// The kinds of expression nodes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExprKind {
+    /// An exact rational constant.
+    Num(BigRational),
+    /// A variable, possibly marked: `A`, `dot(A)`, `bar(C)`.
+    Var(Name),
+    /// The identity `I`; its size once shapes are known.
+    Identity(Option<Dim>),
+    /// The all-ones `ones`; its shape once shapes are known.
+    Ones(Option<Shape>),
+    /// `-a`
+    Neg(Box<Expr>),
+    /// `a op b`
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `a'`
+    Transpose(Box<Expr>),
+    /// `A^k`: integer matrix power (negative: power of the inverse).
+    Power(Box<Expr>, i64),
+    /// `a .^ k`: element-wise rational power.
+    ElemPower(Box<Expr>, BigRational),
+    /// `f(args)`
+    Call(Func, Vec<Expr>),
+}
+
+#[allow(clippy::should_implement_trait)]
+impl Expr {
+    /// A node with no source position.
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, ExprKind};
+    /// assert!(matches!(Expr::new(ExprKind::Identity(None)).kind, ExprKind::Identity(_)));
+    /// ```
+    pub fn new(kind: ExprKind) -> Expr {
+        Expr {
+            kind,
+            span: Span::default(),
+            at: Span::default(),
+        }
+    }
+
+    /// The same node placed at `span`.
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, Span};
+    /// assert_eq!(Expr::var("A").with_span(Span::new(3, 4)).span.start, 3);
+    /// ```
+    pub fn with_span(mut self, span: Span) -> Expr {
+        self.span = span;
+        self.at = span;
+        self
+    }
+
+    /// The same node with errors about it pointing at `at`.
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, Span};
+    /// let e = Expr::var("A").with_span(Span::new(0, 5)).pointing_at(Span::new(2, 3));
+    /// assert_eq!((e.span.end, e.at.start), (5, 2));
+    /// ```
+    pub fn pointing_at(mut self, at: Span) -> Expr {
+        self.at = at;
+        self
+    }
+
+    /// An unmarked variable.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Expr::var("A").to_string(), "A");
+    /// ```
+    pub fn var(name: &str) -> Expr {
+        Expr::name(Name::plain(name))
+    }
+
+    /// A (possibly marked) variable.
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, Name};
+    /// assert_eq!(Expr::name(Name::plain("A").dot()).to_string(), "dot(A)");
+    /// ```
+    pub fn name(name: Name) -> Expr {
+        Expr::new(ExprKind::Var(name))
+    }
+
+    /// An integer constant.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Expr::int(-2).to_string(), "-2");
+    /// ```
+    pub fn int(value: i64) -> Expr {
+        Expr::num(BigRational::from_integer(BigInt::from(value)))
+    }
+
+    /// A rational constant.
+    ///
+    /// ```
+    /// use num_rational::BigRational;
+    /// let half = BigRational::new(1.into(), 2.into());
+    /// assert_eq!(matdiff::ast::Expr::num(half).to_string(), "1/2");
+    /// ```
+    pub fn num(value: BigRational) -> Expr {
+        Expr::new(ExprKind::Num(value))
+    }
+
+    /// `a op b`.
+    ///
+    /// ```
+    /// use matdiff::ast::{BinOp, Expr};
+    /// let e = Expr::binary(BinOp::Mul, Expr::var("A"), Expr::var("B"));
+    /// assert_eq!(e.to_string(), "A * B");
+    /// ```
+    pub fn binary(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
+        Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)))
+    }
+
+    /// `a * b`.
+    ///
+    /// ```
+    /// use matdiff::ast::Expr;
+    /// assert_eq!(Expr::mul(Expr::var("A"), Expr::var("x")).to_string(), "A * x");
+    /// ```
+    pub fn mul(lhs: Expr, rhs: Expr) -> Expr {
+        Expr::binary(BinOp::Mul, lhs, rhs)
+    }
+
+    /// `a + b`.
+    ///
+    /// ```
+    /// use matdiff::ast::Expr;
+    /// assert_eq!(Expr::add(Expr::var("A"), Expr::var("B")).to_string(), "A + B");
+    /// ```
+    pub fn add(lhs: Expr, rhs: Expr) -> Expr {
+        Expr::binary(BinOp::Add, lhs, rhs)
+    }
+
+    /// `a - b`.
+    ///
+    /// ```
+    /// use matdiff::ast::Expr;
+    /// assert_eq!(Expr::sub(Expr::var("A"), Expr::var("B")).to_string(), "A - B");
+    /// ```
+    pub fn sub(lhs: Expr, rhs: Expr) -> Expr {
+        Expr::binary(BinOp::Sub, lhs, rhs)
+    }
+
+    /// `-a`.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Expr::neg(matdiff::ast::Expr::var("A")).to_string(), "-A");
+    /// ```
+    pub fn neg(inner: Expr) -> Expr {
+        Expr::new(ExprKind::Neg(Box::new(inner)))
+    }
+
+    /// `a'`.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Expr::transpose(matdiff::ast::Expr::var("A")).to_string(), "A'");
+    /// ```
+    pub fn transpose(inner: Expr) -> Expr {
+        Expr::new(ExprKind::Transpose(Box::new(inner)))
+    }
+
+    /// `f(args)`.
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, Func};
+    /// assert_eq!(Expr::call(Func::Inv, vec![Expr::var("A")]).to_string(), "inv(A)");
+    /// ```
+    pub fn call(func: Func, args: Vec<Expr>) -> Expr {
+        Expr::new(ExprKind::Call(func, args))
+    }
+
+    /// The constant's value, if this is a constant.
+    ///
+    /// ```
+    /// assert!(matdiff::ast::Expr::int(3).as_num().is_some());
+    /// ```
+    pub fn as_num(&self) -> Option<&BigRational> {
+        match &self.kind {
+            ExprKind::Num(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// True for the constant 0.
+    ///
+    /// ```
+    /// assert!(matdiff::ast::Expr::int(0).is_zero());
+    /// ```
+    pub fn is_zero(&self) -> bool {
+        self.as_num().is_some_and(|v| v.is_zero())
+    }
+
+    /// True for the constant 1.
+    ///
+    /// ```
+    /// assert!(matdiff::ast::Expr::int(1).is_one());
+    /// ```
+    pub fn is_one(&self) -> bool {
+        self.as_num().is_some_and(|v| v.is_one())
+    }
+
+    /// The direct children, left to right.
+    ///
+    /// ```
+    /// use matdiff::ast::Expr;
+    /// assert_eq!(Expr::add(Expr::var("A"), Expr::var("B")).children().len(), 2);
+    /// ```
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Num(_) | ExprKind::Var(_) | ExprKind::Identity(_) | ExprKind::Ones(_) => {
+                Vec::new()
+            }
+            ExprKind::Neg(a)
+            | ExprKind::Transpose(a)
+            | ExprKind::Power(a, _)
+            | ExprKind::ElemPower(a, _) => vec![a],
+            ExprKind::Binary(_, a, b) => vec![a, b],
+            ExprKind::Call(_, args) => args.iter().collect(),
+        }
+    }
+
+    /// The same node with each child replaced by `f(child)`.
+    ///
+    /// ```
+    /// use matdiff::ast::Expr;
+    /// let e = Expr::neg(Expr::var("A")).map_children(&mut |_| Expr::var("B"));
+    /// assert_eq!(e.to_string(), "-B");
+    /// ```
+    pub fn map_children(&self, f: &mut dyn FnMut(&Expr) -> Expr) -> Expr {
+        let kind = match &self.kind {
+            ExprKind::Num(_) | ExprKind::Var(_) | ExprKind::Identity(_) | ExprKind::Ones(_) => {
+                self.kind.clone()
+            }
+            ExprKind::Neg(a) => ExprKind::Neg(Box::new(f(a))),
+            ExprKind::Transpose(a) => ExprKind::Transpose(Box::new(f(a))),
+            ExprKind::Power(a, k) => ExprKind::Power(Box::new(f(a)), *k),
+            ExprKind::ElemPower(a, k) => ExprKind::ElemPower(Box::new(f(a)), k.clone()),
+            ExprKind::Binary(op, a, b) => ExprKind::Binary(*op, Box::new(f(a)), Box::new(f(b))),
+            ExprKind::Call(func, args) => ExprKind::Call(*func, args.iter().map(f).collect()),
+        };
+        Expr {
+            kind,
+            span: self.span,
+            at: self.at,
+        }
+    }
+
+    /// Every variable in the expression, left to right, with repeats.
+    ///
+    /// ```
+    /// use matdiff::ast::Expr;
+    /// let e = Expr::mul(Expr::var("A"), Expr::var("A"));
+    /// assert_eq!(e.names().len(), 2);
+    /// ```
+    pub fn names(&self) -> Vec<&Name> {
+        let mut out = Vec::new();
+        self.collect_names(&mut out);
+        out
+    }
+
+    fn collect_names<'a>(&'a self, out: &mut Vec<&'a Name>) {
+        if let ExprKind::Var(name) = &self.kind {
+            out.push(name);
+        }
+        for child in self.children() {
+            child.collect_names(out);
+        }
+    }
+
+    /// True when some variable satisfies `pred`.
+    ///
+    /// ```
+    /// use matdiff::ast::Expr;
+    /// assert!(Expr::var("A").mentions(&|n| n.base == "A"));
+    /// ```
+    pub fn mentions(&self, pred: &dyn Fn(&Name) -> bool) -> bool {
+        match &self.kind {
+            ExprKind::Var(name) => pred(name),
+            _ => self.children().into_iter().any(|c| c.mentions(pred)),
+        }
+    }
+
+    /// Number of nodes.
+    ///
+    /// ```
+    /// use matdiff::ast::Expr;
+    /// assert_eq!(Expr::add(Expr::var("A"), Expr::var("B")).size(), 3);
+    /// ```
+    pub fn size(&self) -> usize {
+        1 + self.children().into_iter().map(Expr::size).sum::<usize>()
+    }
+
+    /// Replaces every variable for which `f` returns a value.
+    ///
+    /// ```
+    /// use matdiff::ast::Expr;
+    /// let e = Expr::var("C").substitute(&|n| (n.base == "C").then(|| Expr::var("D")));
+    /// assert_eq!(e.to_string(), "D");
+    /// ```
+    pub fn substitute(&self, f: &dyn Fn(&Name) -> Option<Expr>) -> Expr {
+        match &self.kind {
+            ExprKind::Var(name) => f(name).unwrap_or_else(|| self.clone()),
+            _ => self.map_children(&mut |c| c.substitute(f)),
+        }
+    }
+}
+
+/// A type written in a declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    /// `scalar`
+    Scalar,
+    /// `vector` or `vector(n)`
+    Vector(Option<DimSpec>),
+    /// `matrix` or `matrix(n, m)`
+    Matrix(Option<(DimSpec, DimSpec)>),
+    /// `symmetric` or `symmetric(n)`
+    Symmetric(Option<DimSpec>),
+}
+
+/// A dimension as written: a name or a number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DimSpec {
+    /// `n`
+    Name(String, Span),
+    /// `3`
+    Size(u64, Span),
+}
+
+/// One statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stmt {
+    /// `A, B: matrix(n, n)`
+    Decl {
+        /// The declared names and where each is written.
+        names: Vec<(String, Span)>,
+        /// Their type.
+        ty: Type,
+        /// The whole declaration.
+        span: Span,
+    },
+    /// `C = expr`
+    Assign {
+        /// The assigned name.
+        name: String,
+        /// Where the name is written.
+        name_span: Span,
+        /// Its definition.
+        expr: Expr,
+    },
+    /// A bare expression, the output `f`.
+    Expr(Expr),
+}
+
+/// A parsed program: statements in order, with the source they came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    /// The statements, blank ones skipped.
+    pub stmts: Vec<Stmt>,
+}

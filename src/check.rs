@@ -1,0 +1,397 @@
+//! Numerical proof of derived results: every forward line against central
+//! differences, every adjoint line by ⟨X̄, Ẋ⟩ against differences of the
+//! output, and the adjoint identity Σ⟨X̄, Ẋ⟩ = ⟨C̄, Ċ⟩ — at random
+//! well-conditioned inputs with distinct sizes for distinct dimensions, so a
+//! missing transpose cannot hide.
+
+use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Name};
+use crate::derive::{derive, Line, Mode, Options};
+use crate::error::{Error, Result};
+use crate::eval::{eval, Matrix, Values};
+use crate::shape::Model;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::{HashMap, HashSet};
+
+/// Relative error allowed between a derivative and central differences.
+pub const DIFFERENCE_TOLERANCE: f64 = 1e-6;
+
+/// Relative error allowed where both sides are exact (the adjoint identity).
+pub const IDENTITY_TOLERANCE: f64 = 1e-9;
+
+/// Step of the central differences, relative to inputs of order one.
+const STEP: f64 = 1e-5;
+
+/// How many random draws to try before giving up on a program that is not
+/// defined there (a singular matrix, a log of a negative entry).
+const DRAWS: u64 = 12;
+
+/// One comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// What was compared, in words.
+    pub what: String,
+    /// Relative error.
+    pub error: f64,
+    /// Largest error accepted.
+    pub tolerance: f64,
+}
+
+impl Comparison {
+    /// True when within tolerance.
+    ///
+    /// ```
+    /// let c = matdiff::check::Comparison { what: "x".into(), error: 1e-12, tolerance: 1e-9 };
+    /// assert!(c.passed());
+    /// ```
+    pub fn passed(&self) -> bool {
+        self.error <= self.tolerance
+    }
+}
+
+/// The outcome of a check.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The size chosen for each dimension.
+    pub sizes: Vec<(Dim, usize)>,
+    /// Every comparison made.
+    pub comparisons: Vec<Comparison>,
+}
+
+impl Report {
+    /// True when every comparison passed.
+    ///
+    /// ```
+    /// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
+    /// let report = matdiff::check::check(&model, None, 1).unwrap();
+    /// assert!(report.passed());
+    /// ```
+    pub fn passed(&self) -> bool {
+        self.comparisons.iter().all(Comparison::passed)
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sizes: Vec<String> = self.sizes.iter().map(|(d, n)| format!("{d} = {n}")).collect();
+        if !sizes.is_empty() {
+            writeln!(f, "sizes: {}", sizes.join(", "))?;
+        }
+        for c in &self.comparisons {
+            let verdict = if c.passed() { "ok" } else { "FAILED" };
+            writeln!(f, "{:<58} {:>9.2e}  {verdict}", c.what, c.error)?;
+        }
+        let failed = self.comparisons.iter().filter(|c| !c.passed()).count();
+        write!(f, "{} passed, {failed} failed", self.comparisons.len() - failed)
+    }
+}
+
+/// Checks the forward and reverse results of a program numerically (and the
+/// gradient, for a scalar output), with inputs drawn from `seed`.
+///
+/// ```
+/// let model = matdiff::shape::analyze_source("y = A * x").unwrap();
+/// let report = matdiff::check::check(&model, None, 7).unwrap();
+/// assert!(report.passed(), "{report}");
+/// ```
+pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
+    let options = Options {
+        wrt: wrt.map(str::to_string),
+        expand: false,
+    };
+    let forward = derive(model, Mode::Forward, &options)?;
+    let reverse = derive(model, Mode::Reverse, &options)?;
+    let scalar_output = model.env.shape(&model.output().expr).is_scalar();
+    let grad = if scalar_output {
+        Some(derive(model, Mode::Grad, &options)?)
+    } else {
+        None
+    };
+    let wrt_inputs: Vec<Name> = reverse
+        .lines
+        .iter()
+        .filter(|l| !model.is_assigned(&l.lhs.base))
+        .map(|l| Name { base: l.lhs.base.clone(), marks: l.lhs.marks[..l.lhs.marks.len() - 1].to_vec() })
+        .collect();
+    let sizes = choose_sizes(model);
+    let size_of = |d: &Dim| sizes.iter().find(|(x, _)| x == d).map_or(1, |(_, n)| *n);
+    let point = Point::draw(model, &size_of, seed)?;
+    let mut rng = StdRng::seed_from_u64(seed.wrapping_add(0x5eed));
+    let mut comparisons = Vec::new();
+
+    let tangents: Values = wrt_inputs
+        .iter()
+        .map(|n| (n.dot(), point.random_like(model, n, &size_of, &mut rng)))
+        .collect();
+    let mut with_tangents = point.values.clone();
+    with_tangents.extend(tangents.clone());
+    let forward_values = evaluate_lines(&forward.lines, &mut with_tangents, &size_of)?;
+    let differences = point.directional(model, &tangents, &size_of)?;
+    for line in &forward.lines {
+        let symbolic = &forward_values[&line.lhs];
+        let numeric = &differences[&line.lhs.base];
+        comparisons.push(Comparison {
+            what: format!("{} against central differences", line.lhs),
+            error: relative(symbolic, numeric),
+            tolerance: DIFFERENCE_TOLERANCE,
+        });
+    }
+
+    let output = Name::plain(&model.output().name);
+    let output_tangent = &forward_values[&output.dot()];
+    let seed_adjoint = point.random_like(model, &output, &size_of, &mut rng);
+    let mut with_adjoints = point.values.clone();
+    with_adjoints.insert(output.bar(), seed_adjoint.clone());
+    let adjoint_values = evaluate_lines(&reverse.lines, &mut with_adjoints, &size_of)?;
+    let mut pairing = 0.0;
+    for input in &wrt_inputs {
+        let adjoint = &adjoint_values[&input.bar()];
+        let alone: Values = [(input.dot(), tangents[&input.dot()].clone())].into();
+        let moved = point.directional(model, &alone, &size_of)?;
+        let lhs = adjoint.dot(&tangents[&input.dot()]);
+        pairing += lhs;
+        comparisons.push(Comparison {
+            what: format!("⟨{}, {}⟩ against differences", input.bar(), input.dot()),
+            error: relative_scalar(lhs, seed_adjoint.dot(&moved[&output.base])),
+            tolerance: DIFFERENCE_TOLERANCE,
+        });
+    }
+    for line in reverse.lines.iter().filter(|l| model.is_assigned(&l.lhs.base)) {
+        let name = Name::plain(&line.lhs.base);
+        let direction = point.random_like(model, &name, &size_of, &mut rng);
+        let moved = point.perturbed_intermediate(model, &name, &direction, &size_of)?;
+        comparisons.push(Comparison {
+            what: format!("⟨{}, {}⟩ against differences", line.lhs, name.dot()),
+            error: relative_scalar(adjoint_values[&line.lhs].dot(&direction), seed_adjoint.dot(&moved)),
+            tolerance: DIFFERENCE_TOLERANCE,
+        });
+    }
+    comparisons.push(Comparison {
+        what: format!("Σ⟨X̄, Ẋ⟩ against ⟨{}, {}⟩", output.bar(), output.dot()),
+        error: relative_scalar(pairing, seed_adjoint.dot(output_tangent)),
+        tolerance: IDENTITY_TOLERANCE,
+    });
+
+    if let Some(grad) = grad {
+        let mut values = point.values.clone();
+        let grad_values = evaluate_lines(&grad.lines, &mut values, &size_of)?;
+        for line in &grad.lines {
+            let input = Name::plain(&line.lhs.base);
+            let alone: Values = [(input.dot(), tangents[&input.dot()].clone())].into();
+            let moved = point.directional(model, &alone, &size_of)?;
+            comparisons.push(Comparison {
+                what: format!("grad: ⟨{}, {}⟩ against differences", line.lhs, input.dot()),
+                error: relative_scalar(grad_values[&line.lhs].dot(&tangents[&input.dot()]), moved[&output.base].sum()),
+                tolerance: DIFFERENCE_TOLERANCE,
+            });
+        }
+    }
+    Ok(Report { sizes, comparisons })
+}
+
+/// Distinct sizes for distinct dimensions (3, 4, 5, …), fixed sizes kept.
+fn choose_sizes(model: &Model) -> Vec<(Dim, usize)> {
+    let fixed: HashSet<usize> = model
+        .dims
+        .iter()
+        .filter_map(|d| match d {
+            Dim::Size(k) => Some(*k as usize),
+            _ => None,
+        })
+        .collect();
+    let mut next = 3;
+    model
+        .dims
+        .iter()
+        .map(|d| {
+            let n = match d {
+                Dim::Size(k) => *k as usize,
+                _ => {
+                    while fixed.contains(&next) {
+                        next += 1;
+                    }
+                    next += 1;
+                    next - 1
+                }
+            };
+            (d.clone(), n)
+        })
+        .collect()
+}
+
+/// Evaluates lines in order, each seeing the values of those before it.
+fn evaluate_lines(lines: &[Line], values: &mut Values, size: &dyn Fn(&Dim) -> usize) -> Result<HashMap<Name, Matrix>> {
+    let mut out = HashMap::new();
+    for line in lines {
+        let value = eval(&line.expr, values, size).map_err(|e| {
+            Error::whole_program(format!("could not evaluate {line}: {e}"))
+        })?;
+        values.insert(line.lhs.clone(), value.clone());
+        out.insert(line.lhs.clone(), value);
+    }
+    Ok(out)
+}
+
+fn relative(a: &Matrix, b: &Matrix) -> f64 {
+    if a.shape() != b.shape() {
+        return f64::INFINITY;
+    }
+    let scale = a.norm().max(b.norm());
+    let diff = (a - b).norm();
+    if scale < 1e-8 {
+        diff
+    } else {
+        diff / scale
+    }
+    .max(if diff.is_nan() { f64::INFINITY } else { 0.0 })
+}
+
+fn relative_scalar(a: f64, b: f64) -> f64 {
+    relative(&Matrix::from_element(1, 1, a), &Matrix::from_element(1, 1, b))
+}
+
+/// A point where the program is defined, with its value.
+struct Point {
+    values: Values,
+    positive: HashSet<String>,
+}
+
+impl Point {
+    /// Draws inputs until the program evaluates to finite numbers.
+    fn draw(model: &Model, size: &dyn Fn(&Dim) -> usize, seed: u64) -> Result<Point> {
+        let mut positive = positive_inputs(model);
+        let mut last_problem = String::new();
+        for attempt in 0..DRAWS {
+            if attempt == DRAWS / 2 {
+                // Perhaps the program needs positive values where it is not obvious.
+                positive.extend(model.inputs.iter().map(|n| n.base.clone()));
+            }
+            let mut rng = StdRng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(attempt));
+            let mut point = Point { values: Values::new(), positive: positive.clone() };
+            for input in &model.inputs {
+                let value = point.random_input(model, input, size, &mut rng);
+                point.values.insert(input.clone(), value);
+            }
+            match point.run(model, &point.values.clone(), size) {
+                Ok(values) => {
+                    point.values = values;
+                    return Ok(point);
+                }
+                Err(problem) => last_problem = problem,
+            }
+        }
+        Err(Error::whole_program(format!(
+            "could not find random inputs where the program is defined ({last_problem})"
+        )))
+    }
+
+    /// An input value: entries in [-1, 1] (in [0.5, 1.5] where the program
+    /// needs positive values); square matrices shifted by their size times
+    /// the identity, so they are far from singular.
+    fn random_input(&self, model: &Model, name: &Name, size: &dyn Fn(&Dim) -> usize, rng: &mut StdRng) -> Matrix {
+        let shape = model.env.name_shape(name);
+        let (rows, cols) = (size(&shape.rows), size(&shape.cols));
+        let mut m = if self.positive.contains(&name.base) || shape.is_scalar() {
+            Matrix::from_fn(rows, cols, |_, _| rng.gen_range(0.5..1.5))
+        } else {
+            Matrix::from_fn(rows, cols, |_, _| rng.gen_range(-1.0..1.0))
+        };
+        if shape.is_square() && !shape.is_scalar() {
+            m += Matrix::identity(rows, cols) * rows as f64;
+        }
+        if model.env.is_symmetric(name) {
+            m = (&m + m.transpose()) * 0.5;
+        }
+        m
+    }
+
+    /// A random direction shaped like `name` (symmetric for symmetric inputs).
+    fn random_like(&self, model: &Model, name: &Name, size: &dyn Fn(&Dim) -> usize, rng: &mut StdRng) -> Matrix {
+        let shape = model.env.name_shape(name);
+        let m = Matrix::from_fn(size(&shape.rows), size(&shape.cols), |_, _| rng.gen_range(-1.0..1.0));
+        if model.env.is_symmetric(name) && name.marks.iter().all(|m| *m == crate::ast::Mark::Dot) {
+            (&m + m.transpose()) * 0.5
+        } else {
+            m
+        }
+    }
+
+    /// Values of every assignment, given the inputs.
+    fn run(&self, model: &Model, inputs: &Values, size: &dyn Fn(&Dim) -> usize) -> std::result::Result<Values, String> {
+        self.run_from(model, 0, inputs.clone(), size)
+    }
+
+    fn run_from(&self, model: &Model, start: usize, mut values: Values, size: &dyn Fn(&Dim) -> usize) -> std::result::Result<Values, String> {
+        for binding in &model.bindings[start..] {
+            let value = eval(&binding.expr, &values, size).map_err(|e| format!("{}: {e}", binding.name))?;
+            if value.iter().any(|v| !v.is_finite()) {
+                return Err(format!("{} is not finite there", binding.name));
+            }
+            values.insert(Name::plain(&binding.name), value);
+        }
+        Ok(values)
+    }
+
+    /// Central differences of every assignment along the given input tangents.
+    fn directional(&self, model: &Model, tangents: &Values, size: &dyn Fn(&Dim) -> usize) -> Result<HashMap<String, Matrix>> {
+        let shifted = |sign: f64| -> Result<Values> {
+            let mut inputs = self.values.clone();
+            for (tangent, direction) in tangents {
+                let base = Name { base: tangent.base.clone(), marks: tangent.marks[..tangent.marks.len() - 1].to_vec() };
+                let value = &self.values[&base] + direction * (sign * STEP);
+                inputs.insert(base, value);
+            }
+            self.run(model, &inputs, size).map_err(|p| Error::whole_program(format!("the program is not defined near the point: {p}")))
+        };
+        let (plus, minus) = (shifted(1.0)?, shifted(-1.0)?);
+        Ok(model
+            .bindings
+            .iter()
+            .map(|b| {
+                let key = Name::plain(&b.name);
+                (b.name.clone(), (&plus[&key] - &minus[&key]) / (2.0 * STEP))
+            })
+            .collect())
+    }
+
+    /// Central difference of the output when one intermediate is moved
+    /// along `direction` and the rest of the program recomputed after it.
+    fn perturbed_intermediate(&self, model: &Model, name: &Name, direction: &Matrix, size: &dyn Fn(&Dim) -> usize) -> Result<Matrix> {
+        let index = model.bindings.iter().position(|b| b.name == name.base).expect("an assigned name");
+        let output = Name::plain(&model.output().name);
+        let shifted = |sign: f64| -> Result<Matrix> {
+            let mut values = self.values.clone();
+            values.insert(name.clone(), &self.values[name] + direction * (sign * STEP));
+            let values = self
+                .run_from(model, index + 1, values, size)
+                .map_err(|p| Error::whole_program(format!("the program is not defined near the point: {p}")))?;
+            Ok(values[&output].clone())
+        };
+        Ok((shifted(1.0)? - shifted(-1.0)?) / (2.0 * STEP))
+    }
+}
+
+/// Inputs that appear where only positive values are defined: under `log`,
+/// `sqrt`, a fractional or negative power, or as a divisor.
+fn positive_inputs(model: &Model) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for binding in &model.bindings {
+        mark_positive(&binding.expr, &mut out);
+    }
+    out
+}
+
+fn mark_positive(expr: &Expr, out: &mut HashSet<String>) {
+    let needs_positive: Option<&Expr> = match &expr.kind {
+        ExprKind::Call(Func::Log | Func::Sqrt, args) => Some(&args[0]),
+        ExprKind::ElemPower(a, k) if !k.is_integer() || *k < num_rational::BigRational::from_integer(0.into()) => Some(a),
+        ExprKind::Binary(BinOp::Div | BinOp::EDiv, _, b) => Some(b),
+        _ => None,
+    };
+    if let Some(e) = needs_positive {
+        out.extend(e.names().into_iter().map(|n| n.base.clone()));
+    }
+    for child in expr.children() {
+        mark_positive(child, out);
+    }
+}

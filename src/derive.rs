@@ -1,0 +1,357 @@
+//! The derivations the command line offers — `forward`, `reverse`, `grad` —
+//! over an analysed [`Model`]: which names vary, which lines to print and in
+//! what order, intermediates named or expanded.
+
+use crate::ast::{Expr, ExprKind, Name, Span};
+use crate::diff::{pullback, tangent};
+use crate::error::{Error, Result};
+use crate::limits::MAX_RESULT_NODES;
+use crate::shape::{Env, Model};
+use crate::tidy::tidy;
+use std::collections::{HashMap, HashSet};
+
+/// Which derivative to take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Tangents Ċ of every assignment.
+    Forward,
+    /// Adjoints X̄ given the output's adjoint.
+    Reverse,
+    /// The gradient of a scalar output.
+    Grad,
+}
+
+impl Mode {
+    /// The mode's name on the command line.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::derive::Mode::Grad.name(), "grad");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Forward => "forward",
+            Mode::Reverse => "reverse",
+            Mode::Grad => "grad",
+        }
+    }
+}
+
+/// Options shared by the modes.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The `--wrt` text: comma-separated inputs to differentiate with
+    /// respect to. Default: every input.
+    pub wrt: Option<String>,
+    /// Write results in terms of the inputs only.
+    pub expand: bool,
+}
+
+/// One printed line: `lhs = expr`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// `dot(C)` or `bar(A)`.
+    pub lhs: Name,
+    /// The right-hand side, tidied.
+    pub expr: Expr,
+}
+
+/// The result of a derivation.
+#[derive(Clone, Debug)]
+pub struct Derivation {
+    /// The mode it was taken in.
+    pub mode: Mode,
+    /// Lines in printing order.
+    pub lines: Vec<Line>,
+    /// The analysed program.
+    pub model: Model,
+}
+
+/// Differentiates a program in a mode.
+///
+/// ```
+/// use matdiff::derive::{derive, Mode, Options};
+/// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
+/// let d = derive(&model, Mode::Forward, &Options::default()).unwrap();
+/// assert_eq!(d.lines[0].to_string(), "dot(C) = -C * dot(A) * C");
+/// let d = derive(&model, Mode::Reverse, &Options::default()).unwrap();
+/// assert_eq!(d.lines[0].to_string(), "bar(A) = -C' * bar(C) * C'");
+/// ```
+pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation> {
+    let wrt = wrt_inputs(model, options.wrt.as_deref())?;
+    let lines = match mode {
+        Mode::Forward => forward(model, &wrt, options.expand)?,
+        Mode::Reverse => reverse(model, &wrt, options.expand)?,
+        Mode::Grad => grad(model, &wrt, options.expand)?,
+    };
+    for line in &lines {
+        let size = line.expr.size();
+        if size > MAX_RESULT_NODES {
+            return Err(Error::whole_program(format!(
+                "the result for {} is too large to print ({size} nodes; the limit is {MAX_RESULT_NODES})",
+                line.lhs
+            ))
+            .with_help("leave out --expand, or name intermediate values in the program"));
+        }
+    }
+    Ok(Derivation {
+        mode,
+        lines,
+        model: model.clone(),
+    })
+}
+
+impl std::fmt::Display for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} = {}", self.lhs, self.expr)
+    }
+}
+
+/// The inputs `--wrt` names (all inputs without it); an unknown name is a
+/// usage error pointing into the option's text.
+fn wrt_inputs(model: &Model, wrt: Option<&str>) -> Result<Vec<Name>> {
+    let Some(text) = wrt else {
+        return Ok(model.inputs.clone());
+    };
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for part in text.split(',') {
+        let name = part.trim();
+        let start = offset + part.len() - part.trim_start().len();
+        offset += part.len() + 1;
+        let span = Span::new(start, start + name.len().max(1));
+        let inputs: Vec<String> = model.inputs.iter().map(Name::to_string).collect();
+        match model.inputs.iter().find(|n| n.to_string() == name) {
+            Some(input) if !out.contains(input) => out.push(input.clone()),
+            Some(_) => {}
+            None => {
+                let why = if name.is_empty() {
+                    "`--wrt` has an empty name".to_string()
+                } else if model.is_assigned(name) {
+                    format!("`--wrt` names `{name}`, which the program assigns; only inputs can be differentiated with respect to")
+                } else {
+                    format!("`--wrt` names `{name}`, which is not an input of the program")
+                };
+                return Err(Error::usage("--wrt", why, span)
+                    .with_help(format!("the inputs are {}", inputs.join(", "))));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces every subexpression equal to an assignment's (tidied)
+/// definition by the assigned name, outermost first.
+struct Namer {
+    definitions: Vec<(Expr, String)>,
+}
+
+impl Namer {
+    fn new(model: &Model, upto: usize) -> Namer {
+        let definitions = model.bindings[..upto]
+            .iter()
+            .map(|b| (tidy(&b.expr, &model.env), b.name.clone()))
+            .filter(|(e, _)| !matches!(e.kind, ExprKind::Var(_) | ExprKind::Num(_)))
+            .collect();
+        Namer { definitions }
+    }
+
+    fn name(&self, expr: &Expr) -> Expr {
+        if let Some((_, name)) = self.definitions.iter().rev().find(|(d, _)| d == expr) {
+            return Expr::var(name);
+        }
+        expr.map_children(&mut |c| self.name(c))
+    }
+}
+
+/// Definitions with every intermediate substituted away.
+fn expanded_definitions(model: &Model) -> HashMap<String, Expr> {
+    let mut out: HashMap<String, Expr> = HashMap::new();
+    for binding in &model.bindings {
+        let expr = binding.expr.substitute(&|n| {
+            n.is_plain().then(|| out.get(&n.base).cloned()).flatten()
+        });
+        out.insert(binding.name.clone(), expr);
+    }
+    out
+}
+
+fn finish(expr: Option<Expr>, env: &Env) -> Expr {
+    expr.map_or_else(|| Expr::int(0), |e| tidy(&e, env))
+}
+
+fn check_size(expr: &Expr, what: &Name) -> Result<()> {
+    if expr.size() > MAX_RESULT_NODES {
+        return Err(Error::whole_program(format!(
+            "the result for {what} grows past {MAX_RESULT_NODES} nodes while expanding intermediates"
+        )));
+    }
+    Ok(())
+}
+
+fn forward(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
+    let env = &model.env;
+    let expanded = expanded_definitions(model);
+    let mut tangents: HashMap<String, Expr> = HashMap::new();
+    let mut lines = Vec::new();
+    for (index, binding) in model.bindings.iter().enumerate() {
+        let leaf = |n: &Name| -> Option<Expr> {
+            if wrt.contains(n) {
+                Some(Expr::name(n.dot()))
+            } else if n.is_plain() && tangents.contains_key(&n.base) {
+                Some(if expand { tangents[&n.base].clone() } else { Expr::name(n.dot()) })
+            } else {
+                None
+            }
+        };
+        let raw = tangent(&binding.expr, env, &leaf);
+        let lhs = Name::plain(&binding.name).dot();
+        let expr = match raw {
+            None => Expr::int(0),
+            Some(t) if expand => {
+                let t = t.substitute(&|n| n.is_plain().then(|| expanded.get(&n.base).cloned()).flatten());
+                check_size(&t, &lhs)?;
+                tidy(&t, env)
+            }
+            Some(t) => Namer::new(model, index + 1).name(&tidy(&t, env)),
+        };
+        if !expr.is_zero() {
+            tangents.insert(binding.name.clone(), expr.clone());
+        }
+        lines.push(Line { lhs, expr });
+    }
+    Ok(lines)
+}
+
+/// The adjoint lines in SPEC order: intermediates last to first, then inputs
+/// in order of first use. Each line may use `bar` of later assignments.
+fn reverse_lines(model: &Model, wrt: &[Name]) -> Result<Vec<Line>> {
+    let env = &model.env;
+    let active = active_names(model, wrt);
+    let namer = Namer::new(model, model.bindings.len());
+    let mut contributions: HashMap<Name, Vec<(usize, Expr)>> = HashMap::new();
+    let mut lines = Vec::new();
+    let last = model.bindings.len() - 1;
+    for (index, binding) in model.bindings.iter().enumerate().rev() {
+        let this = Name::plain(&binding.name);
+        if !active.contains(&binding.name) {
+            continue;
+        }
+        if index != last {
+            let sum = sum_contributions(contributions.remove(&this));
+            let expr = namer.name(&finish(sum, env));
+            let zero = expr.is_zero();
+            lines.push(Line { lhs: this.bar(), expr });
+            if zero {
+                continue;
+            }
+        }
+        let leaf = |n: &Name| (n.is_plain() && active.contains(&n.base) || wrt.contains(n)).then(|| Expr::name(n.dot()));
+        let Some(local) = tangent(&binding.expr, env, &leaf) else {
+            continue;
+        };
+        let local = Namer::new(model, index + 1).name(&tidy(&local, env));
+        let parts = pullback(&local, Expr::name(this.bar()), env).map_err(Error::whole_program)?;
+        for (leaf_name, part) in parts {
+            let base = Name {
+                base: leaf_name.base.clone(),
+                marks: leaf_name.marks[..leaf_name.marks.len() - 1].to_vec(),
+            };
+            contributions.entry(base).or_default().push((index, part));
+        }
+    }
+    for input in wrt {
+        let sum = sum_contributions(contributions.remove(input));
+        let sum = sum.map(|g| symmetrize(g, input, env));
+        lines.push(Line {
+            lhs: input.bar(),
+            expr: namer.name(&finish(sum, env)),
+        });
+    }
+    Ok(lines)
+}
+
+/// The adjoint of a symmetric input is the symmetric part of the
+/// unconstrained one: sym(G) = (G + Gᵀ)/2.
+fn symmetrize(g: Expr, input: &Name, env: &Env) -> Expr {
+    if !env.is_symmetric(input) {
+        return g;
+    }
+    Expr::binary(
+        crate::ast::BinOp::Div,
+        Expr::add(g.clone(), Expr::transpose(g)),
+        Expr::int(2),
+    )
+}
+
+fn sum_contributions(parts: Option<Vec<(usize, Expr)>>) -> Option<Expr> {
+    let mut parts = parts?;
+    parts.sort_by_key(|(index, _)| *index);
+    parts.into_iter().map(|(_, e)| e).reduce(Expr::add)
+}
+
+/// Assignments that depend on a `wrt` input.
+fn active_names(model: &Model, wrt: &[Name]) -> HashSet<String> {
+    let mut active = HashSet::new();
+    for binding in &model.bindings {
+        let depends = binding
+            .expr
+            .mentions(&|n| wrt.contains(n) || n.is_plain() && active.contains(&n.base));
+        if depends {
+            active.insert(binding.name.clone());
+        }
+    }
+    active
+}
+
+fn reverse(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
+    let lines = reverse_lines(model, wrt)?;
+    if !expand {
+        return Ok(lines);
+    }
+    substitute_adjoints(model, lines, None, true)
+}
+
+/// Substitutes the intermediates' adjoints (and the output's, when given)
+/// into the inputs' lines, keeping only those.
+fn substitute_adjoints(model: &Model, lines: Vec<Line>, output_adjoint: Option<Expr>, expand: bool) -> Result<Vec<Line>> {
+    let env = &model.env;
+    let expanded = expanded_definitions(model);
+    let mut known: HashMap<Name, Expr> = HashMap::new();
+    if let Some(seed) = output_adjoint {
+        known.insert(Name::plain(&model.output().name).bar(), seed);
+    }
+    let namer = Namer::new(model, model.bindings.len());
+    let mut out = Vec::new();
+    for line in lines {
+        let mut expr = line.expr.substitute(&|n| known.get(n).cloned());
+        if expand {
+            expr = expr.substitute(&|n| n.is_plain().then(|| expanded.get(&n.base).cloned()).flatten());
+        }
+        check_size(&expr, &line.lhs)?;
+        let expr = tidy(&expr, env);
+        if model.is_assigned(&line.lhs.base) {
+            known.insert(line.lhs, expr);
+        } else {
+            let expr = if expand { expr } else { namer.name(&expr) };
+            out.push(Line { lhs: line.lhs, expr });
+        }
+    }
+    Ok(out)
+}
+
+fn grad(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
+    let output = model.output();
+    let shape = model.env.shape(&output.expr);
+    if !shape.is_scalar() {
+        return Err(Error::input(
+            format!(
+                "`grad` needs a scalar output, but `{}` is {shape}",
+                output.name
+            ),
+            output.span,
+        )
+        .with_help("use `reverse` for the adjoint of a non-scalar output"));
+    }
+    let lines = reverse_lines(model, wrt)?;
+    substitute_adjoints(model, lines, Some(Expr::int(1)), expand)
+}

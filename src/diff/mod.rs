@@ -1,0 +1,11 @@
+//! Differentiation: forward-mode tangents and reverse-mode adjoints.
+//!
+//! Both emit unsimplified terms; the caller tidies them. Reverse mode works
+//! on the tangent: the adjoint of an input is read off ⟨C̄, Ċ⟩ = tr(C̄ᵀĊ) by
+//! moving each tangent to the end of its term, as the seed exercise does.
+
+mod forward;
+mod reverse;
+
+pub use forward::{tangent, LeafTangent};
+pub use reverse::{pullback, Contribution};

@@ -1,0 +1,154 @@
+//! Reverse mode by the trace form. Given a tangent Ċ, linear in the marked
+//! leaves, and the adjoint C̄, each term of ⟨C̄, Ċ⟩ is rewritten until its
+//! tangent stands alone: ⟨G, M Ẋ⟩ = ⟨Mᵀ G, Ẋ⟩, ⟨G, Ẋ M⟩ = ⟨G Mᵀ, Ẋ⟩,
+//! ⟨G, Ẋᵀ⟩ = ⟨Gᵀ, Ẋ⟩, ⟨g, tr Ẋ⟩ = ⟨g I, Ẋ⟩, ⟨G, N ⊙ Ẋ⟩ = ⟨G ⊙ N, Ẋ⟩;
+//! what is left beside Ẋ is the contribution to X̄.
+
+use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Name};
+use crate::shape::Env;
+
+/// One term of an adjoint: the tangent leaf it came from and ⟨this, leaf⟩'s
+/// left side.
+pub type Contribution = (Name, Expr);
+
+/// Pushes the adjoint `seed` of the linear expression `tangent` back to its
+/// tangent leaves (names whose outer mark is `dot`).
+///
+/// Fails, naming the node, if `tangent` is not linear in those leaves.
+///
+/// ```
+/// use matdiff::ast::{Expr, Name};
+/// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
+/// let t = matdiff::parse::parse_expr("-C * dot(A) * C").unwrap();
+/// let seed = Expr::name(Name::plain("C").bar());
+/// let parts = matdiff::diff::pullback(&t, seed, &model.env).unwrap();
+/// let adjoint = matdiff::tidy::tidy(&parts[0].1, &model.env);
+/// assert_eq!(adjoint.to_string(), "-C' * bar(C) * C'");
+/// ```
+pub fn pullback(tangent: &Expr, seed: Expr, env: &Env) -> Result<Vec<Contribution>, String> {
+    let mut out = Vec::new();
+    Reverse { env }.pull(tangent, seed, &mut out)?;
+    Ok(out)
+}
+
+struct Reverse<'a> {
+    env: &'a Env,
+}
+
+fn is_tangent_leaf(name: &Name) -> bool {
+    name.outer_mark() == Some(crate::ast::Mark::Dot)
+}
+
+fn active(e: &Expr) -> bool {
+    e.mentions(&is_tangent_leaf)
+}
+
+impl Reverse<'_> {
+    fn pull(&self, e: &Expr, seed: Expr, out: &mut Vec<Contribution>) -> Result<(), String> {
+        if !active(e) {
+            return Ok(());
+        }
+        match &e.kind {
+            ExprKind::Var(name) => out.push((name.clone(), seed)),
+            ExprKind::Neg(a) => self.pull(a, Expr::neg(seed), out)?,
+            ExprKind::Transpose(a) => self.pull(a, Expr::transpose(seed), out)?,
+            ExprKind::Binary(BinOp::Add, a, b) => {
+                self.pull(a, seed.clone(), out)?;
+                self.pull(b, seed, out)?;
+            }
+            ExprKind::Binary(BinOp::Sub, a, b) => {
+                self.pull(a, seed.clone(), out)?;
+                self.pull(b, Expr::neg(seed), out)?;
+            }
+            ExprKind::Binary(BinOp::Mul, a, b) => self.product(a, b, seed, out)?,
+            ExprKind::Binary(BinOp::Div, a, s) if !active(s) => {
+                self.pull(a, Expr::binary(BinOp::Div, seed, (**s).clone()), out)?
+            }
+            ExprKind::Binary(op @ (BinOp::EMul | BinOp::EDiv), a, b) => {
+                self.elementwise(*op, a, b, seed, out)?
+            }
+            ExprKind::Call(Func::Tr, args) => {
+                let rows = self.env.shape(&args[0]).rows;
+                self.pull(&args[0], Expr::mul(seed, identity(rows)), out)?
+            }
+            ExprKind::Call(Func::Sum, args) => {
+                let shape = self.env.shape(&args[0]);
+                self.pull(&args[0], Expr::mul(seed, Expr::new(ExprKind::Ones(Some(shape)))), out)?
+            }
+            ExprKind::Call(Func::Diag, args) => {
+                let shape = self.env.shape(&args[0]);
+                let back = Expr::call(Func::Diag, vec![seed]);
+                let back = if shape.rows == Dim::One && shape.cols != Dim::One {
+                    Expr::transpose(back)
+                } else {
+                    back
+                };
+                self.pull(&args[0], back, out)?
+            }
+            ExprKind::Call(Func::Inner, args) => {
+                let (a, b) = (&args[0], &args[1]);
+                if active(a) && active(b) {
+                    return Err(nonlinear(e));
+                }
+                let (moving, fixed) = if active(a) { (a, b) } else { (b, a) };
+                self.pull(moving, Expr::mul(seed, fixed.clone()), out)?
+            }
+            _ => return Err(nonlinear(e)),
+        }
+        Ok(())
+    }
+
+    /// ⟨G, a b⟩ with one side active.
+    fn product(&self, a: &Expr, b: &Expr, seed: Expr, out: &mut Vec<Contribution>) -> Result<(), String> {
+        if active(a) && active(b) {
+            return Err(nonlinear(&Expr::mul(a.clone(), b.clone())));
+        }
+        let (sa, sb) = (self.env.shape(a).is_scalar(), self.env.shape(b).is_scalar());
+        if active(a) {
+            let back = match (sa, sb) {
+                (_, true) => Expr::mul(b.clone(), seed),
+                (true, false) => self.inner(b, seed),
+                (false, false) => Expr::mul(seed, Expr::transpose(b.clone())),
+            };
+            self.pull(a, back, out)
+        } else {
+            let back = match (sa, sb) {
+                (true, _) => Expr::mul(a.clone(), seed),
+                (false, true) => self.inner(a, seed),
+                (false, false) => Expr::mul(Expr::transpose(a.clone()), seed),
+            };
+            self.pull(b, back, out)
+        }
+    }
+
+    /// ⟨m, g⟩ in its cheapest written form: `m' * g` for column vectors.
+    fn inner(&self, m: &Expr, g: Expr) -> Expr {
+        let shape = self.env.shape(m);
+        if shape.cols == Dim::One {
+            Expr::mul(Expr::transpose(m.clone()), g)
+        } else if shape.rows == Dim::One {
+            Expr::mul(g, Expr::transpose(m.clone()))
+        } else {
+            Expr::call(Func::Inner, vec![m.clone(), g])
+        }
+    }
+
+    fn elementwise(&self, op: BinOp, a: &Expr, b: &Expr, seed: Expr, out: &mut Vec<Contribution>) -> Result<(), String> {
+        if active(b) {
+            if op == BinOp::EDiv || active(a) {
+                return Err(nonlinear(&Expr::binary(op, a.clone(), b.clone())));
+            }
+            return self.elementwise(op, b, a, seed, out);
+        }
+        let back = Expr::binary(op, seed, b.clone());
+        self.pull(a, back, out)
+    }
+}
+
+fn identity(dim: Dim) -> Expr {
+    Expr::new(ExprKind::Identity(Some(dim)))
+}
+
+fn nonlinear(e: &Expr) -> String {
+    format!("internal error: the tangent `{e}` is not linear in its tangents")
+}

@@ -1,0 +1,13 @@
+//! Bounds on what matdiff accepts, so that no input makes it hang or use
+//! unbounded memory. Each is a constant with its reason.
+
+/// Largest |k| in `A^k`: a power expands to k products when differentiated.
+pub const MAX_EXPONENT: u64 = 64;
+
+/// Largest fixed size in a declaration such as `matrix(3, 4)`; `check`
+/// allocates matrices of that size.
+pub const MAX_DECLARED_SIZE: u64 = 200;
+
+/// Largest derived expression, in nodes, that matdiff will print; beyond it
+/// the result is refused with an error rather than printed after minutes.
+pub const MAX_RESULT_NODES: usize = 200_000;

@@ -1,0 +1,480 @@
+//! Text to [`Program`]: the pest grammar in `grammar/matdiff.pest`, one
+//! Pratt table for precedence, exact numbers, and errors in plain words.
+//!
+//! Parsing knows nothing of shapes; it rejects only what the grammar, the
+//! reserved words and the function table rule out.
+
+use crate::ast::{BinOp, DimSpec, Expr, ExprKind, Func, Name, Program, Span, Stmt, Type};
+use crate::error::{Error, Result};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{ToPrimitive, Zero};
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser as _;
+use std::sync::OnceLock;
+
+mod grammar {
+    #![allow(missing_docs)]
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/matdiff.pest"]
+    pub struct Grammar;
+}
+use grammar::{Grammar, Rule};
+
+/// Deepest parenthesis nesting accepted; deeper input is refused with an
+/// error rather than risking the parser's stack.
+pub const MAX_NESTING: usize = 200;
+
+/// Longest run of prefix minus signs accepted, for the same reason.
+pub const MAX_PREFIX_RUN: usize = 200;
+
+/// Words a user may not name a variable.
+const RESERVED: [&str; 8] = ["I", "ones", "dot", "bar", "scalar", "vector", "matrix", "symmetric"];
+
+/// Parses a whole program.
+///
+/// ```
+/// let program = matdiff::parse::parse_program("C = inv(A)").unwrap();
+/// assert_eq!(program.stmts.len(), 1);
+/// ```
+pub fn parse_program(source: &str) -> Result<Program> {
+    let prepared = prepare(source)?;
+    let mut pairs = Grammar::parse(Rule::program, &prepared).map_err(syntax_error)?;
+    let program = pairs.next().expect("the program rule always yields one pair");
+    let mut stmts = Vec::new();
+    for pair in program.into_inner() {
+        match pair.as_rule() {
+            Rule::decl => stmts.push(build_decl(pair)?),
+            Rule::assign => stmts.push(build_assign(pair)?),
+            Rule::expr => stmts.push(Stmt::Expr(build_expr(pair)?)),
+            _ => {}
+        }
+    }
+    Ok(Program { stmts })
+}
+
+/// Parses a single expression (as `simplify` takes it).
+///
+/// ```
+/// let e = matdiff::parse::parse_expr("A * B'").unwrap();
+/// assert_eq!(e.to_string(), "A * B'");
+/// ```
+pub fn parse_expr(source: &str) -> Result<Expr> {
+    let program = parse_program(source)?;
+    match program.stmts.as_slice() {
+        [Stmt::Expr(e)] => Ok(e.clone()),
+        _ => Err(Error::whole_program("expected a single expression")),
+    }
+}
+
+/// Blanks comments and turns newlines inside parentheses into spaces, byte
+/// for byte, so spans still index the original text.
+fn prepare(source: &str) -> Result<String> {
+    let mut out = Vec::with_capacity(source.len());
+    let mut depth = 0usize;
+    let mut in_comment = false;
+    for (i, byte) in source.bytes().enumerate() {
+        let replaced = match byte {
+            b'\n' => {
+                in_comment = false;
+                if depth > 0 {
+                    b' '
+                } else {
+                    b'\n'
+                }
+            }
+            _ if in_comment => b' ',
+            b'#' => {
+                in_comment = true;
+                b' '
+            }
+            b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(Error::input(
+                        format!("parentheses nest deeper than {MAX_NESTING} levels"),
+                        Span::new(i, i + 1),
+                    ));
+                }
+                byte
+            }
+            b')' => {
+                depth = depth.saturating_sub(1);
+                byte
+            }
+            _ => byte,
+        };
+        out.push(replaced);
+    }
+    // Only ASCII bytes were replaced, by ASCII bytes, so this stays UTF-8.
+    Ok(String::from_utf8(out).expect("replacing ASCII bytes keeps UTF-8 valid"))
+}
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+            .op(Op::infix(Rule::mul, Assoc::Left)
+                | Op::infix(Rule::div, Assoc::Left)
+                | Op::infix(Rule::emul, Assoc::Left)
+                | Op::infix(Rule::ediv, Assoc::Left))
+            .op(Op::prefix(Rule::neg))
+            .op(Op::postfix(Rule::power))
+            .op(Op::postfix(Rule::transpose))
+    })
+}
+
+fn span_of(pair: &Pair<Rule>) -> Span {
+    Span::new(pair.as_span().start(), pair.as_span().end())
+}
+
+fn build_expr(pair: Pair<Rule>) -> Result<Expr> {
+    check_prefix_runs(pair.clone().into_inner())?;
+    build_pratt(pair.into_inner())
+}
+
+fn check_prefix_runs(pairs: Pairs<Rule>) -> Result<()> {
+    let mut run = 0;
+    for pair in pairs {
+        run = if pair.as_rule() == Rule::neg { run + 1 } else { 0 };
+        if run > MAX_PREFIX_RUN {
+            return Err(Error::input(
+                format!("more than {MAX_PREFIX_RUN} minus signs in a row"),
+                span_of(&pair),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn build_pratt(pairs: Pairs<Rule>) -> Result<Expr> {
+    pratt()
+        .map_primary(build_primary)
+        .map_prefix(|op, rhs| {
+            let rhs = rhs?;
+            let span = span_of(&op).join(rhs.span);
+            Ok(match rhs.kind {
+                ExprKind::Num(value) => Expr::num(-value).with_span(span),
+                _ => Expr::neg(rhs).with_span(span).pointing_at(span_of(&op)),
+            })
+        })
+        .map_postfix(|lhs, op| {
+            let lhs = lhs?;
+            let span = lhs.span.join(span_of(&op));
+            let at = span_of(&op);
+            let kind = match op.as_rule() {
+                Rule::transpose => ExprKind::Transpose(Box::new(lhs)),
+                _ => build_power(lhs, op)?,
+            };
+            Ok(Expr::new(kind).with_span(span).pointing_at(at))
+        })
+        .map_infix(|lhs, op, rhs| {
+            let (lhs, rhs) = (lhs?, rhs?);
+            let binop = match op.as_rule() {
+                Rule::add => BinOp::Add,
+                Rule::sub => BinOp::Sub,
+                Rule::mul => BinOp::Mul,
+                Rule::div => BinOp::Div,
+                Rule::emul => BinOp::EMul,
+                _ => BinOp::EDiv,
+            };
+            let span = lhs.span.join(rhs.span);
+            let at = span_of(&op);
+            if binop == BinOp::Div {
+                if let (Some(n), Some(d)) = (lhs.as_num(), rhs.as_num()) {
+                    if d.is_zero() {
+                        return Err(Error::input("division by zero", at));
+                    }
+                    return Ok(Expr::num(n / d).with_span(span));
+                }
+            }
+            Ok(Expr::binary(binop, lhs, rhs)
+                .with_span(span)
+                .pointing_at(at))
+        })
+        .parse(pairs)
+}
+
+fn build_power(base: Expr, op: Pair<Rule>) -> Result<ExprKind> {
+    let inner = op.into_inner().next().expect("power has one alternative");
+    let rule = inner.as_rule();
+    if rule == Rule::transpose_power {
+        return Ok(ExprKind::Transpose(Box::new(base)));
+    }
+    let exponent = inner.into_inner().next().expect("a power has an exponent");
+    let span = span_of(&exponent);
+    let value = exponent_value(exponent)?;
+    if rule == Rule::elem_power {
+        return Ok(ExprKind::ElemPower(Box::new(base), value));
+    }
+    if !value.is_integer() {
+        return Err(Error::input(
+            "`^` takes an integer exponent",
+            span,
+        )
+        .with_help("for an element-wise rational power write `.^`, as in `x .^ (1/2)`"));
+    }
+    let k = value
+        .to_integer()
+        .to_i64()
+        .filter(|k| k.unsigned_abs() <= crate::limits::MAX_EXPONENT)
+        .ok_or_else(|| {
+            Error::input(
+                format!(
+                    "the exponent is too large (at most {} in size)",
+                    crate::limits::MAX_EXPONENT
+                ),
+                span,
+            )
+        })?;
+    Ok(ExprKind::Power(Box::new(base), k))
+}
+
+fn exponent_value(exponent: Pair<Rule>) -> Result<BigRational> {
+    let mut parts = exponent.into_inner();
+    let first = parts.next().expect("an exponent has a number");
+    let magnitude = parse_number(first.as_str().trim_start_matches('-'));
+    let numerator = if first.as_str().starts_with('-') { -magnitude } else { magnitude };
+    match parts.next() {
+        None => Ok(numerator),
+        Some(den) => {
+            let denominator = parse_number(den.as_str());
+            if denominator.is_zero() {
+                return Err(Error::input("division by zero", span_of(&den)));
+            }
+            Ok(numerator / denominator)
+        }
+    }
+}
+
+/// `12.25` as the exact rational 49/4.
+fn parse_number(text: &str) -> BigRational {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let digits: BigInt = format!("{int}{frac}").parse().unwrap_or_default();
+    let scale = BigInt::from(10u8).pow(frac.len() as u32);
+    BigRational::new(digits, scale)
+}
+
+fn build_primary(pair: Pair<Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    match pair.as_rule() {
+        Rule::number => Ok(Expr::num(parse_number(pair.as_str())).with_span(span)),
+        Rule::ident => build_ident(pair.as_str(), span),
+        Rule::call => build_call(pair),
+        Rule::expr => Ok(build_expr(pair)?.with_span(span)),
+        rule => unreachable!("not a primary: {rule:?}"),
+    }
+}
+
+fn build_ident(name: &str, span: Span) -> Result<Expr> {
+    let kind = match name {
+        "I" => ExprKind::Identity(None),
+        "ones" => ExprKind::Ones(None),
+        _ => {
+            check_variable_name(name, span)?;
+            ExprKind::Var(Name::plain(name))
+        }
+    };
+    Ok(Expr::new(kind).with_span(span))
+}
+
+/// Rejects reserved words and function names used as variables.
+fn check_variable_name(name: &str, span: Span) -> Result<()> {
+    if Func::from_name(name).is_some() {
+        return Err(Error::input(
+            format!("`{name}` is a function; call it with parentheses, as in `{name}(A)`"),
+            span,
+        ));
+    }
+    if RESERVED.contains(&name) {
+        return Err(Error::input(
+            format!("`{name}` is a reserved word and cannot name a variable"),
+            span,
+        ));
+    }
+    Ok(())
+}
+
+fn build_call(pair: Pair<Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let name_pair = inner.next().expect("a call has a name");
+    let name = name_pair.as_str();
+    let name_span = span_of(&name_pair);
+    let args = inner.map(build_expr).collect::<Result<Vec<_>>>()?;
+    if name == "dot" || name == "bar" {
+        return build_marked(name, args, span);
+    }
+    let func = Func::from_name(name).ok_or_else(|| {
+        Error::input(format!("unknown function `{name}`"), name_span).with_help(format!(
+            "the functions are {}",
+            Func::ALL.map(Func::name).join(", ")
+        ))
+    })?;
+    if args.len() != func.arity() {
+        let plural = if func.arity() == 1 { "" } else { "s" };
+        return Err(Error::input(
+            format!(
+                "`{name}` takes {} argument{plural}, but {} {} given",
+                func.arity(),
+                args.len(),
+                if args.len() == 1 { "was" } else { "were" }
+            ),
+            span,
+        ));
+    }
+    Ok(Expr::call(func, args).with_span(span).pointing_at(name_span))
+}
+
+fn build_marked(which: &str, args: Vec<Expr>, span: Span) -> Result<Expr> {
+    let mark = if which == "dot" {
+        crate::ast::Mark::Dot
+    } else {
+        crate::ast::Mark::Bar
+    };
+    match args.as_slice() {
+        [Expr {
+            kind: ExprKind::Var(name),
+            ..
+        }] => Ok(Expr::name(name.marked(mark)).with_span(span)),
+        _ => Err(Error::input(
+            format!("`{which}` takes the name of a variable, as in `{which}(A)`"),
+            span,
+        )),
+    }
+}
+
+fn build_assign(pair: Pair<Rule>) -> Result<Stmt> {
+    let mut inner = pair.into_inner();
+    let name = inner.next().expect("an assignment has a name");
+    let name_span = span_of(&name);
+    check_variable_name(name.as_str(), name_span)?;
+    let expr = build_expr(inner.next().expect("an assignment has a value"))?;
+    Ok(Stmt::Assign {
+        name: name.as_str().to_string(),
+        name_span,
+        expr,
+    })
+}
+
+fn build_decl(pair: Pair<Rule>) -> Result<Stmt> {
+    let span = span_of(&pair);
+    let mut names = Vec::new();
+    let mut ty = None;
+    for part in pair.into_inner() {
+        match part.as_rule() {
+            Rule::ident => {
+                let name_span = span_of(&part);
+                check_variable_name(part.as_str(), name_span)?;
+                names.push((part.as_str().to_string(), name_span));
+            }
+            _ => ty = Some(build_type(part)?),
+        }
+    }
+    Ok(Stmt::Decl {
+        names,
+        ty: ty.expect("a declaration has a type"),
+        span,
+    })
+}
+
+fn build_type(pair: Pair<Rule>) -> Result<Type> {
+    let rule = pair.as_rule();
+    let dims = pair
+        .into_inner()
+        .map(build_dim)
+        .collect::<Result<Vec<_>>>()?;
+    let mut dims = dims.into_iter();
+    Ok(match rule {
+        Rule::scalar_type => Type::Scalar,
+        Rule::vector_type => Type::Vector(dims.next()),
+        Rule::symmetric_type => Type::Symmetric(dims.next()),
+        _ => Type::Matrix(dims.next().zip(dims.next())),
+    })
+}
+
+fn build_dim(pair: Pair<Rule>) -> Result<DimSpec> {
+    let span = span_of(&pair);
+    if pair.as_rule() == Rule::integer {
+        let size = pair
+            .as_str()
+            .parse::<u64>()
+            .ok()
+            .filter(|&n| (1..=crate::limits::MAX_DECLARED_SIZE).contains(&n))
+            .ok_or_else(|| {
+                Error::input(
+                    format!(
+                        "a dimension must be a whole number from 1 to {}",
+                        crate::limits::MAX_DECLARED_SIZE
+                    ),
+                    span,
+                )
+            })?;
+        return Ok(DimSpec::Size(size, span));
+    }
+    check_variable_name(pair.as_str(), span)?;
+    Ok(DimSpec::Name(pair.as_str().to_string(), span))
+}
+
+fn syntax_error(err: pest::error::Error<Rule>) -> Error {
+    let (start, end) = match err.location {
+        pest::error::InputLocation::Pos(p) => (p, p),
+        pest::error::InputLocation::Span((s, e)) => (s, e),
+    };
+    let line = err.line();
+    let offset_in_line = match err.line_col {
+        pest::error::LineColLocation::Pos((_, col)) | pest::error::LineColLocation::Span((_, col), _) => {
+            line.char_indices().nth(col - 1).map_or(line.len(), |(i, _)| i)
+        }
+    };
+    let unexpected = line[offset_in_line..].chars().next().filter(|c| *c != '\n');
+    let expected = match &err.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let found = match unexpected {
+        Some(c) => format!("unexpected `{c}`"),
+        None => "unexpected end of input".to_string(),
+    };
+    let width = unexpected.map_or(1, char::len_utf8);
+    Error::input(
+        format!("syntax error: {found}; expected {expected}"),
+        Span::new(start, end.max(start + width)),
+    )
+}
+
+/// Plain words for grammar rules, as a reader would say them.
+fn describe_expected(rules: &[Rule]) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    for rule in rules {
+        let word = match rule {
+            Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::emul | Rule::ediv => "an operator",
+            Rule::transpose | Rule::power => "an operator",
+            Rule::expr | Rule::neg | Rule::number | Rule::call => "an expression",
+            Rule::ident => "a name",
+            Rule::integer => "a number",
+            Rule::scalar_type | Rule::vector_type | Rule::matrix_type | Rule::symmetric_type => {
+                "a type (scalar, vector, matrix or symmetric)"
+            }
+            Rule::exponent | Rule::signed_integer | Rule::signed_number => {
+                "an exponent (an integer, `T`, or a parenthesised rational such as `(1/2)`)"
+            }
+            Rule::EOI => "`;`, a new line or the end of the input",
+            Rule::decl | Rule::assign => "a statement",
+            _ => "something else",
+        };
+        if !words.contains(&word) {
+            words.push(word);
+        }
+    }
+    if words.contains(&"an expression") {
+        words.retain(|w| *w != "a name");
+    }
+    match words.as_slice() {
+        [] => "something else".to_string(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}

@@ -1,0 +1,421 @@
+//! Printers: plain syntax (valid input, minimal parentheses), Unicode and
+//! LaTeX. One walk with one precedence table serves all three, so they
+//! bracket alike.
+//!
+//! Plain output re-parses to the same tree: a right-nested product keeps its
+//! parentheses (`A * (B * x)`), a left-nested one is printed flat.
+
+use crate::ast::{BinOp, Expr, ExprKind, Func, Mark, Name};
+use num_rational::BigRational;
+use num_traits::{One, Signed};
+use std::fmt;
+
+/// An output notation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notation {
+    /// The input language itself.
+    Plain,
+    /// Unicode mathematics: `−C Ȧ C`.
+    Unicode,
+    /// LaTeX without `$` delimiters: `-C \dot{A} C`.
+    Latex,
+}
+
+/// Renders an expression in a notation.
+///
+/// ```
+/// use matdiff::print::{render, Notation};
+/// let e = matdiff::parse::parse_expr("-C * dot(A) * C").unwrap();
+/// assert_eq!(render(&e, Notation::Plain), "-C * dot(A) * C");
+/// assert_eq!(render(&e, Notation::Unicode), "−C Ȧ C");
+/// assert_eq!(render(&e, Notation::Latex), "-C \\dot{A} C");
+/// ```
+pub fn render(expr: &Expr, notation: Notation) -> String {
+    let mut out = String::new();
+    Printer { notation, out: &mut out }.expr(expr, Level::Sum);
+    out
+}
+
+/// Renders a (possibly marked) name in a notation.
+///
+/// ```
+/// use matdiff::ast::Name;
+/// use matdiff::print::{render_name, Notation};
+/// assert_eq!(render_name(&Name::plain("A").bar(), Notation::Latex), "\\bar{A}");
+/// ```
+pub fn render_name(name: &Name, notation: Notation) -> String {
+    match notation {
+        Notation::Plain => name.to_string(),
+        Notation::Unicode => {
+            let mut out = unicode_base(&name.base);
+            for mark in &name.marks {
+                out.push(match mark {
+                    Mark::Dot => '\u{307}',
+                    Mark::Bar => '\u{304}',
+                });
+            }
+            out
+        }
+        Notation::Latex => {
+            let mut out = latex_base(&name.base);
+            for mark in &name.marks {
+                out = match mark {
+                    Mark::Dot => format!("\\dot{{{out}}}"),
+                    Mark::Bar => format!("\\bar{{{out}}}"),
+                };
+            }
+            out
+        }
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render(self, Notation::Plain))
+    }
+}
+
+/// Binding strength, loosest first; a child printed where a stronger level
+/// is required gets parentheses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    Sum,
+    Product,
+    Unary,
+    Power,
+    Postfix,
+    Atom,
+}
+
+fn level(expr: &Expr) -> Level {
+    match &expr.kind {
+        ExprKind::Num(value) if !value.is_integer() => Level::Product,
+        ExprKind::Num(value) if value.is_negative() => Level::Unary,
+        ExprKind::Neg(_) => Level::Unary,
+        ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _) => Level::Sum,
+        ExprKind::Binary(..) => Level::Product,
+        ExprKind::Power(..) | ExprKind::ElemPower(..) => Level::Power,
+        ExprKind::Transpose(_) => Level::Postfix,
+        _ => Level::Atom,
+    }
+}
+
+struct Printer<'a> {
+    notation: Notation,
+    out: &'a mut String,
+}
+
+impl Printer<'_> {
+    fn push(&mut self, text: &str) {
+        self.out.push_str(text);
+    }
+
+    fn expr(&mut self, expr: &Expr, min: Level) {
+        let wrap = level(expr) < min;
+        if wrap {
+            self.push(self.open());
+        }
+        self.node(expr);
+        if wrap {
+            self.push(self.close());
+        }
+    }
+
+    fn open(&self) -> &'static str {
+        match self.notation {
+            Notation::Latex => "\\left(",
+            _ => "(",
+        }
+    }
+
+    fn close(&self) -> &'static str {
+        match self.notation {
+            Notation::Latex => "\\right)",
+            _ => ")",
+        }
+    }
+
+    fn minus(&self) -> &'static str {
+        match self.notation {
+            Notation::Unicode => "−",
+            _ => "-",
+        }
+    }
+
+    fn node(&mut self, expr: &Expr) {
+        match &expr.kind {
+            ExprKind::Num(value) => self.number(value),
+            ExprKind::Var(name) => self.push(&render_name(name, self.notation)),
+            ExprKind::Identity(_) => self.push("I"),
+            ExprKind::Ones(_) => self.push(match self.notation {
+                Notation::Plain => "ones",
+                Notation::Unicode => "𝟙",
+                Notation::Latex => "\\mathbf{1}",
+            }),
+            ExprKind::Neg(inner) => {
+                self.push(self.minus());
+                self.expr(inner, Level::Unary);
+            }
+            ExprKind::Binary(op, lhs, rhs) => self.binary(*op, lhs, rhs),
+            ExprKind::Transpose(inner) => {
+                self.expr(inner, Level::Postfix);
+                self.push(match self.notation {
+                    Notation::Plain => "'",
+                    Notation::Unicode => "ᵀ",
+                    Notation::Latex => "^{\\top}",
+                });
+            }
+            ExprKind::Power(base, k) => {
+                self.expr(base, Level::Postfix);
+                match self.notation {
+                    Notation::Plain => self.push(&format!("^{k}")),
+                    Notation::Unicode => self.push(&superscript(&k.to_string())),
+                    Notation::Latex => self.push(&format!("^{{{k}}}")),
+                }
+            }
+            ExprKind::ElemPower(base, k) => {
+                self.expr(base, Level::Postfix);
+                match self.notation {
+                    Notation::Plain if k.is_integer() => self.push(&format!(" .^ {k}")),
+                    Notation::Plain => self.push(&format!(" .^ ({k})")),
+                    Notation::Unicode => self.push(&format!("∘{}", superscript(&k.to_string()))),
+                    Notation::Latex => self.push(&format!("^{{\\circ {}}}", latex_number(k))),
+                }
+            }
+            ExprKind::Call(func, args) => self.call(*func, args),
+        }
+    }
+
+    fn number(&mut self, value: &BigRational) {
+        match self.notation {
+            Notation::Plain => self.push(&value.to_string()),
+            Notation::Unicode => {
+                let text = value.abs().to_string();
+                if value.is_negative() {
+                    self.push("−");
+                }
+                self.push(&text);
+            }
+            Notation::Latex => self.push(&latex_number(value)),
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr) {
+        let (left_min, right_min) = match op {
+            BinOp::Add | BinOp::Sub => (Level::Sum, Level::Product),
+            // Juxtaposed factors must not read as a subtraction: `A (−B)`.
+            BinOp::Mul if self.notation != Notation::Plain => (Level::Product, Level::Power),
+            _ => (Level::Product, Level::Unary),
+        };
+        if op == BinOp::Div && self.notation == Notation::Latex {
+            self.push("\\frac{");
+            self.expr(lhs, Level::Sum);
+            self.push("}{");
+            self.expr(rhs, Level::Sum);
+            self.push("}");
+            return;
+        }
+        self.expr(lhs, left_min);
+        let symbol = match (self.notation, op) {
+            (Notation::Plain, op) => format!(" {} ", op.symbol()),
+            (_, BinOp::Mul) => " ".to_string(),
+            (Notation::Unicode, BinOp::Sub) => " − ".to_string(),
+            (Notation::Unicode, BinOp::EMul) => " ⊙ ".to_string(),
+            (Notation::Unicode, BinOp::EDiv) => " ⊘ ".to_string(),
+            (Notation::Latex, BinOp::EMul) => " \\odot ".to_string(),
+            (Notation::Latex, BinOp::EDiv) => " \\oslash ".to_string(),
+            (_, op) => format!(" {} ", op.symbol()),
+        };
+        self.push(&symbol);
+        self.expr(rhs, right_min);
+    }
+
+    fn call(&mut self, func: Func, args: &[Expr]) {
+        if self.notation == Notation::Plain {
+            self.push(func.name());
+            self.push("(");
+            for (i, arg) in args.iter().enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                self.expr(arg, Level::Sum);
+            }
+            self.push(")");
+            return;
+        }
+        let unicode = self.notation == Notation::Unicode;
+        match (func, args) {
+            (Func::Inv, [a]) => {
+                self.expr(a, Level::Postfix);
+                self.push(if unicode { "⁻¹" } else { "^{-1}" });
+            }
+            (Func::Inner, [a, b]) => {
+                self.push(if unicode { "⟨" } else { "\\left\\langle " });
+                self.expr(a, Level::Sum);
+                self.push(", ");
+                self.expr(b, Level::Sum);
+                self.push(if unicode { "⟩" } else { " \\right\\rangle" });
+            }
+            (Func::Norm, [a]) => {
+                self.push(if unicode { "‖" } else { "\\left\\lVert " });
+                self.expr(a, Level::Sum);
+                self.push(if unicode { "‖" } else { " \\right\\rVert" });
+            }
+            (Func::Sqrt, [a]) if !unicode => {
+                self.push("\\sqrt{");
+                self.expr(a, Level::Sum);
+                self.push("}");
+            }
+            (Func::Logdet, [a]) => {
+                self.push(if unicode { "log|det(" } else { "\\log\\left|\\det\\left(" });
+                self.expr(a, Level::Sum);
+                self.push(if unicode { ")|" } else { "\\right)\\right|" });
+            }
+            _ => {
+                let name = match (unicode, func) {
+                    (true, Func::Sqrt) => "√".to_string(),
+                    (true, func) => func.name().to_string(),
+                    (false, Func::Det | Func::Exp | Func::Log | Func::Sin | Func::Cos | Func::Tanh) => {
+                        format!("\\{}", func.name())
+                    }
+                    (false, func) => format!("\\operatorname{{{}}}", func.name()),
+                };
+                self.push(&name);
+                self.push(self.open());
+                for (i, arg) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.expr(arg, Level::Sum);
+                }
+                self.push(self.close());
+            }
+        }
+    }
+}
+
+fn latex_number(value: &BigRational) -> String {
+    if value.is_integer() {
+        return value.to_string();
+    }
+    let sign = if value.is_negative() { "-" } else { "" };
+    let abs = value.abs();
+    format!("{sign}\\frac{{{}}}{{{}}}", abs.numer(), abs.denom())
+}
+
+fn superscript(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '0' => '⁰',
+            '1' => '¹',
+            '2' => '²',
+            '3' => '³',
+            '4' => '⁴',
+            '5' => '⁵',
+            '6' => '⁶',
+            '7' => '⁷',
+            '8' => '⁸',
+            '9' => '⁹',
+            '-' => '⁻',
+            '/' => 'ᐟ',
+            other => other,
+        })
+        .collect()
+}
+
+const GREEK: [(&str, &str, &str); 24] = [
+    ("alpha", "α", "\\alpha"),
+    ("beta", "β", "\\beta"),
+    ("gamma", "γ", "\\gamma"),
+    ("delta", "δ", "\\delta"),
+    ("epsilon", "ε", "\\epsilon"),
+    ("zeta", "ζ", "\\zeta"),
+    ("eta", "η", "\\eta"),
+    ("theta", "θ", "\\theta"),
+    ("iota", "ι", "\\iota"),
+    ("kappa", "κ", "\\kappa"),
+    ("lambda", "λ", "\\lambda"),
+    ("mu", "μ", "\\mu"),
+    ("nu", "ν", "\\nu"),
+    ("xi", "ξ", "\\xi"),
+    ("omicron", "ο", "o"),
+    ("pi", "π", "\\pi"),
+    ("rho", "ρ", "\\rho"),
+    ("sigma", "σ", "\\sigma"),
+    ("tau", "τ", "\\tau"),
+    ("upsilon", "υ", "\\upsilon"),
+    ("phi", "φ", "\\phi"),
+    ("chi", "χ", "\\chi"),
+    ("psi", "ψ", "\\psi"),
+    ("omega", "ω", "\\omega"),
+];
+
+/// The spelled Greek letter a name starts with, and the rest (`lambda_reg`
+/// → `lambda`, `_reg`), when the rest is digits or starts with `_`.
+///
+/// ```
+/// assert_eq!(matdiff::print::greek_prefix("alpha2"), Some(("alpha", "2")));
+/// assert_eq!(matdiff::print::greek_prefix("pie"), None);
+/// ```
+pub fn greek_prefix(name: &str) -> Option<(&'static str, &str)> {
+    GREEK.iter().find_map(|(spelled, _, _)| {
+        let rest = name.strip_prefix(spelled)?;
+        let fits = rest.is_empty()
+            || rest.starts_with('_')
+            || rest.chars().next().is_some_and(|c| c.is_ascii_digit())
+                && rest.split('_').next().is_some_and(|d| d.chars().all(|c| c.is_ascii_digit()));
+        fits.then_some((*spelled, rest))
+    })
+}
+
+fn split_suffix(rest: &str) -> &str {
+    rest.strip_prefix('_').unwrap_or(rest)
+}
+
+fn unicode_base(base: &str) -> String {
+    match greek_prefix(base) {
+        Some((spelled, rest)) => {
+            let letter = GREEK.iter().find(|g| g.0 == spelled).map_or("", |g| g.1);
+            format!("{letter}{rest}")
+        }
+        None => base.to_string(),
+    }
+}
+
+fn latex_base(base: &str) -> String {
+    let (head, rest) = match greek_prefix(base) {
+        Some((spelled, rest)) => {
+            let letter = GREEK.iter().find(|g| g.0 == spelled).map_or("", |g| g.2);
+            (letter.to_string(), rest)
+        }
+        None => {
+            let mut chars = base.char_indices();
+            let first_end = chars.nth(1).map_or(base.len(), |(i, _)| i);
+            let head = latex_unicode_letter(&base[..first_end]);
+            let rest = &base[first_end..];
+            let tail_is_index = rest.starts_with('_') || rest.chars().all(|c| c.is_ascii_digit());
+            if !tail_is_index {
+                return format!("\\mathit{{{}}}", base.replace('_', "\\_"));
+            }
+            (head, rest)
+        }
+    };
+    let suffix = split_suffix(rest);
+    if suffix.is_empty() {
+        head
+    } else {
+        format!("{head}_{{\\mathrm{{{}}}}}", suffix.replace('_', "\\_"))
+    }
+}
+
+fn latex_unicode_letter(letter: &str) -> String {
+    GREEK
+        .iter()
+        .find(|g| g.1 == letter)
+        .map_or_else(|| letter.to_string(), |g| g.2.to_string())
+}
+
+/// True when a rational prints as a plain integer.
+fn _is_integer(value: &BigRational) -> bool {
+    value.denom().is_one()
+}

@@ -1,0 +1,746 @@
+//! Names, types and shapes: turns a parsed [`Program`] into a [`Model`] —
+//! its inputs, its assignments in order, its output, and the shape of every
+//! name — by unifying dimensions across the whole program.
+//!
+//! After analysis every `I` and `ones` carries its size, so later stages
+//! compute shapes locally with [`Env::shape`], without unification.
+
+use crate::ast::{BinOp, Dim, DimSpec, Expr, ExprKind, Func, Name, Program, Shape, Span, Stmt, Type};
+use crate::error::{Error, Result};
+use std::collections::{BTreeSet, HashMap};
+
+/// What is known of a variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VarInfo {
+    /// Its shape.
+    pub shape: Shape,
+    /// Declared `symmetric`.
+    pub symmetric: bool,
+}
+
+/// The shapes of the names in scope, for computing shapes of any
+/// expression over them (its `I` and `ones` sized).
+///
+/// ```
+/// let model = matdiff::shape::analyze_source("A: matrix(n, m); y = A * x").unwrap();
+/// let e = matdiff::parse::parse_expr("A'").unwrap();
+/// assert_eq!(model.env.shape(&e).to_string(), "m×n");
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    vars: HashMap<String, VarInfo>,
+}
+
+impl Env {
+    /// The variable called `base` (marks share the base's shape).
+    ///
+    /// ```
+    /// let model = matdiff::shape::analyze_source("alpha * x").unwrap();
+    /// assert!(model.env.var("alpha").unwrap().shape.is_scalar());
+    /// ```
+    pub fn var(&self, base: &str) -> Option<&VarInfo> {
+        self.vars.get(base)
+    }
+
+    /// The shape of a name.
+    ///
+    /// ```
+    /// use matdiff::ast::Name;
+    /// let model = matdiff::shape::analyze_source("x' * x").unwrap();
+    /// assert!(model.env.name_shape(&Name::plain("x").dot()).cols == matdiff::ast::Dim::One);
+    /// ```
+    pub fn name_shape(&self, name: &Name) -> Shape {
+        self.vars
+            .get(&name.base)
+            .map_or_else(Shape::scalar, |v| v.shape.clone())
+    }
+
+    /// True when the name is a declared symmetric matrix (or a mark of one).
+    ///
+    /// ```
+    /// let model = matdiff::shape::analyze_source("S: symmetric(n); tr(S)").unwrap();
+    /// assert!(model.env.is_symmetric(&matdiff::ast::Name::plain("S")));
+    /// ```
+    pub fn is_symmetric(&self, name: &Name) -> bool {
+        self.vars.get(&name.base).is_some_and(|v| v.symmetric)
+    }
+
+    /// The shape of an analysed or derived expression, computed bottom-up.
+    ///
+    /// ```
+    /// let model = matdiff::shape::analyze_source("y = A * x").unwrap();
+    /// let e = matdiff::parse::parse_expr("x' * A' * A * x").unwrap();
+    /// assert!(model.env.shape(&e).is_scalar());
+    /// ```
+    pub fn shape(&self, expr: &Expr) -> Shape {
+        match &expr.kind {
+            ExprKind::Num(_) => Shape::scalar(),
+            ExprKind::Var(name) => self.name_shape(name),
+            ExprKind::Identity(dim) => {
+                let dim = dim.clone().unwrap_or(Dim::One);
+                Shape::new(dim.clone(), dim)
+            }
+            ExprKind::Ones(shape) => shape.clone().unwrap_or_else(Shape::scalar),
+            ExprKind::Neg(a) | ExprKind::Power(a, _) | ExprKind::ElemPower(a, _) => self.shape(a),
+            ExprKind::Transpose(a) => self.shape(a).transposed(),
+            ExprKind::Binary(op, a, b) => {
+                let (sa, sb) = (self.shape(a), self.shape(b));
+                match op {
+                    BinOp::Mul if sa.is_scalar() => sb,
+                    BinOp::Mul if sb.is_scalar() => sa,
+                    BinOp::Mul => Shape::new(sa.rows, sb.cols),
+                    BinOp::Add | BinOp::Sub if a.is_zero() => sb,
+                    _ if sa.is_scalar() => sb,
+                    _ => sa,
+                }
+            }
+            ExprKind::Call(func, args) => {
+                let s = args.first().map(|a| self.shape(a)).unwrap_or_else(Shape::scalar);
+                match func {
+                    Func::Inv => s,
+                    Func::Diag if s.is_scalar() => s,
+                    Func::Diag if s.cols == Dim::One => Shape::new(s.rows.clone(), s.rows),
+                    Func::Diag if s.rows == Dim::One => Shape::new(s.cols.clone(), s.cols),
+                    Func::Diag => Shape::new(s.rows, Dim::One),
+                    f if f.is_elementwise() => s,
+                    _ => Shape::scalar(),
+                }
+            }
+        }
+    }
+}
+
+/// An assignment of the program, its expression analysed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Binding {
+    /// The assigned name (`f` for a bare output expression).
+    pub name: String,
+    /// Its definition, with `I` and `ones` sized.
+    pub expr: Expr,
+    /// Where the name (or the bare expression) is written.
+    pub span: Span,
+}
+
+/// An analysed program.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Names used but never assigned, in order of first use.
+    pub inputs: Vec<Name>,
+    /// The assignments in program order; the last is the output.
+    pub bindings: Vec<Binding>,
+    /// Shapes of every name.
+    pub env: Env,
+    /// Every distinct dimension other than 1, in order of appearance.
+    pub dims: Vec<Dim>,
+}
+
+impl Model {
+    /// The output binding.
+    ///
+    /// ```
+    /// let model = matdiff::shape::analyze_source("B = A'; C = B * A").unwrap();
+    /// assert_eq!(model.output().name, "C");
+    /// ```
+    pub fn output(&self) -> &Binding {
+        self.bindings.last().expect("a model has an output")
+    }
+
+    /// The binding of an intermediate or output name.
+    ///
+    /// ```
+    /// let model = matdiff::shape::analyze_source("B = A'; C = B * A").unwrap();
+    /// assert!(model.binding("B").is_some());
+    /// ```
+    pub fn binding(&self, name: &str) -> Option<&Binding> {
+        self.bindings.iter().find(|b| b.name == name)
+    }
+
+    /// True for a name the program assigns.
+    ///
+    /// ```
+    /// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
+    /// assert!(model.is_assigned("C") && !model.is_assigned("A"));
+    /// ```
+    pub fn is_assigned(&self, base: &str) -> bool {
+        self.binding(base).is_some()
+    }
+}
+
+/// Parses and analyses a program.
+///
+/// ```
+/// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
+/// assert_eq!(model.inputs[0].to_string(), "A");
+/// ```
+pub fn analyze_source(source: &str) -> Result<Model> {
+    analyze(&crate::parse::parse_program(source)?)
+}
+
+/// Analyses a parsed program: scoping rules, types, shapes.
+///
+/// ```
+/// let program = matdiff::parse::parse_program("A: matrix(n, m); inv(A)").unwrap();
+/// let err = matdiff::shape::analyze(&program).unwrap_err();
+/// assert!(err.message.contains("square"));
+/// ```
+pub fn analyze(program: &Program) -> Result<Model> {
+    let statements = collect_statements(program)?;
+    let mut typer = Typer::default();
+    let mut declared = HashMap::new();
+    for stmt in &program.stmts {
+        if let Stmt::Decl { names, ty, .. } = stmt {
+            for (name, span) in names {
+                if declared.contains_key(name) {
+                    return Err(Error::input(format!("`{name}` is declared twice"), *span));
+                }
+                let shape = typer.declared_shape(ty, name)?;
+                declared.insert(name.clone(), (shape, matches!(ty, Type::Symmetric(_)), *span));
+            }
+        }
+    }
+    let mut shapes: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut symmetric = BTreeSet::new();
+    for (name, (shape, sym, _)) in &declared {
+        shapes.insert(name.clone(), *shape);
+        if *sym {
+            symmetric.insert(name.clone());
+        }
+    }
+    let mut inputs: Vec<Name> = Vec::new();
+    let mut inferred = Vec::new();
+    for (name, span, expr) in &statements {
+        for used in expr.names() {
+            if !statements.iter().any(|(n, _, _)| n == &used.base) && !inputs.contains(used) {
+                inputs.push(used.clone());
+            }
+            if !shapes.contains_key(&used.base) {
+                let shape = typer.spelled_shape(&used.base);
+                shapes.insert(used.base.clone(), shape);
+            }
+        }
+        let mut slots = Vec::new();
+        let shape = typer.infer(expr, &shapes, &mut slots)?;
+        if let Some((declared_shape, _, _)) = declared.get(name) {
+            let declared_shape = *declared_shape;
+            typer.unify_shapes(declared_shape, shape).map_err(|_| {
+                Error::input(
+                    format!(
+                        "`{name}` is declared {} but assigned a value of shape {}",
+                        typer.describe(declared_shape),
+                        typer.describe(shape)
+                    ),
+                    *span,
+                )
+            })?;
+        }
+        shapes.insert(name.clone(), shape);
+        inferred.push(slots);
+    }
+    let mut names: Vec<&String> = shapes.keys().collect();
+    names.sort();
+    let mut env = Env::default();
+    let mut dims = Vec::new();
+    for name in names {
+        let shape = typer.resolve_shape(shapes[name]);
+        for dim in [&shape.rows, &shape.cols] {
+            if *dim != Dim::One && !dims.contains(dim) {
+                dims.push(dim.clone());
+            }
+        }
+        let info = VarInfo {
+            shape,
+            symmetric: symmetric.contains(name),
+        };
+        env.vars.insert(name.clone(), info);
+    }
+    let bindings = statements
+        .into_iter()
+        .zip(inferred)
+        .map(|((name, span, expr), slots)| {
+            let mut slots = slots.into_iter();
+            Binding {
+                name,
+                expr: typer.fill_sizes(&expr, &mut slots),
+                span,
+            }
+        })
+        .collect();
+    Ok(Model {
+        inputs,
+        bindings,
+        env,
+        dims,
+    })
+}
+
+/// The assignments (with a bare output named `f`) after the scoping rules:
+/// no name assigned twice, none used before its assignment.
+fn collect_statements(program: &Program) -> Result<Vec<(String, Span, Expr)>> {
+    let last_value = program
+        .stmts
+        .iter()
+        .rposition(|s| !matches!(s, Stmt::Decl { .. }))
+        .ok_or_else(|| {
+            Error::whole_program("the program has no expression to differentiate")
+                .with_help("write one, such as `C = inv(A)` or `tr(A * X)`")
+        })?;
+    let mut out: Vec<(String, Span, Expr)> = Vec::new();
+    for (index, stmt) in program.stmts.iter().enumerate() {
+        let (name, span, expr) = match stmt {
+            Stmt::Decl { .. } => continue,
+            Stmt::Assign {
+                name,
+                name_span,
+                expr,
+            } => (name.clone(), *name_span, expr.clone()),
+            Stmt::Expr(expr) if index == last_value => ("f".to_string(), expr.span, expr.clone()),
+            Stmt::Expr(expr) => {
+                return Err(Error::input(
+                    "only the last statement may be a bare expression",
+                    expr.span,
+                )
+                .with_help("give this value a name, as in `B = …`"))
+            }
+        };
+        if out.iter().any(|(n, _, _)| *n == name) {
+            let message = if matches!(stmt, Stmt::Expr(_)) {
+                "the output of a bare expression is named `f`, but the program already assigns `f`"
+                    .to_string()
+            } else {
+                format!("`{name}` is assigned twice")
+            };
+            return Err(Error::input(message, span)
+                .with_help("each name is assigned once; give the new value another name"));
+        }
+        out.push((name, span, expr));
+    }
+    check_order(&out, program)?;
+    Ok(out)
+}
+
+fn check_order(statements: &[(String, Span, Expr)], program: &Program) -> Result<()> {
+    for (index, (_, _, expr)) in statements.iter().enumerate() {
+        if let Some(late) = first_use_of(expr, &|base| {
+            statements[index..].iter().any(|(n, _, _)| n == base)
+        }) {
+            let name = &late.0;
+            let message = if statements.last().is_some_and(|(n, _, _)| n == "f")
+                && name == "f"
+                && index + 1 < statements.len()
+            {
+                "`f` names the output of the bare expression; it cannot be used before it".to_string()
+            } else {
+                format!("`{name}` is used before it is assigned")
+            };
+            return Err(Error::input(message, late.1));
+        }
+    }
+    let bare_output = matches!(program.stmts.iter().rev().find(|s| !matches!(s, Stmt::Decl { .. })), Some(Stmt::Expr(_)));
+    if bare_output {
+        let output_index = statements.len() - 1;
+        if let Some((_, span)) = statements[..output_index]
+            .iter()
+            .flat_map(|(_, _, e)| first_use_of(e, &|b| b == "f"))
+            .next()
+        {
+            return Err(Error::input(
+                "the output of a bare expression is named `f`, but the program already uses `f`",
+                span,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The first variable (plain or marked) whose base satisfies `pred`, with its span.
+fn first_use_of(expr: &Expr, pred: &dyn Fn(&str) -> bool) -> Option<(String, Span)> {
+    if let ExprKind::Var(name) = &expr.kind {
+        if pred(&name.base) {
+            return Some((name.base.clone(), expr.span));
+        }
+    }
+    expr.children().into_iter().find_map(|c| first_use_of(c, pred))
+}
+
+/// What a dimension variable is bound to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Bound {
+    One,
+    Named(String),
+    Size(u64),
+}
+
+/// Union–find over dimension variables.
+#[derive(Default)]
+struct Typer {
+    parent: Vec<usize>,
+    bound: Vec<Option<Bound>>,
+    /// Dimensions of `I`, `ones` and `0` may turn out to be 1; a matrix's may not.
+    may_be_one: Vec<bool>,
+    label: Vec<String>,
+    named: HashMap<String, usize>,
+}
+
+type Dims = (usize, usize);
+
+/// Sizes of the `I` and `ones` nodes of one expression, in visiting order.
+type Slots = Vec<Dims>;
+
+impl Typer {
+    fn fresh(&mut self, label: String, may_be_one: bool) -> usize {
+        self.parent.push(self.parent.len());
+        self.bound.push(None);
+        self.may_be_one.push(may_be_one);
+        self.label.push(label);
+        self.parent.len() - 1
+    }
+
+    fn bound_var(&mut self, bound: Bound) -> usize {
+        let id = self.fresh(String::new(), false);
+        self.bound[id] = Some(bound);
+        id
+    }
+
+    fn one(&mut self) -> usize {
+        self.bound_var(Bound::One)
+    }
+
+    fn scalar(&mut self) -> Dims {
+        (self.one(), self.one())
+    }
+
+    fn find(&mut self, id: usize) -> usize {
+        let mut root = id;
+        while self.parent[root] != root {
+            root = self.parent[root];
+        }
+        let mut node = id;
+        while self.parent[node] != root {
+            let next = self.parent[node];
+            self.parent[node] = root;
+            node = next;
+        }
+        root
+    }
+
+    fn unify(&mut self, a: usize, b: usize) -> std::result::Result<(), ()> {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return Ok(());
+        }
+        let bound = match (self.bound[ra].clone(), self.bound[rb].clone()) {
+            (Some(x), Some(y)) if x == y => Some(x),
+            (Some(_), Some(_)) => return Err(()),
+            (Some(x), None) | (None, Some(x)) => Some(x),
+            (None, None) => None,
+        };
+        let may_be_one = self.may_be_one[ra] && self.may_be_one[rb];
+        if bound == Some(Bound::One) && (self.bound[ra].is_none() && !self.may_be_one[ra] || self.bound[rb].is_none() && !self.may_be_one[rb]) {
+            return Err(());
+        }
+        // Keep the root with the more telling label: a matrix's over a constant's.
+        let (root, child) = if self.label[ra].is_empty() && !self.label[rb].is_empty() || self.may_be_one[ra] && !self.may_be_one[rb] {
+            (rb, ra)
+        } else {
+            (ra, rb)
+        };
+        self.parent[child] = root;
+        self.bound[root] = bound;
+        self.may_be_one[root] = may_be_one;
+        Ok(())
+    }
+
+    fn unify_shapes(&mut self, a: Dims, b: Dims) -> std::result::Result<(), ()> {
+        self.unify(a.0, b.0)?;
+        self.unify(a.1, b.1)
+    }
+
+    fn is_one(&mut self, id: usize) -> bool {
+        let root = self.find(id);
+        self.bound[root] == Some(Bound::One)
+    }
+
+    fn is_scalar(&mut self, dims: Dims) -> bool {
+        self.is_one(dims.0) && self.is_one(dims.1)
+    }
+
+    fn resolve(&mut self, id: usize) -> Dim {
+        let root = self.find(id);
+        match &self.bound[root] {
+            Some(Bound::One) => Dim::One,
+            Some(Bound::Named(n)) => Dim::Named(n.clone()),
+            Some(Bound::Size(k)) => Dim::Size(*k),
+            None => Dim::Named(self.label[root].clone()),
+        }
+    }
+
+    fn resolve_shape(&mut self, dims: Dims) -> Shape {
+        Shape::new(self.resolve(dims.0), self.resolve(dims.1))
+    }
+
+    fn describe(&mut self, dims: Dims) -> String {
+        let shape = self.resolve_shape(dims);
+        let kind = if shape.is_scalar() {
+            "scalar"
+        } else if shape.cols == Dim::One {
+            "column vector"
+        } else if shape.rows == Dim::One {
+            "row vector"
+        } else {
+            "matrix"
+        };
+        format!("a {kind} ({shape})")
+    }
+
+    fn dim_spec(&mut self, spec: &DimSpec) -> Result<usize> {
+        Ok(match spec {
+            DimSpec::Size(1, _) => self.one(),
+            DimSpec::Size(k, _) => self.bound_var(Bound::Size(*k)),
+            DimSpec::Name(name, _) => match self.named.get(name) {
+                Some(&id) => id,
+                None => {
+                    let id = self.bound_var(Bound::Named(name.clone()));
+                    self.label[id] = name.clone();
+                    self.named.insert(name.clone(), id);
+                    id
+                }
+            },
+        })
+    }
+
+    fn declared_shape(&mut self, ty: &Type, name: &str) -> Result<Dims> {
+        Ok(match ty {
+            Type::Scalar => self.scalar(),
+            Type::Vector(Some(d)) => (self.dim_spec(d)?, self.one()),
+            Type::Vector(None) => (self.fresh(format!("len({name})"), false), self.one()),
+            Type::Matrix(Some((r, c))) => (self.dim_spec(r)?, self.dim_spec(c)?),
+            Type::Matrix(None) => (
+                self.fresh(format!("rows({name})"), false),
+                self.fresh(format!("cols({name})"), false),
+            ),
+            Type::Symmetric(Some(d)) => {
+                let d = self.dim_spec(d)?;
+                (d, d)
+            }
+            Type::Symmetric(None) => {
+                let d = self.fresh(format!("size({name})"), false);
+                (d, d)
+            }
+        })
+    }
+
+    /// The type a name's spelling gives it (SPEC §1).
+    fn spelled_shape(&mut self, name: &str) -> Dims {
+        let first = name.chars().next().unwrap_or('x');
+        if is_greek_name(name) {
+            self.scalar()
+        } else if first.is_uppercase() {
+            (
+                self.fresh(format!("rows({name})"), false),
+                self.fresh(format!("cols({name})"), false),
+            )
+        } else {
+            (self.fresh(format!("len({name})"), false), self.one())
+        }
+    }
+
+    fn infer(&mut self, expr: &Expr, names: &HashMap<String, Dims>, slots: &mut Slots) -> Result<Dims> {
+        match &expr.kind {
+            ExprKind::Num(_) => Ok(self.scalar()),
+            ExprKind::Var(name) => Ok(names[&name.base]),
+            ExprKind::Identity(_) => {
+                let d = self.fresh(String::new(), true);
+                slots.push((d, d));
+                Ok((d, d))
+            }
+            ExprKind::Ones(_) => {
+                let dims = (self.fresh(String::new(), true), self.fresh(String::new(), true));
+                slots.push(dims);
+                Ok(dims)
+            }
+            ExprKind::Neg(a) | ExprKind::ElemPower(a, _) => self.infer(a, names, slots),
+            ExprKind::Transpose(a) => {
+                let (r, c) = self.infer(a, names, slots)?;
+                Ok((c, r))
+            }
+            ExprKind::Power(a, _) => {
+                let dims = self.infer(a, names, slots)?;
+                self.require_square(dims, a, "a matrix power")?;
+                Ok(dims)
+            }
+            ExprKind::Binary(op, a, b) => {
+                let da = self.infer(a, names, slots)?;
+                let db = self.infer(b, names, slots)?;
+                self.binary(*op, expr, (a, da), (b, db))
+            }
+            ExprKind::Call(func, args) => {
+                let dims = args
+                    .iter()
+                    .map(|a| self.infer(a, names, slots))
+                    .collect::<Result<Vec<_>>>()?;
+                self.call(*func, expr, args, &dims)
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, expr: &Expr, (a, da): (&Expr, Dims), (b, db): (&Expr, Dims)) -> Result<Dims> {
+        let mismatch = |typer: &mut Typer, what: &str| {
+            Error::input(
+                format!(
+                    "{what}: the left side `{a}` is {}, the right side `{b}` is {}",
+                    typer.describe(da),
+                    typer.describe(db)
+                ),
+                expr.at,
+            )
+        };
+        match op {
+            BinOp::Add | BinOp::Sub => {
+                if b.is_zero() {
+                    return Ok(da);
+                }
+                if a.is_zero() {
+                    return Ok(db);
+                }
+                let (sa, sb) = (self.is_scalar(da), self.is_scalar(db));
+                if sa != sb {
+                    let err = mismatch(self, &format!("cannot {} a scalar and a non-scalar", if op == BinOp::Add { "add" } else { "subtract" }));
+                    return Err(err.with_help("to add a multiple of the identity write `2 * I`; for all-ones, `2 * ones`"));
+                }
+                if self.unify_shapes(da, db).is_err() {
+                    let word = if op == BinOp::Add { "add" } else { "subtract" };
+                    return Err(mismatch(self, &format!("cannot {word} values of different shapes")));
+                }
+                Ok(da)
+            }
+            BinOp::Mul => {
+                if self.is_scalar(da) {
+                    return Ok(db);
+                }
+                if self.is_scalar(db) {
+                    return Ok(da);
+                }
+                if self.unify(da.1, db.0).is_err() {
+                    let err = mismatch(self, "cannot multiply");
+                    return Err(err.with_help("the columns of the left side must match the rows of the right side"));
+                }
+                Ok((da.0, db.1))
+            }
+            BinOp::Div => {
+                if !self.is_scalar(db) {
+                    let err = mismatch(self, "can only divide by a scalar");
+                    return Err(err.with_help("to multiply by an inverse write `A * inv(B)`"));
+                }
+                if b.is_zero() {
+                    return Err(Error::input("division by zero", expr.at));
+                }
+                Ok(da)
+            }
+            BinOp::EMul | BinOp::EDiv => {
+                if op == BinOp::EDiv && b.is_zero() {
+                    return Err(Error::input("division by zero", expr.at));
+                }
+                if self.is_scalar(da) {
+                    return Ok(db);
+                }
+                if self.is_scalar(db) {
+                    return Ok(da);
+                }
+                if self.unify_shapes(da, db).is_err() {
+                    return Err(mismatch(self, "element-wise operands must have the same shape"));
+                }
+                Ok(da)
+            }
+        }
+    }
+
+    fn require_square(&mut self, dims: Dims, arg: &Expr, what: &str) -> Result<()> {
+        if self.unify(dims.0, dims.1).is_err() {
+            return Err(Error::input(
+                format!("{what} needs a square matrix, but `{arg}` is {}", self.describe(dims)),
+                arg.span,
+            ));
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, func: Func, expr: &Expr, args: &[Expr], dims: &[Dims]) -> Result<Dims> {
+        let (arg, d) = (&args[0], dims[0]);
+        let what = format!("`{}`", func.name());
+        match func {
+            Func::Inv => {
+                self.require_square(d, arg, &what)?;
+                Ok(d)
+            }
+            Func::Tr | Func::Det | Func::Logdet => {
+                self.require_square(d, arg, &what)?;
+                Ok(self.scalar())
+            }
+            Func::Inner => {
+                if self.unify_shapes(d, dims[1]).is_err() {
+                    return Err(Error::input(
+                        format!(
+                            "`inner` needs two values of the same shape, but `{}` is {} and `{}` is {}",
+                            args[0],
+                            self.describe(d),
+                            args[1],
+                            self.describe(dims[1])
+                        ),
+                        expr.at,
+                    ));
+                }
+                Ok(self.scalar())
+            }
+            Func::Sum | Func::Norm => Ok(self.scalar()),
+            Func::Diag => {
+                if self.is_scalar(d) {
+                    Ok(d)
+                } else if self.is_one(d.1) {
+                    Ok((d.0, d.0))
+                } else if self.is_one(d.0) {
+                    Ok((d.1, d.1))
+                } else {
+                    self.require_square(d, arg, &what)?;
+                    Ok((d.0, self.one()))
+                }
+            }
+            _ => Ok(d),
+        }
+    }
+
+    fn fill_sizes(&mut self, expr: &Expr, slots: &mut std::vec::IntoIter<Dims>) -> Expr {
+        match &expr.kind {
+            ExprKind::Identity(_) => {
+                let (d, _) = slots.next().expect("one slot per I");
+                let dim = self.resolve(d);
+                Expr::new(ExprKind::Identity(Some(dim))).with_span(expr.span)
+            }
+            ExprKind::Ones(_) => {
+                let dims = slots.next().expect("one slot per ones");
+                let shape = self.resolve_shape(dims);
+                Expr::new(ExprKind::Ones(Some(shape))).with_span(expr.span)
+            }
+            _ => {
+                let mut rebuilt = expr.map_children(&mut |c| self.fill_sizes(c, slots));
+                rebuilt.at = expr.at;
+                rebuilt
+            }
+        }
+    }
+}
+
+/// True for names typed as scalars by their spelling: Greek letters, spelled
+/// (`alpha`, `lambda_reg`) or in Unicode (`σ`), lowercase.
+///
+/// ```
+/// use matdiff::shape::is_greek_name;
+/// assert!(is_greek_name("alpha") && is_greek_name("σ2") && is_greek_name("lambda_reg"));
+/// assert!(!is_greek_name("x") && !is_greek_name("Sigma") && !is_greek_name("pie"));
+/// ```
+pub fn is_greek_name(name: &str) -> bool {
+    let first = name.chars().next().unwrap_or('x');
+    if ('α'..='ω').contains(&first) {
+        return true;
+    }
+    crate::print::greek_prefix(name).is_some()
+}
