@@ -147,7 +147,10 @@ struct Namer {
 
 impl Namer {
     fn new(model: &Model, upto: usize) -> Namer {
-        let definitions = model.bindings[..upto]
+        // `f` of a bare expression is matdiff's name, not the user's: results
+        // spell that value out.
+        let named = if model.bare_output { model.bindings.len() - 1 } else { model.bindings.len() };
+        let definitions = model.bindings[..upto.min(named)]
             .iter()
             .map(|b| (tidy(&b.expr, &model.env), b.name.clone()))
             .filter(|(e, _)| !matches!(e.kind, ExprKind::Var(_) | ExprKind::Num(_)))

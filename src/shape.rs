@@ -132,6 +132,9 @@ pub struct Model {
     pub env: Env,
     /// Every distinct dimension other than 1, in order of appearance.
     pub dims: Vec<Dim>,
+    /// True when the output is a bare expression, named `f` by matdiff
+    /// rather than by the user.
+    pub bare_output: bool,
 }
 
 impl Model {
@@ -265,11 +268,16 @@ pub fn analyze(program: &Program) -> Result<Model> {
             }
         })
         .collect();
+    let bare_output = matches!(
+        program.stmts.iter().rev().find(|s| !matches!(s, Stmt::Decl { .. })),
+        Some(Stmt::Expr(_))
+    );
     Ok(Model {
         inputs,
         bindings,
         env,
         dims,
+        bare_output,
     })
 }
 

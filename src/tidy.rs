@@ -121,9 +121,17 @@ fn collect_factors(expr: &Expr, coef: &mut BigRational, out: &mut Vec<Expr>, env
                 collect_factors(a, coef, out, env);
             }
             _ => {
-                let (c, fa) = factors(a, env);
+                let (c, mut fa) = factors(a, env);
                 *coef *= c;
-                out.push(Expr::binary(BinOp::Div, rebuild_product(BigRational::one(), fa, env), (**b).clone()));
+                // s / s = 1 for the scalar divisor s.
+                if let Some(i) = fa.iter().position(|f| f == &**b) {
+                    fa.remove(i);
+                    out.extend(fa);
+                } else {
+                    // The numerator's factors stay in the chain; `1 / s` is a scalar factor.
+                    out.extend(fa);
+                    out.push(Expr::binary(BinOp::Div, Expr::int(1), (**b).clone()));
+                }
             }
         },
         // A sum with a single term is a product in disguise, as in `-(2 * x)`.
@@ -165,6 +173,41 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
     if coef.is_zero() {
         return Expr::int(0);
     }
+    // Divisions gather into one at the end, `a * b / (s * t)`, and scalar
+    // factors move to the front, where they read as coefficients.
+    let mut numerator = Vec::new();
+    let mut denominators = Vec::new();
+    for factor in factors {
+        match factor.kind {
+            ExprKind::Binary(BinOp::Div, a, b) => {
+                let (c, fa) = crate::tidy::factors(&a, env);
+                numerator.extend(fa);
+                denominators.push(*b);
+                if !c.is_one() {
+                    return rebuild_product(coef * c, numerator.into_iter().chain(denominators.into_iter().map(|d| Expr::binary(BinOp::Div, Expr::int(1), d))).collect(), env);
+                }
+            }
+            _ => numerator.push(factor),
+        }
+    }
+    let (mut scalars, matrices): (Vec<Expr>, Vec<Expr>) = numerator.into_iter().partition(|f| env.shape(f).is_scalar());
+    scalars.extend(matrices);
+    if denominators.is_empty() {
+        return chain(coef, scalars);
+    }
+    let denominator = denominators.into_iter().reduce(Expr::mul).expect("at least one denominator");
+    let magnitude = coef.abs();
+    let numerator = chain(if coef.is_negative() { -BigRational::one() } else { BigRational::one() }, scalars);
+    let quotient = Expr::binary(BinOp::Div, numerator, denominator);
+    if magnitude.is_one() {
+        quotient
+    } else {
+        Expr::mul(Expr::num(magnitude), quotient)
+    }
+}
+
+/// `coef * f1 * f2 * …`, left-nested, the sign on the first factor.
+fn chain(coef: BigRational, factors: Vec<Expr>) -> Expr {
     let mut iter = factors.into_iter();
     let Some(first) = iter.next() else {
         return Expr::num(coef);
@@ -181,7 +224,6 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
     for factor in iter {
         product = Expr::mul(product, factor);
     }
-    let _ = env;
     product
 }
 
