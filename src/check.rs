@@ -113,20 +113,19 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
         .filter(|l| !model.is_assigned(&l.lhs.base))
         .map(|l| Name { base: l.lhs.base.clone(), marks: l.lhs.marks[..l.lhs.marks.len() - 1].to_vec() })
         .collect();
-    let sizes = choose_sizes(model);
-    let size_of = |d: &Dim| sizes.iter().find(|(x, _)| x == d).map_or(1, |(_, n)| *n);
-    let point = Point::draw(model, &size_of, seed)?;
+    let point = Sample::draw(model, seed)?;
+    let size_of = |d: &Dim| point.size(d);
     let mut rng = StdRng::seed_from_u64(seed.wrapping_add(0x5eed));
     let mut comparisons = Vec::new();
 
     let tangents: Values = wrt_inputs
         .iter()
-        .map(|n| (n.dot(), point.random_like(model, n, &size_of, &mut rng)))
+        .map(|n| (n.dot(), point.random_like(model, n, &mut rng)))
         .collect();
     let mut with_tangents = point.values.clone();
     with_tangents.extend(tangents.clone());
     let forward_values = evaluate_lines(&forward.lines, &mut with_tangents, &size_of)?;
-    let differences = point.directional(model, &tangents, &size_of)?;
+    let differences = point.directional(model, &tangents)?;
     for line in &forward.lines {
         let symbolic = &forward_values[&line.lhs];
         let numeric = &differences[&line.lhs.base];
@@ -139,7 +138,7 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
 
     let output = Name::plain(&model.output().name);
     let output_tangent = &forward_values[&output.dot()];
-    let seed_adjoint = point.random_like(model, &output, &size_of, &mut rng);
+    let seed_adjoint = point.random_like(model, &output, &mut rng);
     let mut with_adjoints = point.values.clone();
     with_adjoints.insert(output.bar(), seed_adjoint.clone());
     let adjoint_values = evaluate_lines(&reverse.lines, &mut with_adjoints, &size_of)?;
@@ -147,7 +146,7 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
     for input in &wrt_inputs {
         let adjoint = &adjoint_values[&input.bar()];
         let alone: Values = [(input.dot(), tangents[&input.dot()].clone())].into();
-        let moved = point.directional(model, &alone, &size_of)?;
+        let moved = point.directional(model, &alone)?;
         let lhs = adjoint.dot(&tangents[&input.dot()]);
         pairing += lhs;
         comparisons.push(Comparison {
@@ -158,8 +157,8 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
     }
     for line in reverse.lines.iter().filter(|l| model.is_assigned(&l.lhs.base)) {
         let name = Name::plain(&line.lhs.base);
-        let direction = point.random_like(model, &name, &size_of, &mut rng);
-        let moved = point.perturbed_intermediate(model, &name, &direction, &size_of)?;
+        let direction = point.random_like(model, &name, &mut rng);
+        let moved = point.perturbed_intermediate(model, &name, &direction)?;
         comparisons.push(Comparison {
             what: format!("⟨{}, {}⟩ against differences", line.lhs, name.dot()),
             error: relative_scalar(adjoint_values[&line.lhs].dot(&direction), seed_adjoint.dot(&moved)),
@@ -178,7 +177,7 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
         for line in &grad.lines {
             let input = Name::plain(&line.lhs.base);
             let alone: Values = [(input.dot(), tangents[&input.dot()].clone())].into();
-            let moved = point.directional(model, &alone, &size_of)?;
+            let moved = point.directional(model, &alone)?;
             comparisons.push(Comparison {
                 what: format!("grad: ⟨{}, {}⟩ against differences", line.lhs, input.dot()),
                 error: relative_scalar(grad_values[&line.lhs].dot(&tangents[&input.dot()]), moved[&output.base].sum()),
@@ -186,7 +185,7 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
             });
         }
     }
-    Ok(Report { sizes, comparisons })
+    Ok(Report { sizes: point.sizes.clone(), comparisons })
 }
 
 /// Distinct sizes for distinct dimensions (3, 4, 5, …), fixed sizes kept.
@@ -250,15 +249,30 @@ fn relative_scalar(a: f64, b: f64) -> f64 {
     relative(&Matrix::from_element(1, 1, a), &Matrix::from_element(1, 1, b))
 }
 
-/// A point where the program is defined, with its value.
-struct Point {
-    values: Values,
+/// A random point where the program is defined: inputs drawn at distinct
+/// sizes, and the value of every assignment there.
+///
+/// ```
+/// use matdiff::ast::Name;
+/// let model = matdiff::shape::analyze_source("y = A * x").unwrap();
+/// let sample = matdiff::check::Sample::draw(&model, 3).unwrap();
+/// let y = &sample.values[&Name::plain("y")];
+/// assert_eq!(y.ncols(), 1);
+/// let e = matdiff::parse::parse_expr("A' * y").unwrap();
+/// let v = sample.eval(&model.elaborate(&e).unwrap(), &Default::default()).unwrap();
+/// assert_eq!(v.nrows(), sample.size(&model.env.name_shape(&Name::plain("A")).cols));
+/// ```
+pub struct Sample {
+    /// Values of the inputs and of every assignment.
+    pub values: Values,
+    sizes: Vec<(Dim, usize)>,
     positive: HashSet<String>,
 }
 
-impl Point {
-    /// Draws inputs until the program evaluates to finite numbers.
-    fn draw(model: &Model, size: &dyn Fn(&Dim) -> usize, seed: u64) -> Result<Point> {
+impl Sample {
+    /// Draws inputs from `seed` until the program evaluates to finite numbers.
+    pub fn draw(model: &Model, seed: u64) -> Result<Sample> {
+        let sizes = choose_sizes(model);
         let mut positive = positive_inputs(model);
         let mut last_problem = String::new();
         for attempt in 0..DRAWS {
@@ -267,12 +281,12 @@ impl Point {
                 positive.extend(model.inputs.iter().map(|n| n.base.clone()));
             }
             let mut rng = StdRng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(attempt));
-            let mut point = Point { values: Values::new(), positive: positive.clone() };
+            let mut point = Sample { values: Values::new(), sizes: sizes.clone(), positive: positive.clone() };
             for input in &model.inputs {
-                let value = point.random_input(model, input, size, &mut rng);
+                let value = point.random_input(model, input, &mut rng);
                 point.values.insert(input.clone(), value);
             }
-            match point.run(model, &point.values.clone(), size) {
+            match point.run(model, &point.values.clone()) {
                 Ok(values) => {
                     point.values = values;
                     return Ok(point);
@@ -288,9 +302,9 @@ impl Point {
     /// An input value: entries in [-1, 1] (in [0.5, 1.5] where the program
     /// needs positive values); square matrices shifted by their size times
     /// the identity, so they are far from singular.
-    fn random_input(&self, model: &Model, name: &Name, size: &dyn Fn(&Dim) -> usize, rng: &mut StdRng) -> Matrix {
+    fn random_input(&self, model: &Model, name: &Name, rng: &mut StdRng) -> Matrix {
         let shape = model.env.name_shape(name);
-        let (rows, cols) = (size(&shape.rows), size(&shape.cols));
+        let (rows, cols) = (self.size(&shape.rows), self.size(&shape.cols));
         let mut m = if self.positive.contains(&name.base) || shape.is_scalar() {
             Matrix::from_fn(rows, cols, |_, _| rng.gen_range(0.5..1.5))
         } else {
@@ -305,10 +319,34 @@ impl Point {
         m
     }
 
-    /// A random direction shaped like `name` (symmetric for symmetric inputs).
-    fn random_like(&self, model: &Model, name: &Name, size: &dyn Fn(&Dim) -> usize, rng: &mut StdRng) -> Matrix {
+    /// The size drawn for a dimension.
+    pub fn size(&self, dim: &Dim) -> usize {
+        match dim {
+            Dim::One => 1,
+            Dim::Size(k) => *k as usize,
+            named => self.sizes.iter().find(|(d, _)| d == named).map_or(1, |(_, n)| *n),
+        }
+    }
+
+    /// The size drawn for each dimension of the program.
+    pub fn sizes(&self) -> &[(Dim, usize)] {
+        &self.sizes
+    }
+
+    /// Evaluates an (elaborated) expression at this point, with `extra`
+    /// values for names the point does not hold, such as tangents.
+    pub fn eval(&self, expr: &Expr, extra: &Values) -> Result<Matrix> {
+        let mut values = self.values.clone();
+        values.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        eval(expr, &values, &|d| self.size(d))
+            .map_err(|e| Error::whole_program(format!("could not evaluate `{expr}`: {e}")))
+    }
+
+    /// A random direction shaped like `name`, entries in [-1, 1]
+    /// (symmetric for a symmetric input or its tangent).
+    pub fn random_like(&self, model: &Model, name: &Name, rng: &mut StdRng) -> Matrix {
         let shape = model.env.name_shape(name);
-        let m = Matrix::from_fn(size(&shape.rows), size(&shape.cols), |_, _| rng.gen_range(-1.0..1.0));
+        let m = Matrix::from_fn(self.size(&shape.rows), self.size(&shape.cols), |_, _| rng.gen_range(-1.0..1.0));
         if model.env.is_symmetric(name) && name.marks.iter().all(|m| *m == crate::ast::Mark::Dot) {
             (&m + m.transpose()) * 0.5
         } else {
@@ -317,13 +355,13 @@ impl Point {
     }
 
     /// Values of every assignment, given the inputs.
-    fn run(&self, model: &Model, inputs: &Values, size: &dyn Fn(&Dim) -> usize) -> std::result::Result<Values, String> {
-        self.run_from(model, 0, inputs.clone(), size)
+    fn run(&self, model: &Model, inputs: &Values) -> std::result::Result<Values, String> {
+        self.run_from(model, 0, inputs.clone())
     }
 
-    fn run_from(&self, model: &Model, start: usize, mut values: Values, size: &dyn Fn(&Dim) -> usize) -> std::result::Result<Values, String> {
+    fn run_from(&self, model: &Model, start: usize, mut values: Values) -> std::result::Result<Values, String> {
         for binding in &model.bindings[start..] {
-            let value = eval(&binding.expr, &values, size).map_err(|e| format!("{}: {e}", binding.name))?;
+            let value = eval(&binding.expr, &values, &|d| self.size(d)).map_err(|e| format!("{}: {e}", binding.name))?;
             if value.iter().any(|v| !v.is_finite()) {
                 return Err(format!("{} is not finite there", binding.name));
             }
@@ -333,7 +371,7 @@ impl Point {
     }
 
     /// Central differences of every assignment along the given input tangents.
-    fn directional(&self, model: &Model, tangents: &Values, size: &dyn Fn(&Dim) -> usize) -> Result<HashMap<String, Matrix>> {
+    fn directional(&self, model: &Model, tangents: &Values) -> Result<HashMap<String, Matrix>> {
         let shifted = |sign: f64| -> Result<Values> {
             let mut inputs = self.values.clone();
             for (tangent, direction) in tangents {
@@ -341,7 +379,7 @@ impl Point {
                 let value = &self.values[&base] + direction * (sign * STEP);
                 inputs.insert(base, value);
             }
-            self.run(model, &inputs, size).map_err(|p| Error::whole_program(format!("the program is not defined near the point: {p}")))
+            self.run(model, &inputs).map_err(|p| Error::whole_program(format!("the program is not defined near the point: {p}")))
         };
         let (plus, minus) = (shifted(1.0)?, shifted(-1.0)?);
         Ok(model
@@ -356,14 +394,14 @@ impl Point {
 
     /// Central difference of the output when one intermediate is moved
     /// along `direction` and the rest of the program recomputed after it.
-    fn perturbed_intermediate(&self, model: &Model, name: &Name, direction: &Matrix, size: &dyn Fn(&Dim) -> usize) -> Result<Matrix> {
+    fn perturbed_intermediate(&self, model: &Model, name: &Name, direction: &Matrix) -> Result<Matrix> {
         let index = model.bindings.iter().position(|b| b.name == name.base).expect("an assigned name");
         let output = Name::plain(&model.output().name);
         let shifted = |sign: f64| -> Result<Matrix> {
             let mut values = self.values.clone();
             values.insert(name.clone(), &self.values[name] + direction * (sign * STEP));
             let values = self
-                .run_from(model, index + 1, values, size)
+                .run_from(model, index + 1, values)
                 .map_err(|p| Error::whole_program(format!("the program is not defined near the point: {p}")))?;
             Ok(values[&output].clone())
         };

@@ -206,8 +206,26 @@ fn expect_square(m: &Matrix, what: &str) -> Result<(), EvalError> {
     Ok(())
 }
 
+/// Below this ratio of smallest to largest singular value a matrix counts as
+/// singular: its inverse and log-determinant would be mostly rounding error.
+const SINGULAR_RATIO: f64 = 1e-10;
+
+fn expect_nonsingular(m: &Matrix) -> Result<(), EvalError> {
+    // nalgebra's SVD panics on an empty matrix and may not converge on NaN.
+    if m.is_empty() || m.iter().any(|x| !x.is_finite()) {
+        return Ok(());
+    }
+    let values = m.clone().singular_values();
+    let largest = values.max();
+    if m.nrows() > 0 && (values.min() <= SINGULAR_RATIO * largest || largest == 0.0) {
+        bail!("matrix is singular (or nearly so)");
+    }
+    Ok(())
+}
+
 fn inverse(m: Matrix) -> Result<Matrix, EvalError> {
     expect_square(&m, "inv")?;
+    expect_nonsingular(&m)?;
     match m.try_inverse() {
         Some(inv) => Ok(inv),
         None => bail!("matrix is singular"),
@@ -248,7 +266,11 @@ fn call(func: Func, args: Vec<Matrix>) -> Result<Matrix, EvalError> {
             scalar(a.trace())
         }
         (Func::Det, _) => scalar(determinant(a)?),
-        (Func::Logdet, _) => scalar(determinant(a)?.abs().ln()),
+        (Func::Logdet, _) => {
+            expect_square(&a, "logdet")?;
+            expect_nonsingular(&a)?;
+            scalar(determinant(a)?.abs().ln())
+        }
         (Func::Inner, Some(b)) if b.shape() == a.shape() => scalar(a.dot(&b)),
         (Func::Inner, Some(b)) => {
             bail!("`inner` of {} and {}: shapes differ", shape(&a), shape(&b))
@@ -448,8 +470,8 @@ mod tests {
             "cannot subtract 2×2 and 2×3"
         );
         assert_eq!(err(Expr::mul(v("B"), v("A"))), "cannot multiply 2×3 by 2×2");
-        assert_eq!(err(f(Func::Inv, v("S"))), "matrix is singular");
-        assert_eq!(err(pow(v("S"), -1)), "matrix is singular");
+        assert_eq!(err(f(Func::Inv, v("S"))), "matrix is singular (or nearly so)");
+        assert_eq!(err(pow(v("S"), -1)), "matrix is singular (or nearly so)");
         assert!(err(f(Func::Det, v("B"))).contains("square matrix, got 2×3"));
         assert!(err(Expr::call(Func::Inner, vec![v("A"), v("B")])).contains("2×2 and 2×3"));
         assert!(err(Expr::call(Func::Inner, vec![v("A")])).contains("takes 2"));

@@ -167,6 +167,33 @@ impl Model {
     pub fn is_assigned(&self, base: &str) -> bool {
         self.binding(base).is_some()
     }
+
+    /// Checks an expression over this program's names (inputs,
+    /// intermediates and their `dot`/`bar` marks) and sizes its `I` and
+    /// `ones`, so that it can be evaluated or tidied.
+    ///
+    /// ```
+    /// let model = matdiff::shape::analyze_source("y = A * x").unwrap();
+    /// let e = matdiff::parse::parse_expr("A' * A + I").unwrap();
+    /// let sized = model.elaborate(&e).unwrap();
+    /// assert_eq!(model.env.shape(&sized).to_string(), "cols(A)×cols(A)");
+    /// assert!(model.elaborate(&matdiff::parse::parse_expr("A + x").unwrap()).is_err());
+    /// ```
+    pub fn elaborate(&self, expr: &Expr) -> Result<Expr> {
+        let mut typer = Typer::default();
+        let mut names = HashMap::new();
+        for name in expr.names() {
+            let Some(info) = self.env.var(&name.base) else {
+                let span = first_use_of(expr, &|b| b == name.base).map_or(expr.span, |(_, s)| s);
+                return Err(Error::input(format!("`{}` is not a name of the program", name.base), span));
+            };
+            let dims = (typer.known(&info.shape.rows), typer.known(&info.shape.cols));
+            names.insert(name.base.clone(), dims);
+        }
+        let mut slots = Vec::new();
+        typer.infer(expr, &names, &mut slots)?;
+        Ok(typer.fill_sizes(expr, &mut slots.into_iter()))
+    }
 }
 
 /// Parses and analyses a program.
@@ -443,11 +470,12 @@ impl Typer {
             (None, None) => None,
         };
         let may_be_one = self.may_be_one[ra] && self.may_be_one[rb];
-        if bound == Some(Bound::One) && (self.bound[ra].is_none() && !self.may_be_one[ra] || self.bound[rb].is_none() && !self.may_be_one[rb]) {
+        let cannot_be_one = |r: usize| self.bound[r].is_none() && !self.may_be_one[r];
+        if bound == Some(Bound::One) && (cannot_be_one(ra) || cannot_be_one(rb)) {
             return Err(());
         }
         // Keep the root with the more telling label: a matrix's over a constant's.
-        let (root, child) = if self.label[ra].is_empty() && !self.label[rb].is_empty() || self.may_be_one[ra] && !self.may_be_one[rb] {
+        let (root, child) = if self.may_be_one[ra] && !self.may_be_one[rb] {
             (rb, ra)
         } else {
             (ra, rb)
@@ -503,8 +531,17 @@ impl Typer {
     fn dim_spec(&mut self, spec: &DimSpec) -> Result<usize> {
         Ok(match spec {
             DimSpec::Size(1, _) => self.one(),
-            DimSpec::Size(k, _) => self.bound_var(Bound::Size(*k)),
-            DimSpec::Name(name, _) => match self.named.get(name) {
+            DimSpec::Size(k, _) => self.known(&Dim::Size(*k)),
+            DimSpec::Name(name, _) => self.known(&Dim::Named(name.clone())),
+        })
+    }
+
+    /// A variable fixed to an already resolved dimension.
+    fn known(&mut self, dim: &Dim) -> usize {
+        match dim {
+            Dim::One => self.one(),
+            Dim::Size(k) => self.bound_var(Bound::Size(*k)),
+            Dim::Named(name) => match self.named.get(name) {
                 Some(&id) => id,
                 None => {
                     let id = self.bound_var(Bound::Named(name.clone()));
@@ -513,7 +550,7 @@ impl Typer {
                     id
                 }
             },
-        })
+        }
     }
 
     fn declared_shape(&mut self, ty: &Type, name: &str) -> Result<Dims> {
@@ -557,12 +594,12 @@ impl Typer {
             ExprKind::Num(_) => Ok(self.scalar()),
             ExprKind::Var(name) => Ok(names[&name.base]),
             ExprKind::Identity(_) => {
-                let d = self.fresh(String::new(), true);
+                let d = self.fresh("size(I)".to_string(), true);
                 slots.push((d, d));
                 Ok((d, d))
             }
             ExprKind::Ones(_) => {
-                let dims = (self.fresh(String::new(), true), self.fresh(String::new(), true));
+                let dims = (self.fresh("rows(ones)".to_string(), true), self.fresh("cols(ones)".to_string(), true));
                 slots.push(dims);
                 Ok(dims)
             }
