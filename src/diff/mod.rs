@@ -8,4 +8,4 @@ mod forward;
 mod reverse;
 
 pub use forward::{tangent, LeafTangent};
-pub use reverse::{pullback, Contribution};
+pub use reverse::{pullback, pullback_with_steps, Contribution, Step};

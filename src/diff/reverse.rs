@@ -11,6 +11,18 @@ use crate::shape::Env;
 /// left side.
 pub type Contribution = (Name, Expr);
 
+/// One equality of the trace-form derivation: the pairing ⟨left, right⟩
+/// reached by the identity `rule`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// The adjoint side of the pairing.
+    pub left: Expr,
+    /// The tangent side.
+    pub right: Expr,
+    /// The identity used to reach it, in words.
+    pub rule: &'static str,
+}
+
 /// Pushes the adjoint `seed` of the linear expression `tangent` back to its
 /// tangent leaves (names whose outer mark is `dot`).
 ///
@@ -26,9 +38,31 @@ pub type Contribution = (Name, Expr);
 /// assert_eq!(adjoint.to_string(), "-C' * bar(C) * C'");
 /// ```
 pub fn pullback(tangent: &Expr, seed: Expr, env: &Env) -> Result<Vec<Contribution>, String> {
-    let mut out = Vec::new();
-    Reverse { env }.pull(tangent, seed, &mut out)?;
-    Ok(out)
+    pullback_with_steps(tangent, seed, env).map(|(parts, _)| parts)
+}
+
+/// [`pullback`], also returning the derivation: each pairing ⟨G, T⟩ from
+/// ⟨seed, tangent⟩ down to ⟨X̄-part, Ẋ⟩, with the identity that gave it.
+///
+/// ```
+/// use matdiff::ast::{Expr, Name};
+/// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
+/// let t = matdiff::parse::parse_expr("-C * dot(A) * C").unwrap();
+/// let seed = Expr::name(Name::plain("C").bar());
+/// let (_, steps) = matdiff::diff::pullback_with_steps(&t, seed, &model.env).unwrap();
+/// assert_eq!(steps.last().unwrap().right.to_string(), "dot(A)");
+/// assert!(steps.iter().any(|s| s.rule.contains("cyclic")));
+/// ```
+pub fn pullback_with_steps(tangent: &Expr, seed: Expr, env: &Env) -> Result<(Vec<Contribution>, Vec<Step>), String> {
+    let mut out = Out::default();
+    Reverse { env }.pull(tangent, seed, "substitute the tangent", &mut out)?;
+    Ok((out.parts, out.steps))
+}
+
+#[derive(Default)]
+struct Out {
+    parts: Vec<Contribution>,
+    steps: Vec<Step>,
 }
 
 struct Reverse<'a> {
@@ -43,37 +77,51 @@ fn active(e: &Expr) -> bool {
     e.mentions(&is_tangent_leaf)
 }
 
+const CYCLIC_RIGHT: &str = "cyclic trace: ⟨G, T M⟩ = ⟨G Mᵀ, T⟩";
+const CYCLIC_LEFT: &str = "cyclic trace: ⟨G, M T⟩ = ⟨Mᵀ G, T⟩";
+const SCALAR: &str = "a scalar factor moves across: ⟨G, s T⟩ = ⟨s G, T⟩";
+const SCALAR_TANGENT: &str = "a scalar tangent: ⟨G, ṫ M⟩ = ṫ ⟨M, G⟩";
+
 impl Reverse<'_> {
-    fn pull(&self, e: &Expr, seed: Expr, out: &mut Vec<Contribution>) -> Result<(), String> {
+    fn pull(&self, e: &Expr, seed: Expr, rule: &'static str, out: &mut Out) -> Result<(), String> {
         if !active(e) {
             return Ok(());
         }
+        out.steps.push(Step {
+            left: seed.clone(),
+            right: e.clone(),
+            rule,
+        });
         match &e.kind {
-            ExprKind::Var(name) => out.push((name.clone(), seed)),
-            ExprKind::Neg(a) => self.pull(a, Expr::neg(seed), out)?,
-            ExprKind::Transpose(a) => self.pull(a, Expr::transpose(seed), out)?,
+            ExprKind::Var(name) => out.parts.push((name.clone(), seed)),
+            ExprKind::Neg(a) => self.pull(a, Expr::neg(seed), "the sign moves across: ⟨G, −T⟩ = ⟨−G, T⟩", out)?,
+            ExprKind::Transpose(a) => {
+                self.pull(a, Expr::transpose(seed), "transpose of both sides: ⟨G, Tᵀ⟩ = ⟨Gᵀ, T⟩", out)?
+            }
             ExprKind::Binary(BinOp::Add, a, b) => {
-                self.pull(a, seed.clone(), out)?;
-                self.pull(b, seed, out)?;
+                self.pull(a, seed.clone(), "linearity: one term of the sum", out)?;
+                self.pull(b, seed, "linearity: one term of the sum", out)?;
             }
             ExprKind::Binary(BinOp::Sub, a, b) => {
-                self.pull(a, seed.clone(), out)?;
-                self.pull(b, Expr::neg(seed), out)?;
+                self.pull(a, seed.clone(), "linearity: one term of the sum", out)?;
+                self.pull(b, Expr::neg(seed), "linearity: a subtracted term", out)?;
             }
             ExprKind::Binary(BinOp::Mul, a, b) => self.product(a, b, seed, out)?,
-            ExprKind::Binary(BinOp::Div, a, s) if !active(s) => {
-                self.pull(a, Expr::binary(BinOp::Div, seed, (**s).clone()), out)?
-            }
-            ExprKind::Binary(op @ (BinOp::EMul | BinOp::EDiv), a, b) => {
-                self.elementwise(*op, a, b, seed, out)?
-            }
+            ExprKind::Binary(BinOp::Div, a, s) if !active(s) => self.pull(
+                a,
+                Expr::binary(BinOp::Div, seed, (**s).clone()),
+                "a scalar divisor moves across: ⟨G, T / s⟩ = ⟨G / s, T⟩",
+                out,
+            )?,
+            ExprKind::Binary(op @ (BinOp::EMul | BinOp::EDiv), a, b) => self.elementwise(*op, a, b, seed, out)?,
             ExprKind::Call(Func::Tr, args) => {
                 let rows = self.env.shape(&args[0]).rows;
-                self.pull(&args[0], Expr::mul(seed, identity(rows)), out)?
+                self.pull(&args[0], Expr::mul(seed, identity(rows)), "trace: ⟨g, tr T⟩ = ⟨g I, T⟩", out)?
             }
             ExprKind::Call(Func::Sum, args) => {
                 let shape = self.env.shape(&args[0]);
-                self.pull(&args[0], Expr::mul(seed, Expr::new(ExprKind::Ones(Some(shape)))), out)?
+                let ones = Expr::new(ExprKind::Ones(Some(shape)));
+                self.pull(&args[0], Expr::mul(seed, ones), "sum of entries: ⟨g, sum T⟩ = ⟨g 𝟙, T⟩", out)?
             }
             ExprKind::Call(Func::Diag, args) => {
                 let shape = self.env.shape(&args[0]);
@@ -83,7 +131,7 @@ impl Reverse<'_> {
                 } else {
                     back
                 };
-                self.pull(&args[0], back, out)?
+                self.pull(&args[0], back, "diagonal: ⟨G, diag T⟩ = ⟨diag G, T⟩", out)?
             }
             ExprKind::Call(Func::Inner, args) => {
                 let (a, b) = (&args[0], &args[1]);
@@ -91,7 +139,7 @@ impl Reverse<'_> {
                     return Err(nonlinear(e));
                 }
                 let (moving, fixed) = if active(a) { (a, b) } else { (b, a) };
-                self.pull(moving, Expr::mul(seed, fixed.clone()), out)?
+                self.pull(moving, Expr::mul(seed, fixed.clone()), "inner product: ⟨g, ⟨M, T⟩⟩ = ⟨g M, T⟩", out)?
             }
             _ => return Err(nonlinear(e)),
         }
@@ -99,25 +147,25 @@ impl Reverse<'_> {
     }
 
     /// ⟨G, a b⟩ with one side active.
-    fn product(&self, a: &Expr, b: &Expr, seed: Expr, out: &mut Vec<Contribution>) -> Result<(), String> {
+    fn product(&self, a: &Expr, b: &Expr, seed: Expr, out: &mut Out) -> Result<(), String> {
         if active(a) && active(b) {
             return Err(nonlinear(&Expr::mul(a.clone(), b.clone())));
         }
         let (sa, sb) = (self.env.shape(a).is_scalar(), self.env.shape(b).is_scalar());
         if active(a) {
-            let back = match (sa, sb) {
-                (_, true) => Expr::mul(b.clone(), seed),
-                (true, false) => self.inner(b, seed),
-                (false, false) => Expr::mul(seed, Expr::transpose(b.clone())),
+            let (back, rule) = match (sa, sb) {
+                (_, true) => (Expr::mul(b.clone(), seed), SCALAR),
+                (true, false) => (self.inner(b, seed), SCALAR_TANGENT),
+                (false, false) => (Expr::mul(seed, Expr::transpose(b.clone())), CYCLIC_RIGHT),
             };
-            self.pull(a, back, out)
+            self.pull(a, back, rule, out)
         } else {
-            let back = match (sa, sb) {
-                (true, _) => Expr::mul(a.clone(), seed),
-                (false, true) => self.inner(a, seed),
-                (false, false) => Expr::mul(Expr::transpose(a.clone()), seed),
+            let (back, rule) = match (sa, sb) {
+                (true, _) => (Expr::mul(a.clone(), seed), SCALAR),
+                (false, true) => (self.inner(a, seed), SCALAR_TANGENT),
+                (false, false) => (Expr::mul(Expr::transpose(a.clone()), seed), CYCLIC_LEFT),
             };
-            self.pull(b, back, out)
+            self.pull(b, back, rule, out)
         }
     }
 
@@ -133,15 +181,19 @@ impl Reverse<'_> {
         }
     }
 
-    fn elementwise(&self, op: BinOp, a: &Expr, b: &Expr, seed: Expr, out: &mut Vec<Contribution>) -> Result<(), String> {
+    fn elementwise(&self, op: BinOp, a: &Expr, b: &Expr, seed: Expr, out: &mut Out) -> Result<(), String> {
         if active(b) {
             if op == BinOp::EDiv || active(a) {
                 return Err(nonlinear(&Expr::binary(op, a.clone(), b.clone())));
             }
             return self.elementwise(op, b, a, seed, out);
         }
-        let back = Expr::binary(op, seed, b.clone());
-        self.pull(a, back, out)
+        let (back, rule) = if op == BinOp::EMul {
+            (Expr::binary(op, seed, b.clone()), "Hadamard product: ⟨G, T ⊙ N⟩ = ⟨G ⊙ N, T⟩")
+        } else {
+            (Expr::binary(op, seed, b.clone()), "Hadamard quotient: ⟨G, T ⊘ N⟩ = ⟨G ⊘ N, T⟩")
+        };
+        self.pull(a, back, rule, out)
     }
 }
 

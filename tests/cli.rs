@@ -1,0 +1,135 @@
+//! The command line as SPEC §2 fixes it: exact outputs, standard input,
+//! `--`, JSON, and exit statuses.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn matdiff(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_matdiff"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).trim_end().to_string()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).to_string()
+}
+
+#[test]
+fn seed_forward_is_exact() {
+    let out = matdiff(&["forward", "C = inv(A)"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "dot(C) = -C * dot(A) * C");
+}
+
+#[test]
+fn seed_reverse_is_exact() {
+    let out = matdiff(&["reverse", "C = inv(A)"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "bar(A) = -C' * bar(C) * C'");
+}
+
+#[test]
+fn seed_in_unicode_and_latex() {
+    assert_eq!(stdout(&matdiff(&["forward", "--format", "unicode", "C = inv(A)"])), "C\u{307} = −C A\u{307} C");
+    assert_eq!(stdout(&matdiff(&["reverse", "--format", "unicode", "C = inv(A)"])), "A\u{304} = −Cᵀ C\u{304} Cᵀ");
+    assert_eq!(
+        stdout(&matdiff(&["reverse", "--format", "latex", "C = inv(A)"])),
+        "\\bar{A} = -C^{\\top} \\bar{C} C^{\\top}"
+    );
+}
+
+#[test]
+fn reverse_prints_the_adjoint_program_in_order() {
+    let out = matdiff(&["reverse", "B = A'; C = B * A"]);
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("bar(B) = "), "{lines:?}");
+    assert_eq!(lines[1], "bar(A) = bar(B)' + B' * bar(C)");
+}
+
+#[test]
+fn expand_writes_results_in_terms_of_inputs() {
+    let out = matdiff(&["reverse", "--expand", "B = A'; C = B * A"]);
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(!text.contains("bar(B)") && !text.contains(" B"), "{text}");
+}
+
+#[test]
+fn grad_of_a_scalar_program() {
+    assert_eq!(stdout(&matdiff(&["grad", "--wrt", "X", "tr(A * X)"])), "bar(X) = A'");
+}
+
+#[test]
+fn unused_input_gets_zero() {
+    let out = matdiff(&["reverse", "A: matrix(n, n); B: matrix(n, n); C = A * A"]);
+    assert!(stdout(&out).contains("bar(A) = "));
+    let out = matdiff(&["grad", "--wrt", "B", "B: matrix(n, n); tr(A) + 0 * tr(B)"]);
+    assert_eq!(stdout(&out), "bar(B) = 0");
+}
+
+#[test]
+fn program_from_standard_input() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_matdiff"))
+        .args(["forward", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"# the seed\nC = inv(A)\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&out), "dot(C) = -C * dot(A) * C");
+}
+
+#[test]
+fn program_starting_with_minus_after_double_dash() {
+    let out = matdiff(&["grad", "--", "-tr(X)"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "bar(X) = -I");
+}
+
+#[test]
+fn json_has_the_documented_fields() {
+    let out = matdiff(&["reverse", "--format", "json", "C = inv(A)"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["mode"], "reverse");
+    assert_eq!(v["input"], "C = inv(A)");
+    assert_eq!(v["results"][0]["lhs"], "bar(A)");
+    assert_eq!(v["results"][0]["wrt"], "A");
+    assert_eq!(v["results"][0]["expr"], "-C' * bar(C) * C'");
+    assert_eq!(v["results"][0]["unicode"], "A\u{304} = −Cᵀ C\u{304} Cᵀ");
+    assert_eq!(v["results"][0]["latex"], "\\bar{A} = -C^{\\top} \\bar{C} C^{\\top}");
+    assert_eq!(v["bindings"][0]["name"], "C");
+    assert_eq!(v["bindings"][0]["expr"], "inv(A)");
+}
+
+#[test]
+fn check_passes_and_reports_errors() {
+    let out = matdiff(&["check", "--seed", "3", "B = A * X; C = inv(B)"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("0 failed"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("against central differences"));
+}
+
+#[test]
+fn simplify_tidies() {
+    assert_eq!(stdout(&matdiff(&["simplify", "(A * B)''"])), "A * B");
+    assert_eq!(stdout(&matdiff(&["simplify", "--", "-(-x) + 0"])), "x");
+}
+
+#[test]
+fn exit_statuses() {
+    let bad_input = matdiff(&["forward", "C = inv(A"]);
+    assert_eq!(bad_input.status.code(), Some(1));
+    assert!(stderr(&bad_input).contains("^"));
+    assert!(bad_input.stdout.is_empty());
+    let bad_usage = matdiff(&["reverse", "--wrt", "Z", "C = inv(A)"]);
+    assert_eq!(bad_usage.status.code(), Some(2));
+    let unknown_flag = matdiff(&["forward", "--nope", "C = inv(A)"]);
+    assert_eq!(unknown_flag.status.code(), Some(2));
+}
