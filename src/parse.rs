@@ -461,7 +461,7 @@ fn describe_expected(rules: &[Rule]) -> String {
             Rule::exponent | Rule::signed_integer | Rule::signed_number => {
                 "an exponent (an integer, `T`, or a parenthesised rational such as `(1/2)`)"
             }
-            Rule::EOI => "`;`, a new line or the end of the input",
+            Rule::EOI => "the end of the statement",
             Rule::decl | Rule::assign => "a statement",
             _ => "something else",
         };

@@ -157,16 +157,23 @@ impl Printer<'_> {
                 self.expr(inner, Level::Unary);
             }
             ExprKind::Binary(op, lhs, rhs) => self.binary(*op, lhs, rhs),
-            ExprKind::Transpose(inner) => {
-                self.expr(inner, Level::Postfix);
-                self.push(match self.notation {
-                    Notation::Plain => "'",
-                    Notation::Unicode => "ᵀ",
-                    Notation::Latex => "^{\\top}",
-                });
-            }
+            ExprKind::Transpose(inner) => match &inner.kind {
+                // inv(A)' reads A⁻ᵀ, and avoids a double superscript in LaTeX.
+                ExprKind::Call(Func::Inv, args) if self.notation != Notation::Plain => {
+                    self.expr(&args[0], Level::Postfix);
+                    self.push(if self.notation == Notation::Unicode { "⁻ᵀ" } else { "^{-\\top}" });
+                }
+                _ => {
+                    self.superscript_base(inner);
+                    self.push(match self.notation {
+                        Notation::Plain => "'",
+                        Notation::Unicode => "ᵀ",
+                        Notation::Latex => "^{\\top}",
+                    });
+                }
+            },
             ExprKind::Power(base, k) => {
-                self.expr(base, Level::Postfix);
+                self.superscript_base(base);
                 match self.notation {
                     Notation::Plain => self.push(&format!("^{k}")),
                     Notation::Unicode => self.push(&superscript(&k.to_string())),
@@ -174,7 +181,7 @@ impl Printer<'_> {
                 }
             }
             ExprKind::ElemPower(base, k) => {
-                self.expr(base, Level::Postfix);
+                self.superscript_base(base);
                 match self.notation {
                     Notation::Plain if k.is_integer() => self.push(&format!(" .^ {k}")),
                     Notation::Plain => self.push(&format!(" .^ ({k})")),
@@ -183,6 +190,22 @@ impl Printer<'_> {
                 }
             }
             ExprKind::Call(func, args) => self.call(*func, args),
+        }
+    }
+
+    /// The base of a superscript. In LaTeX a base that already ends in a
+    /// superscript is braced, since `A^{2}^{\top}` does not typeset.
+    fn superscript_base(&mut self, base: &Expr) {
+        let ends_in_superscript = matches!(
+            base.kind,
+            ExprKind::Transpose(_) | ExprKind::Power(..) | ExprKind::ElemPower(..) | ExprKind::Call(Func::Inv, _)
+        );
+        if self.notation == Notation::Latex && ends_in_superscript {
+            self.push("{");
+            self.node(base);
+            self.push("}");
+        } else {
+            self.expr(base, Level::Postfix);
         }
     }
 
@@ -246,7 +269,7 @@ impl Printer<'_> {
         let unicode = self.notation == Notation::Unicode;
         match (func, args) {
             (Func::Inv, [a]) => {
-                self.expr(a, Level::Postfix);
+                self.superscript_base(a);
                 self.push(if unicode { "⁻¹" } else { "^{-1}" });
             }
             (Func::Inner, [a, b]) => {
