@@ -29,10 +29,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let product = model.elaborate(&parse_expr("C * A")?)?;
     let leaf = |n: &Name| (n.base == "A" || n.base == "C").then(|| Expr::name(n.dot()));
     let product_rule = tangent(&product, env, &leaf).expect("C A varies with A");
-    println!("    0 = d/dx (C A) = {}", unicode(&tidy(&product_rule, env)));
+    println!(
+        "    0 = d/dx (C A) = {}",
+        unicode(&tidy(&product_rule, env))
+    );
     let forward = derive(&model, Mode::Forward, &Options::default())?;
     let dot_c = &forward.lines[0];
-    println!("    Ċ A = −C Ȧ,  so  Ċ = −C Ȧ A⁻¹ = {}", unicode(&dot_c.expr));
+    println!(
+        "    Ċ A = −C Ȧ,  so  Ċ = −C Ȧ A⁻¹ = {}",
+        unicode(&dot_c.expr)
+    );
     println!("    matdiff forward: {dot_c}\n");
 
     // The product rule holds for the derived Ċ at a random point.

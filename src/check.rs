@@ -73,7 +73,11 @@ impl Report {
 
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sizes: Vec<String> = self.sizes.iter().map(|(d, n)| format!("{d} = {n}")).collect();
+        let sizes: Vec<String> = self
+            .sizes
+            .iter()
+            .map(|(d, n)| format!("{d} = {n}"))
+            .collect();
         if !sizes.is_empty() {
             writeln!(f, "sizes: {}", sizes.join(", "))?;
         }
@@ -82,7 +86,11 @@ impl std::fmt::Display for Report {
             writeln!(f, "{:<58} {:>9.2e}  {verdict}", c.what, c.error)?;
         }
         let failed = self.comparisons.iter().filter(|c| !c.passed()).count();
-        write!(f, "{} passed, {failed} failed", self.comparisons.len() - failed)
+        write!(
+            f,
+            "{} passed, {failed} failed",
+            self.comparisons.len() - failed
+        )
     }
 }
 
@@ -111,7 +119,10 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
         .lines
         .iter()
         .filter(|l| !model.is_assigned(&l.lhs.base))
-        .map(|l| Name { base: l.lhs.base.clone(), marks: l.lhs.marks[..l.lhs.marks.len() - 1].to_vec() })
+        .map(|l| Name {
+            base: l.lhs.base.clone(),
+            marks: l.lhs.marks[..l.lhs.marks.len() - 1].to_vec(),
+        })
         .collect();
     let point = Sample::draw(model, seed)?;
     let size_of = |d: &Dim| point.size(d);
@@ -155,13 +166,20 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
             tolerance: DIFFERENCE_TOLERANCE,
         });
     }
-    for line in reverse.lines.iter().filter(|l| model.is_assigned(&l.lhs.base)) {
+    for line in reverse
+        .lines
+        .iter()
+        .filter(|l| model.is_assigned(&l.lhs.base))
+    {
         let name = Name::plain(&line.lhs.base);
         let direction = point.random_like(model, &name, &mut rng);
         let moved = point.perturbed_intermediate(model, &name, &direction)?;
         comparisons.push(Comparison {
             what: format!("⟨{}, {}⟩ against differences", line.lhs, name.dot()),
-            error: relative_scalar(adjoint_values[&line.lhs].dot(&direction), seed_adjoint.dot(&moved)),
+            error: relative_scalar(
+                adjoint_values[&line.lhs].dot(&direction),
+                seed_adjoint.dot(&moved),
+            ),
             tolerance: DIFFERENCE_TOLERANCE,
         });
     }
@@ -180,12 +198,18 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
             let moved = point.directional(model, &alone)?;
             comparisons.push(Comparison {
                 what: format!("grad: ⟨{}, {}⟩ against differences", line.lhs, input.dot()),
-                error: relative_scalar(grad_values[&line.lhs].dot(&tangents[&input.dot()]), moved[&output.base].sum()),
+                error: relative_scalar(
+                    grad_values[&line.lhs].dot(&tangents[&input.dot()]),
+                    moved[&output.base].sum(),
+                ),
                 tolerance: DIFFERENCE_TOLERANCE,
             });
         }
     }
-    Ok(Report { sizes: point.sizes.clone(), comparisons })
+    Ok(Report {
+        sizes: point.sizes.clone(),
+        comparisons,
+    })
 }
 
 /// Distinct sizes for distinct dimensions (3, 4, 5, …), fixed sizes kept.
@@ -219,12 +243,15 @@ fn choose_sizes(model: &Model) -> Vec<(Dim, usize)> {
 }
 
 /// Evaluates lines in order, each seeing the values of those before it.
-fn evaluate_lines(lines: &[Line], values: &mut Values, size: &dyn Fn(&Dim) -> usize) -> Result<HashMap<Name, Matrix>> {
+fn evaluate_lines(
+    lines: &[Line],
+    values: &mut Values,
+    size: &dyn Fn(&Dim) -> usize,
+) -> Result<HashMap<Name, Matrix>> {
     let mut out = HashMap::new();
     for line in lines {
-        let value = eval(&line.expr, values, size).map_err(|e| {
-            Error::whole_program(format!("could not evaluate {line}: {e}"))
-        })?;
+        let value = eval(&line.expr, values, size)
+            .map_err(|e| Error::whole_program(format!("could not evaluate {line}: {e}")))?;
         values.insert(line.lhs.clone(), value.clone());
         out.insert(line.lhs.clone(), value);
     }
@@ -237,16 +264,18 @@ fn relative(a: &Matrix, b: &Matrix) -> f64 {
     }
     let scale = a.norm().max(b.norm());
     let diff = (a - b).norm();
-    if scale < 1e-8 {
-        diff
+    if scale < 1e-8 { diff } else { diff / scale }.max(if diff.is_nan() {
+        f64::INFINITY
     } else {
-        diff / scale
-    }
-    .max(if diff.is_nan() { f64::INFINITY } else { 0.0 })
+        0.0
+    })
 }
 
 fn relative_scalar(a: f64, b: f64) -> f64 {
-    relative(&Matrix::from_element(1, 1, a), &Matrix::from_element(1, 1, b))
+    relative(
+        &Matrix::from_element(1, 1, a),
+        &Matrix::from_element(1, 1, b),
+    )
 }
 
 /// A random point where the program is defined: inputs drawn at distinct
@@ -281,7 +310,11 @@ impl Sample {
                 positive.extend(model.inputs.iter().map(|n| n.base.clone()));
             }
             let mut rng = StdRng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(attempt));
-            let mut point = Sample { values: Values::new(), sizes: sizes.clone(), positive: positive.clone() };
+            let mut point = Sample {
+                values: Values::new(),
+                sizes: sizes.clone(),
+                positive: positive.clone(),
+            };
             for input in &model.inputs {
                 let value = point.random_input(model, input, &mut rng);
                 point.values.insert(input.clone(), value);
@@ -324,7 +357,11 @@ impl Sample {
         match dim {
             Dim::One => 1,
             Dim::Size(k) => *k as usize,
-            named => self.sizes.iter().find(|(d, _)| d == named).map_or(1, |(_, n)| *n),
+            named => self
+                .sizes
+                .iter()
+                .find(|(d, _)| d == named)
+                .map_or(1, |(_, n)| *n),
         }
     }
 
@@ -346,7 +383,9 @@ impl Sample {
     /// (symmetric for a symmetric input or its tangent).
     pub fn random_like(&self, model: &Model, name: &Name, rng: &mut StdRng) -> Matrix {
         let shape = model.env.name_shape(name);
-        let m = Matrix::from_fn(self.size(&shape.rows), self.size(&shape.cols), |_, _| rng.gen_range(-1.0..1.0));
+        let m = Matrix::from_fn(self.size(&shape.rows), self.size(&shape.cols), |_, _| {
+            rng.gen_range(-1.0..1.0)
+        });
         if model.env.is_symmetric(name) && name.marks.iter().all(|m| *m == crate::ast::Mark::Dot) {
             (&m + m.transpose()) * 0.5
         } else {
@@ -359,9 +398,15 @@ impl Sample {
         self.run_from(model, 0, inputs.clone())
     }
 
-    fn run_from(&self, model: &Model, start: usize, mut values: Values) -> std::result::Result<Values, String> {
+    fn run_from(
+        &self,
+        model: &Model,
+        start: usize,
+        mut values: Values,
+    ) -> std::result::Result<Values, String> {
         for binding in &model.bindings[start..] {
-            let value = eval(&binding.expr, &values, &|d| self.size(d)).map_err(|e| format!("{}: {e}", binding.name))?;
+            let value = eval(&binding.expr, &values, &|d| self.size(d))
+                .map_err(|e| format!("{}: {e}", binding.name))?;
             if value.iter().any(|v| !v.is_finite()) {
                 return Err(format!("{} is not finite there", binding.name));
             }
@@ -375,11 +420,16 @@ impl Sample {
         let shifted = |sign: f64| -> Result<Values> {
             let mut inputs = self.values.clone();
             for (tangent, direction) in tangents {
-                let base = Name { base: tangent.base.clone(), marks: tangent.marks[..tangent.marks.len() - 1].to_vec() };
+                let base = Name {
+                    base: tangent.base.clone(),
+                    marks: tangent.marks[..tangent.marks.len() - 1].to_vec(),
+                };
                 let value = &self.values[&base] + direction * (sign * STEP);
                 inputs.insert(base, value);
             }
-            self.run(model, &inputs).map_err(|p| Error::whole_program(format!("the program is not defined near the point: {p}")))
+            self.run(model, &inputs).map_err(|p| {
+                Error::whole_program(format!("the program is not defined near the point: {p}"))
+            })
         };
         let (plus, minus) = (shifted(1.0)?, shifted(-1.0)?);
         Ok(model
@@ -394,15 +444,24 @@ impl Sample {
 
     /// Central difference of the output when one intermediate is moved
     /// along `direction` and the rest of the program recomputed after it.
-    fn perturbed_intermediate(&self, model: &Model, name: &Name, direction: &Matrix) -> Result<Matrix> {
-        let index = model.bindings.iter().position(|b| b.name == name.base).expect("an assigned name");
+    fn perturbed_intermediate(
+        &self,
+        model: &Model,
+        name: &Name,
+        direction: &Matrix,
+    ) -> Result<Matrix> {
+        let index = model
+            .bindings
+            .iter()
+            .position(|b| b.name == name.base)
+            .expect("an assigned name");
         let output = Name::plain(&model.output().name);
         let shifted = |sign: f64| -> Result<Matrix> {
             let mut values = self.values.clone();
             values.insert(name.clone(), &self.values[name] + direction * (sign * STEP));
-            let values = self
-                .run_from(model, index + 1, values)
-                .map_err(|p| Error::whole_program(format!("the program is not defined near the point: {p}")))?;
+            let values = self.run_from(model, index + 1, values).map_err(|p| {
+                Error::whole_program(format!("the program is not defined near the point: {p}"))
+            })?;
             Ok(values[&output].clone())
         };
         Ok((shifted(1.0)? - shifted(-1.0)?) / (2.0 * STEP))
@@ -422,7 +481,11 @@ fn positive_inputs(model: &Model) -> HashSet<String> {
 fn mark_positive(expr: &Expr, out: &mut HashSet<String>) {
     let needs_positive: Option<&Expr> = match &expr.kind {
         ExprKind::Call(Func::Log | Func::Sqrt, args) => Some(&args[0]),
-        ExprKind::ElemPower(a, k) if !k.is_integer() || *k < num_rational::BigRational::from_integer(0.into()) => Some(a),
+        ExprKind::ElemPower(a, k)
+            if !k.is_integer() || *k < num_rational::BigRational::from_integer(0.into()) =>
+        {
+            Some(a)
+        }
         ExprKind::Binary(BinOp::Div | BinOp::EDiv, _, b) => Some(b),
         _ => None,
     };

@@ -149,7 +149,11 @@ impl Namer {
     fn new(model: &Model, upto: usize) -> Namer {
         // `f` of a bare expression is matdiff's name, not the user's: results
         // spell that value out.
-        let named = if model.bare_output { model.bindings.len() - 1 } else { model.bindings.len() };
+        let named = if model.bare_output {
+            model.bindings.len() - 1
+        } else {
+            model.bindings.len()
+        };
         let definitions = model.bindings[..upto.min(named)]
             .iter()
             .map(|b| (tidy(&b.expr, &model.env), b.name.clone()))
@@ -170,9 +174,9 @@ impl Namer {
 fn expanded_definitions(model: &Model) -> HashMap<String, Expr> {
     let mut out: HashMap<String, Expr> = HashMap::new();
     for binding in &model.bindings {
-        let expr = binding.expr.substitute(&|n| {
-            n.is_plain().then(|| out.get(&n.base).cloned()).flatten()
-        });
+        let expr = binding
+            .expr
+            .substitute(&|n| n.is_plain().then(|| out.get(&n.base).cloned()).flatten());
         out.insert(binding.name.clone(), expr);
     }
     out
@@ -201,7 +205,11 @@ fn forward(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
             if wrt.contains(n) {
                 Some(Expr::name(n.dot()))
             } else if n.is_plain() && tangents.contains_key(&n.base) {
-                Some(if expand { tangents[&n.base].clone() } else { Expr::name(n.dot()) })
+                Some(if expand {
+                    tangents[&n.base].clone()
+                } else {
+                    Expr::name(n.dot())
+                })
             } else {
                 None
             }
@@ -211,7 +219,11 @@ fn forward(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
         let expr = match raw {
             None => Expr::int(0),
             Some(t) if expand => {
-                let t = t.substitute(&|n| n.is_plain().then(|| expanded.get(&n.base).cloned()).flatten());
+                let t = t.substitute(&|n| {
+                    n.is_plain()
+                        .then(|| expanded.get(&n.base).cloned())
+                        .flatten()
+                });
                 check_size(&t, &lhs)?;
                 tidy(&t, env)
             }
@@ -243,12 +255,18 @@ fn reverse_lines(model: &Model, wrt: &[Name]) -> Result<Vec<Line>> {
             let sum = sum_contributions(contributions.remove(&this));
             let expr = namer.name(&finish(sum, env));
             let zero = expr.is_zero();
-            lines.push(Line { lhs: this.bar(), expr });
+            lines.push(Line {
+                lhs: this.bar(),
+                expr,
+            });
             if zero {
                 continue;
             }
         }
-        let leaf = |n: &Name| (n.is_plain() && active.contains(&n.base) || wrt.contains(n)).then(|| Expr::name(n.dot()));
+        let leaf = |n: &Name| {
+            (n.is_plain() && active.contains(&n.base) || wrt.contains(n))
+                .then(|| Expr::name(n.dot()))
+        };
         let Some(local) = tangent(&binding.expr, env, &leaf) else {
             continue;
         };
@@ -316,7 +334,12 @@ fn reverse(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
 
 /// Substitutes the intermediates' adjoints (and the output's, when given)
 /// into the inputs' lines, keeping only those.
-fn substitute_adjoints(model: &Model, lines: Vec<Line>, output_adjoint: Option<Expr>, expand: bool) -> Result<Vec<Line>> {
+fn substitute_adjoints(
+    model: &Model,
+    lines: Vec<Line>,
+    output_adjoint: Option<Expr>,
+    expand: bool,
+) -> Result<Vec<Line>> {
     let env = &model.env;
     let expanded = expanded_definitions(model);
     let mut known: HashMap<Name, Expr> = HashMap::new();
@@ -328,7 +351,11 @@ fn substitute_adjoints(model: &Model, lines: Vec<Line>, output_adjoint: Option<E
     for line in lines {
         let mut expr = line.expr.substitute(&|n| known.get(n).cloned());
         if expand {
-            expr = expr.substitute(&|n| n.is_plain().then(|| expanded.get(&n.base).cloned()).flatten());
+            expr = expr.substitute(&|n| {
+                n.is_plain()
+                    .then(|| expanded.get(&n.base).cloned())
+                    .flatten()
+            });
         }
         check_size(&expr, &line.lhs)?;
         let expr = tidy(&expr, env);
@@ -336,7 +363,10 @@ fn substitute_adjoints(model: &Model, lines: Vec<Line>, output_adjoint: Option<E
             known.insert(line.lhs, expr);
         } else {
             let expr = if expand { expr } else { namer.name(&expr) };
-            out.push(Line { lhs: line.lhs, expr });
+            out.push(Line {
+                lhs: line.lhs,
+                expr,
+            });
         }
     }
     Ok(out)

@@ -470,7 +470,10 @@ mod tests {
             "cannot subtract 2×2 and 2×3"
         );
         assert_eq!(err(Expr::mul(v("B"), v("A"))), "cannot multiply 2×3 by 2×2");
-        assert_eq!(err(f(Func::Inv, v("S"))), "matrix is singular (or nearly so)");
+        assert_eq!(
+            err(f(Func::Inv, v("S"))),
+            "matrix is singular (or nearly so)"
+        );
         assert_eq!(err(pow(v("S"), -1)), "matrix is singular (or nearly so)");
         assert!(err(f(Func::Det, v("B"))).contains("square matrix, got 2×3"));
         assert!(err(Expr::call(Func::Inner, vec![v("A"), v("B")])).contains("2×2 and 2×3"));

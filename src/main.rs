@@ -8,7 +8,11 @@ use std::io::Read;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "matdiff", version, about = "Symbolic matrix calculus: forward tangents, reverse adjoints, checked numerically")]
+#[command(
+    name = "matdiff",
+    version,
+    about = "Symbolic matrix calculus: forward tangents, reverse adjoints, checked numerically"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -85,31 +89,48 @@ fn notation(format: Format) -> Notation {
     }
 }
 
-/// Runs a command, returning what to print or the error with the text it
-/// points into.
-fn run(command: Command) -> Result<String, (Error, String, Option<String>)> {
+/// An error with the text its span points into: the program, or the
+/// option's value for usage errors.
+struct Failure {
+    error: Error,
+    text: String,
+}
+
+type Outcome = Result<String, Box<Failure>>;
+
+/// Pairs an error with the text it is about.
+fn failure(error: Error, source: &str, wrt: Option<&str>) -> Box<Failure> {
+    let text = match &error.origin {
+        Origin::Program => source.to_string(),
+        Origin::Option(_) => wrt.unwrap_or_default().to_string(),
+    };
+    Box::new(Failure { error, text })
+}
+
+/// Runs a command, returning what to print or what went wrong.
+fn run(command: Command) -> Outcome {
     match command {
         Command::Forward(args) => run_derive(Mode::Forward, args),
         Command::Reverse(args) => run_derive(Mode::Reverse, args),
         Command::Grad(args) => run_derive(Mode::Grad, args),
         Command::Check { wrt, seed, program } => {
-            let source = read_program(&program).map_err(|e| (e, String::new(), None))?;
-            let fail = |e| (e, source.clone(), wrt.clone());
+            let source = read_program(&program).map_err(|e| failure(e, "", None))?;
+            let fail = |e| failure(e, &source, wrt.as_deref());
             let model = matdiff::shape::analyze_source(&source).map_err(fail)?;
             let report = matdiff::check::check(&model, wrt.as_deref(), seed).map_err(fail)?;
             if report.passed() {
                 Ok(report.to_string())
             } else {
-                Err((
+                Err(failure(
                     Error::whole_program(format!("the numerical check failed\n{report}")),
-                    source,
+                    &source,
                     None,
                 ))
             }
         }
         Command::Simplify { format, expr } => {
-            let source = read_program(&expr).map_err(|e| (e, String::new(), None))?;
-            let fail = |e| (e, source.clone(), None);
+            let source = read_program(&expr).map_err(|e| failure(e, "", None))?;
+            let fail = |e| failure(e, &source, None);
             let model = matdiff::shape::analyze_source(&source).map_err(fail)?;
             let output = &model.output().expr;
             let tidied = matdiff::tidy::tidy(output, &model.env);
@@ -118,9 +139,9 @@ fn run(command: Command) -> Result<String, (Error, String, Option<String>)> {
     }
 }
 
-fn run_derive(mode: Mode, args: Derive) -> Result<String, (Error, String, Option<String>)> {
-    let source = read_program(&args.program).map_err(|e| (e, String::new(), None))?;
-    let fail = |e| (e, source.clone(), args.wrt.clone());
+fn run_derive(mode: Mode, args: Derive) -> Outcome {
+    let source = read_program(&args.program).map_err(|e| failure(e, "", None))?;
+    let fail = |e| failure(e, &source, args.wrt.as_deref());
     let model = matdiff::shape::analyze_source(&source).map_err(fail)?;
     let options = Options {
         wrt: args.wrt.clone(),
@@ -128,9 +149,8 @@ fn run_derive(mode: Mode, args: Derive) -> Result<String, (Error, String, Option
     };
     let derivation = derive(&model, mode, &options).map_err(fail)?;
     Ok(match args.format {
-        Format::Json => {
-            serde_json::to_string_pretty(&matdiff::json::to_json(&derivation, &source)).expect("JSON values serialise")
-        }
+        Format::Json => serde_json::to_string_pretty(&matdiff::json::to_json(&derivation, &source))
+            .expect("JSON values serialise"),
         format => derivation
             .lines
             .iter()
@@ -150,13 +170,9 @@ fn main() -> ExitCode {
             println!("{text}");
             ExitCode::SUCCESS
         }
-        Err((error, source, wrt)) => {
-            let text = match &error.origin {
-                Origin::Program => source,
-                Origin::Option(_) => wrt.unwrap_or_default(),
-            };
-            eprint!("{}", error.render(&text));
-            ExitCode::from(error.exit_code() as u8)
+        Err(failure) => {
+            eprint!("{}", failure.error.render(&failure.text));
+            ExitCode::from(failure.error.exit_code() as u8)
         }
     }
 }

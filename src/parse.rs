@@ -30,7 +30,16 @@ pub const MAX_NESTING: usize = 200;
 pub const MAX_PREFIX_RUN: usize = 200;
 
 /// Words a user may not name a variable.
-const RESERVED: [&str; 8] = ["I", "ones", "dot", "bar", "scalar", "vector", "matrix", "symmetric"];
+const RESERVED: [&str; 8] = [
+    "I",
+    "ones",
+    "dot",
+    "bar",
+    "scalar",
+    "vector",
+    "matrix",
+    "symmetric",
+];
 
 /// Parses a whole program.
 ///
@@ -41,7 +50,9 @@ const RESERVED: [&str; 8] = ["I", "ones", "dot", "bar", "scalar", "vector", "mat
 pub fn parse_program(source: &str) -> Result<Program> {
     let prepared = prepare(source)?;
     let mut pairs = Grammar::parse(Rule::program, &prepared).map_err(syntax_error)?;
-    let program = pairs.next().expect("the program rule always yields one pair");
+    let program = pairs
+        .next()
+        .expect("the program rule always yields one pair");
     let mut stmts = Vec::new();
     for pair in program.into_inner() {
         match pair.as_rule() {
@@ -138,7 +149,11 @@ fn build_expr(pair: Pair<Rule>) -> Result<Expr> {
 fn check_prefix_runs(pairs: Pairs<Rule>) -> Result<()> {
     let mut run = 0;
     for pair in pairs {
-        run = if pair.as_rule() == Rule::neg { run + 1 } else { 0 };
+        run = if pair.as_rule() == Rule::neg {
+            run + 1
+        } else {
+            0
+        };
         if run > MAX_PREFIX_RUN {
             return Err(Error::input(
                 format!("more than {MAX_PREFIX_RUN} minus signs in a row"),
@@ -210,11 +225,8 @@ fn build_power(base: Expr, op: Pair<Rule>) -> Result<ExprKind> {
         return Ok(ExprKind::ElemPower(Box::new(base), value));
     }
     if !value.is_integer() {
-        return Err(Error::input(
-            "`^` takes an integer exponent",
-            span,
-        )
-        .with_help("for an element-wise rational power write `.^`, as in `x .^ (1/2)`"));
+        return Err(Error::input("`^` takes an integer exponent", span)
+            .with_help("for an element-wise rational power write `.^`, as in `x .^ (1/2)`"));
     }
     let k = value
         .to_integer()
@@ -236,7 +248,11 @@ fn exponent_value(exponent: Pair<Rule>) -> Result<BigRational> {
     let mut parts = exponent.into_inner();
     let first = parts.next().expect("an exponent has a number");
     let magnitude = parse_number(first.as_str().trim_start_matches('-'));
-    let numerator = if first.as_str().starts_with('-') { -magnitude } else { magnitude };
+    let numerator = if first.as_str().starts_with('-') {
+        -magnitude
+    } else {
+        magnitude
+    };
     match parts.next() {
         None => Ok(numerator),
         Some(den) => {
@@ -325,7 +341,9 @@ fn build_call(pair: Pair<Rule>) -> Result<Expr> {
             span,
         ));
     }
-    Ok(Expr::call(func, args).with_span(span).pointing_at(name_span))
+    Ok(Expr::call(func, args)
+        .with_span(span)
+        .pointing_at(name_span))
 }
 
 fn build_marked(which: &str, args: Vec<Expr>, span: Span) -> Result<Expr> {
@@ -425,9 +443,11 @@ fn syntax_error(err: pest::error::Error<Rule>) -> Error {
     };
     let line = err.line();
     let offset_in_line = match err.line_col {
-        pest::error::LineColLocation::Pos((_, col)) | pest::error::LineColLocation::Span((_, col), _) => {
-            line.char_indices().nth(col - 1).map_or(line.len(), |(i, _)| i)
-        }
+        pest::error::LineColLocation::Pos((_, col))
+        | pest::error::LineColLocation::Span((_, col), _) => line
+            .char_indices()
+            .nth(col - 1)
+            .map_or(line.len(), |(i, _)| i),
     };
     let unexpected = line[offset_in_line..].chars().next().filter(|c| *c != '\n');
     let expected = match &err.variant {
@@ -450,7 +470,9 @@ fn describe_expected(rules: &[Rule]) -> String {
     let mut words: Vec<&str> = Vec::new();
     for rule in rules {
         let word = match rule {
-            Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::emul | Rule::ediv => "an operator",
+            Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::emul | Rule::ediv => {
+                "an operator"
+            }
             Rule::transpose | Rule::power => "an operator",
             Rule::expr | Rule::neg | Rule::number | Rule::call => "an expression",
             Rule::ident => "a name",

@@ -27,12 +27,16 @@ pub enum Notation {
 /// use matdiff::print::{render, Notation};
 /// let e = matdiff::parse::parse_expr("-C * dot(A) * C").unwrap();
 /// assert_eq!(render(&e, Notation::Plain), "-C * dot(A) * C");
-/// assert_eq!(render(&e, Notation::Unicode), "−C Ȧ C");
+/// assert_eq!(render(&e, Notation::Unicode), "−C A\u{307} C");
 /// assert_eq!(render(&e, Notation::Latex), "-C \\dot{A} C");
 /// ```
 pub fn render(expr: &Expr, notation: Notation) -> String {
     let mut out = String::new();
-    Printer { notation, out: &mut out }.expr(expr, Level::Sum);
+    Printer {
+        notation,
+        out: &mut out,
+    }
+    .expr(expr, Level::Sum);
     out
 }
 
@@ -161,7 +165,11 @@ impl Printer<'_> {
                 // inv(A)' reads A⁻ᵀ, and avoids a double superscript in LaTeX.
                 ExprKind::Call(Func::Inv, args) if self.notation != Notation::Plain => {
                     self.expr(&args[0], Level::Postfix);
-                    self.push(if self.notation == Notation::Unicode { "⁻ᵀ" } else { "^{-\\top}" });
+                    self.push(if self.notation == Notation::Unicode {
+                        "⁻ᵀ"
+                    } else {
+                        "^{-\\top}"
+                    });
                 }
                 _ => {
                     self.superscript_base(inner);
@@ -198,7 +206,10 @@ impl Printer<'_> {
     fn superscript_base(&mut self, base: &Expr) {
         let ends_in_superscript = matches!(
             base.kind,
-            ExprKind::Transpose(_) | ExprKind::Power(..) | ExprKind::ElemPower(..) | ExprKind::Call(Func::Inv, _)
+            ExprKind::Transpose(_)
+                | ExprKind::Power(..)
+                | ExprKind::ElemPower(..)
+                | ExprKind::Call(Func::Inv, _)
         );
         if self.notation == Notation::Latex && ends_in_superscript {
             self.push("{");
@@ -290,7 +301,11 @@ impl Printer<'_> {
                 self.push("}");
             }
             (Func::Logdet, [a]) => {
-                self.push(if unicode { "log|det(" } else { "\\log\\left|\\det\\left(" });
+                self.push(if unicode {
+                    "log|det("
+                } else {
+                    "\\log\\left|\\det\\left("
+                });
                 self.expr(a, Level::Sum);
                 self.push(if unicode { ")|" } else { "\\right)\\right|" });
             }
@@ -298,7 +313,10 @@ impl Printer<'_> {
                 let name = match (unicode, func) {
                     (true, Func::Sqrt) => "√".to_string(),
                     (true, func) => func.name().to_string(),
-                    (false, Func::Det | Func::Exp | Func::Log | Func::Sin | Func::Cos | Func::Tanh) => {
+                    (
+                        false,
+                        Func::Det | Func::Exp | Func::Log | Func::Sin | Func::Cos | Func::Tanh,
+                    ) => {
                         format!("\\{}", func.name())
                     }
                     (false, func) => format!("\\operatorname{{{}}}", func.name()),
@@ -386,7 +404,10 @@ pub fn greek_prefix(name: &str) -> Option<(&'static str, &str)> {
         let fits = rest.is_empty()
             || rest.starts_with('_')
             || rest.chars().next().is_some_and(|c| c.is_ascii_digit())
-                && rest.split('_').next().is_some_and(|d| d.chars().all(|c| c.is_ascii_digit()));
+                && rest
+                    .split('_')
+                    .next()
+                    .is_some_and(|d| d.chars().all(|c| c.is_ascii_digit()));
         fits.then_some((*spelled, rest))
     })
 }

@@ -5,7 +5,9 @@
 //! After analysis every `I` and `ones` carries its size, so later stages
 //! compute shapes locally with [`Env::shape`], without unification.
 
-use crate::ast::{BinOp, Dim, DimSpec, Expr, ExprKind, Func, Name, Program, Shape, Span, Stmt, Type};
+use crate::ast::{
+    BinOp, Dim, DimSpec, Expr, ExprKind, Func, Name, Program, Shape, Span, Stmt, Type,
+};
 use crate::error::{Error, Result};
 use std::collections::{BTreeSet, HashMap};
 
@@ -95,7 +97,10 @@ impl Env {
                 }
             }
             ExprKind::Call(func, args) => {
-                let s = args.first().map(|a| self.shape(a)).unwrap_or_else(Shape::scalar);
+                let s = args
+                    .first()
+                    .map(|a| self.shape(a))
+                    .unwrap_or_else(Shape::scalar);
                 match func {
                     Func::Inv => s,
                     Func::Diag if s.is_scalar() => s,
@@ -185,7 +190,10 @@ impl Model {
         for name in expr.names() {
             let Some(info) = self.env.var(&name.base) else {
                 let span = first_use_of(expr, &|b| b == name.base).map_or(expr.span, |(_, s)| s);
-                return Err(Error::input(format!("`{}` is not a name of the program", name.base), span));
+                return Err(Error::input(
+                    format!("`{}` is not a name of the program", name.base),
+                    span,
+                ));
             };
             let dims = (typer.known(&info.shape.rows), typer.known(&info.shape.cols));
             names.insert(name.base.clone(), dims);
@@ -224,7 +232,10 @@ pub fn analyze(program: &Program) -> Result<Model> {
                     return Err(Error::input(format!("`{name}` is declared twice"), *span));
                 }
                 let shape = typer.declared_shape(ty, name)?;
-                declared.insert(name.clone(), (shape, matches!(ty, Type::Symmetric(_)), *span));
+                declared.insert(
+                    name.clone(),
+                    (shape, matches!(ty, Type::Symmetric(_)), *span),
+                );
             }
         }
     }
@@ -296,7 +307,11 @@ pub fn analyze(program: &Program) -> Result<Model> {
         })
         .collect();
     let bare_output = matches!(
-        program.stmts.iter().rev().find(|s| !matches!(s, Stmt::Decl { .. })),
+        program
+            .stmts
+            .iter()
+            .rev()
+            .find(|s| !matches!(s, Stmt::Decl { .. })),
         Some(Stmt::Expr(_))
     );
     Ok(Model {
@@ -363,14 +378,22 @@ fn check_order(statements: &[(String, Span, Expr)], program: &Program) -> Result
                 && name == "f"
                 && index + 1 < statements.len()
             {
-                "`f` names the output of the bare expression; it cannot be used before it".to_string()
+                "`f` names the output of the bare expression; it cannot be used before it"
+                    .to_string()
             } else {
                 format!("`{name}` is used before it is assigned")
             };
             return Err(Error::input(message, late.1));
         }
     }
-    let bare_output = matches!(program.stmts.iter().rev().find(|s| !matches!(s, Stmt::Decl { .. })), Some(Stmt::Expr(_)));
+    let bare_output = matches!(
+        program
+            .stmts
+            .iter()
+            .rev()
+            .find(|s| !matches!(s, Stmt::Decl { .. })),
+        Some(Stmt::Expr(_))
+    );
     if bare_output {
         let output_index = statements.len() - 1;
         if let Some((_, span)) = statements[..output_index]
@@ -394,7 +417,9 @@ fn first_use_of(expr: &Expr, pred: &dyn Fn(&str) -> bool) -> Option<(String, Spa
             return Some((name.base.clone(), expr.span));
         }
     }
-    expr.children().into_iter().find_map(|c| first_use_of(c, pred))
+    expr.children()
+        .into_iter()
+        .find_map(|c| first_use_of(c, pred))
 }
 
 /// What a dimension variable is bound to.
@@ -589,7 +614,12 @@ impl Typer {
         }
     }
 
-    fn infer(&mut self, expr: &Expr, names: &HashMap<String, Dims>, slots: &mut Slots) -> Result<Dims> {
+    fn infer(
+        &mut self,
+        expr: &Expr,
+        names: &HashMap<String, Dims>,
+        slots: &mut Slots,
+    ) -> Result<Dims> {
         match &expr.kind {
             ExprKind::Num(_) => Ok(self.scalar()),
             ExprKind::Var(name) => Ok(names[&name.base]),
@@ -599,7 +629,10 @@ impl Typer {
                 Ok((d, d))
             }
             ExprKind::Ones(_) => {
-                let dims = (self.fresh("rows(ones)".to_string(), true), self.fresh("cols(ones)".to_string(), true));
+                let dims = (
+                    self.fresh("rows(ones)".to_string(), true),
+                    self.fresh("cols(ones)".to_string(), true),
+                );
                 slots.push(dims);
                 Ok(dims)
             }
@@ -628,7 +661,13 @@ impl Typer {
         }
     }
 
-    fn binary(&mut self, op: BinOp, expr: &Expr, (a, da): (&Expr, Dims), (b, db): (&Expr, Dims)) -> Result<Dims> {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        expr: &Expr,
+        (a, da): (&Expr, Dims),
+        (b, db): (&Expr, Dims),
+    ) -> Result<Dims> {
         let mismatch = |typer: &mut Typer, what: &str| {
             Error::input(
                 format!(
@@ -649,12 +688,23 @@ impl Typer {
                 }
                 let (sa, sb) = (self.is_scalar(da), self.is_scalar(db));
                 if sa != sb {
-                    let err = mismatch(self, &format!("cannot {} a scalar and a non-scalar", if op == BinOp::Add { "add" } else { "subtract" }));
-                    return Err(err.with_help("to add a multiple of the identity write `2 * I`; for all-ones, `2 * ones`"));
+                    let err = mismatch(
+                        self,
+                        &format!(
+                            "cannot {} a scalar and a non-scalar",
+                            if op == BinOp::Add { "add" } else { "subtract" }
+                        ),
+                    );
+                    return Err(err.with_help(
+                        "to add a multiple of the identity write `2 * I`; for all-ones, `2 * ones`",
+                    ));
                 }
                 if self.unify_shapes(da, db).is_err() {
                     let word = if op == BinOp::Add { "add" } else { "subtract" };
-                    return Err(mismatch(self, &format!("cannot {word} values of different shapes")));
+                    return Err(mismatch(
+                        self,
+                        &format!("cannot {word} values of different shapes"),
+                    ));
                 }
                 Ok(da)
             }
@@ -667,7 +717,9 @@ impl Typer {
                 }
                 if self.unify(da.1, db.0).is_err() {
                     let err = mismatch(self, "cannot multiply");
-                    return Err(err.with_help("the columns of the left side must match the rows of the right side"));
+                    return Err(err.with_help(
+                        "the columns of the left side must match the rows of the right side",
+                    ));
                 }
                 Ok((da.0, db.1))
             }
@@ -692,7 +744,10 @@ impl Typer {
                     return Ok(da);
                 }
                 if self.unify_shapes(da, db).is_err() {
-                    return Err(mismatch(self, "element-wise operands must have the same shape"));
+                    return Err(mismatch(
+                        self,
+                        "element-wise operands must have the same shape",
+                    ));
                 }
                 Ok(da)
             }
@@ -702,7 +757,10 @@ impl Typer {
     fn require_square(&mut self, dims: Dims, arg: &Expr, what: &str) -> Result<()> {
         if self.unify(dims.0, dims.1).is_err() {
             return Err(Error::input(
-                format!("{what} needs a square matrix, but `{arg}` is {}", self.describe(dims)),
+                format!(
+                    "{what} needs a square matrix, but `{arg}` is {}",
+                    self.describe(dims)
+                ),
                 arg.span,
             ));
         }

@@ -26,7 +26,9 @@ pub fn tidy(expr: &Expr, env: &Env) -> Expr {
 /// Simplifies one node whose children are already tidy.
 fn node(expr: Expr, env: &Env) -> Expr {
     match &expr.kind {
-        ExprKind::Neg(_) | ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _) => rebuild_sum(terms(&expr, env), env),
+        ExprKind::Neg(_) | ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _) => {
+            rebuild_sum(terms(&expr, env), env)
+        }
         ExprKind::Binary(BinOp::Mul | BinOp::Div, _, _) => {
             let (coef, factors) = factors(&expr, env);
             rebuild_product(coef, factors, env)
@@ -67,7 +69,8 @@ fn collect_terms(expr: &Expr, sign: BigRational, out: &mut Terms, env: &Env) {
             if coef.is_zero() {
                 return;
             }
-            let term = (!factors.is_empty()).then(|| rebuild_product(BigRational::one(), factors, env));
+            let term =
+                (!factors.is_empty()).then(|| rebuild_product(BigRational::one(), factors, env));
             match out.iter_mut().find(|(_, t)| *t == term) {
                 Some((c, _)) => *c += coef,
                 None => out.push((coef, term)),
@@ -158,8 +161,15 @@ fn drop_identities(factors: &mut Vec<Expr>, env: &Env) {
         .any(|f| !matches!(f.kind, ExprKind::Identity(_)) && !env.shape(f).is_scalar());
     if has_matrix {
         factors.retain(|f| !matches!(f.kind, ExprKind::Identity(_)));
-    } else if factors.iter().filter(|f| matches!(f.kind, ExprKind::Identity(_))).count() > 1 {
-        let first = factors.iter().position(|f| matches!(f.kind, ExprKind::Identity(_)));
+    } else if factors
+        .iter()
+        .filter(|f| matches!(f.kind, ExprKind::Identity(_)))
+        .count()
+        > 1
+    {
+        let first = factors
+            .iter()
+            .position(|f| matches!(f.kind, ExprKind::Identity(_)));
         let mut index = 0;
         factors.retain(|f| {
             let keep = !matches!(f.kind, ExprKind::Identity(_)) || Some(index) == first;
@@ -184,20 +194,43 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
                 numerator.extend(fa);
                 denominators.push(*b);
                 if !c.is_one() {
-                    return rebuild_product(coef * c, numerator.into_iter().chain(denominators.into_iter().map(|d| Expr::binary(BinOp::Div, Expr::int(1), d))).collect(), env);
+                    return rebuild_product(
+                        coef * c,
+                        numerator
+                            .into_iter()
+                            .chain(
+                                denominators
+                                    .into_iter()
+                                    .map(|d| Expr::binary(BinOp::Div, Expr::int(1), d)),
+                            )
+                            .collect(),
+                        env,
+                    );
                 }
             }
             _ => numerator.push(factor),
         }
     }
-    let (mut scalars, matrices): (Vec<Expr>, Vec<Expr>) = numerator.into_iter().partition(|f| env.shape(f).is_scalar());
+    let (mut scalars, matrices): (Vec<Expr>, Vec<Expr>) = numerator
+        .into_iter()
+        .partition(|f| env.shape(f).is_scalar());
     scalars.extend(matrices);
     if denominators.is_empty() {
         return chain(coef, scalars);
     }
-    let denominator = denominators.into_iter().reduce(Expr::mul).expect("at least one denominator");
+    let denominator = denominators
+        .into_iter()
+        .reduce(Expr::mul)
+        .expect("at least one denominator");
     let magnitude = coef.abs();
-    let numerator = chain(if coef.is_negative() { -BigRational::one() } else { BigRational::one() }, scalars);
+    let numerator = chain(
+        if coef.is_negative() {
+            -BigRational::one()
+        } else {
+            BigRational::one()
+        },
+        scalars,
+    );
     let quotient = Expr::binary(BinOp::Div, numerator, denominator);
     if magnitude.is_one() {
         quotient
@@ -214,7 +247,11 @@ fn chain(coef: BigRational, factors: Vec<Expr>) -> Expr {
     };
     let negative = coef.is_negative();
     let magnitude = coef.abs();
-    let first = if negative && magnitude.is_one() { negate_leading(first) } else { first };
+    let first = if negative && magnitude.is_one() {
+        negate_leading(first)
+    } else {
+        first
+    };
     let mut product = if magnitude.is_one() {
         first
     } else {
@@ -279,7 +316,7 @@ fn power(base: &Expr, k: i64, env: &Env) -> Expr {
         (1, _) => base.clone(),
         (0, _) if shape.is_scalar() => Expr::int(1),
         (0, _) => Expr::new(ExprKind::Identity(Some(shape.rows))),
-        (-1, None) if !shape.is_scalar() => call(Func::Inv, &[base.clone()], env)
+        (-1, None) if !shape.is_scalar() => call(Func::Inv, std::slice::from_ref(base), env)
             .unwrap_or_else(|| Expr::call(Func::Inv, vec![base.clone()])),
         (k, Some(v)) if !v.is_zero() || k > 0 => {
             let magnitude = num_traits::pow(v.clone(), k.unsigned_abs() as usize);
@@ -296,7 +333,11 @@ fn elem_power(base: &Expr, k: &BigRational, env: &Env) -> Expr {
         return base.clone();
     }
     if k.is_zero() {
-        return if shape.is_scalar() { Expr::int(1) } else { Expr::new(ExprKind::Ones(Some(shape))) };
+        return if shape.is_scalar() {
+            Expr::int(1)
+        } else {
+            Expr::new(ExprKind::Ones(Some(shape)))
+        };
     }
     if shape.is_scalar() && k.is_integer() {
         if let Some(exponent) = num_traits::ToPrimitive::to_i64(&k.to_integer()) {
@@ -308,7 +349,11 @@ fn elem_power(base: &Expr, k: &BigRational, env: &Env) -> Expr {
 
 fn elementwise(op: BinOp, a: &Expr, b: &Expr, env: &Env) -> Expr {
     let (sa, sb) = (env.shape(a), env.shape(b));
-    let scalar_op = if op == BinOp::EMul { BinOp::Mul } else { BinOp::Div };
+    let scalar_op = if op == BinOp::EMul {
+        BinOp::Mul
+    } else {
+        BinOp::Div
+    };
     if sb.is_scalar() || (op == BinOp::EMul && sa.is_scalar()) {
         return node(Expr::binary(scalar_op, a.clone(), b.clone()), env);
     }
@@ -323,7 +368,11 @@ fn elementwise(op: BinOp, a: &Expr, b: &Expr, env: &Env) -> Expr {
     }
     // Signs and numeric factors move out: (-2 a) ⊙ b = -2 (a ⊙ b).
     let (ca, fa) = factors(a, env);
-    let (cb, fb) = if op == BinOp::EMul { factors(b, env) } else { (BigRational::one(), vec![b.clone()]) };
+    let (cb, fb) = if op == BinOp::EMul {
+        factors(b, env)
+    } else {
+        (BigRational::one(), vec![b.clone()])
+    };
     let inner = Expr::binary(
         op,
         rebuild_product(BigRational::one(), fa, env),
@@ -336,7 +385,19 @@ fn elementwise(op: BinOp, a: &Expr, b: &Expr, env: &Env) -> Expr {
 fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
     let arg = &args[0];
     let scalar = env.shape(arg).is_scalar();
-    if arg.is_zero() && matches!(func, Func::Tr | Func::Sum | Func::Norm | Func::Diag | Func::Inner | Func::Sin | Func::Tanh | Func::Sqrt) {
+    if arg.is_zero()
+        && matches!(
+            func,
+            Func::Tr
+                | Func::Sum
+                | Func::Norm
+                | Func::Diag
+                | Func::Inner
+                | Func::Sin
+                | Func::Tanh
+                | Func::Sqrt
+        )
+    {
         return Some(Expr::int(0));
     }
     if func == Func::Inner && args[1].is_zero() {

@@ -12,7 +12,9 @@ fn matdiff(args: &[&str]) -> Output {
 }
 
 fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).trim_end().to_string()
+    String::from_utf8_lossy(&output.stdout)
+        .trim_end()
+        .to_string()
 }
 
 fn stderr(output: &Output) -> String {
@@ -35,8 +37,14 @@ fn seed_reverse_is_exact() {
 
 #[test]
 fn seed_in_unicode_and_latex() {
-    assert_eq!(stdout(&matdiff(&["forward", "--format", "unicode", "C = inv(A)"])), "C\u{307} = −C A\u{307} C");
-    assert_eq!(stdout(&matdiff(&["reverse", "--format", "unicode", "C = inv(A)"])), "A\u{304} = −Cᵀ C\u{304} Cᵀ");
+    assert_eq!(
+        stdout(&matdiff(&["forward", "--format", "unicode", "C = inv(A)"])),
+        "C\u{307} = −C A\u{307} C"
+    );
+    assert_eq!(
+        stdout(&matdiff(&["reverse", "--format", "unicode", "C = inv(A)"])),
+        "A\u{304} = −Cᵀ C\u{304} Cᵀ"
+    );
     assert_eq!(
         stdout(&matdiff(&["reverse", "--format", "latex", "C = inv(A)"])),
         "\\bar{A} = -C^{\\top} \\bar{C} C^{\\top}"
@@ -62,7 +70,10 @@ fn expand_writes_results_in_terms_of_inputs() {
 
 #[test]
 fn grad_of_a_scalar_program() {
-    assert_eq!(stdout(&matdiff(&["grad", "--wrt", "X", "tr(A * X)"])), "bar(X) = A'");
+    assert_eq!(
+        stdout(&matdiff(&["grad", "--wrt", "X", "tr(A * X)"])),
+        "bar(X) = A'"
+    );
 }
 
 #[test]
@@ -81,7 +92,12 @@ fn program_from_standard_input() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"# the seed\nC = inv(A)\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"# the seed\nC = inv(A)\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(stdout(&out), "dot(C) = -C * dot(A) * C");
 }
@@ -103,7 +119,10 @@ fn json_has_the_documented_fields() {
     assert_eq!(v["results"][0]["wrt"], "A");
     assert_eq!(v["results"][0]["expr"], "-C' * bar(C) * C'");
     assert_eq!(v["results"][0]["unicode"], "A\u{304} = −Cᵀ C\u{304} Cᵀ");
-    assert_eq!(v["results"][0]["latex"], "\\bar{A} = -C^{\\top} \\bar{C} C^{\\top}");
+    assert_eq!(
+        v["results"][0]["latex"],
+        "\\bar{A} = -C^{\\top} \\bar{C} C^{\\top}"
+    );
     assert_eq!(v["bindings"][0]["name"], "C");
     assert_eq!(v["bindings"][0]["expr"], "inv(A)");
 }

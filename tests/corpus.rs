@@ -31,7 +31,12 @@ fn load(file: &str) -> Vec<Case> {
                 id: v["id"].as_str().unwrap().to_string(),
                 mode: v["mode"].as_str().unwrap().to_string(),
                 program: v["program"].as_str().unwrap().to_string(),
-                wrt: v["wrt"].as_array().unwrap().iter().map(|w| w.as_str().unwrap().to_string()).collect(),
+                wrt: v["wrt"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|w| w.as_str().unwrap().to_string())
+                    .collect(),
                 expected: v["expected"]
                     .as_object()
                     .unwrap()
@@ -68,12 +73,20 @@ fn lhs_of(mode: Mode, key: &str) -> String {
 }
 
 /// Evaluates `lines` in order at `sample`, each seeing those before it.
-fn evaluate(model: &Model, sample: &Sample, seeds: &Values, lines: &[(Name, String)]) -> Result<Vec<(Name, Matrix)>, String> {
+fn evaluate(
+    model: &Model,
+    sample: &Sample,
+    seeds: &Values,
+    lines: &[(Name, String)],
+) -> Result<Vec<(Name, Matrix)>, String> {
     let mut values = seeds.clone();
     let mut out = Vec::new();
     for (lhs, text) in lines {
-        let expr = matdiff::parse::parse_expr(text).map_err(|e| format!("{lhs} = {text}: {}", e.render(text)))?;
-        let expr = model.elaborate(&expr).map_err(|e| format!("{lhs} = {text}: {}", e.render(text)))?;
+        let expr = matdiff::parse::parse_expr(text)
+            .map_err(|e| format!("{lhs} = {text}: {}", e.render(text)))?;
+        let expr = model
+            .elaborate(&expr)
+            .map_err(|e| format!("{lhs} = {text}: {}", e.render(text)))?;
         let value = sample.eval(&expr, &values).map_err(|e| e.message)?;
         values.insert(lhs.clone(), value.clone());
         out.push((lhs.clone(), value));
@@ -84,7 +97,10 @@ fn evaluate(model: &Model, sample: &Sample, seeds: &Values, lines: &[(Name, Stri
 fn run_case(case: &Case, mode: Mode) -> Result<(), String> {
     let model = analyze_source(&case.program).map_err(|e| e.render(&case.program))?;
     let wrt = case.wrt.join(",");
-    let options = Options { wrt: Some(wrt.clone()), expand: false };
+    let options = Options {
+        wrt: Some(wrt.clone()),
+        expand: false,
+    };
     let derivation = derive(&model, mode, &options).map_err(|e| e.render(&case.program))?;
 
     let report = check(&model, Some(&wrt), 1).map_err(|e| e.render(&case.program))?;
@@ -102,10 +118,18 @@ fn run_case(case: &Case, mode: Mode) -> Result<(), String> {
     }
     let output = Name::plain(&model.output().name);
     seeds.insert(output.bar(), sample.random_like(&model, &output, &mut rng));
-    let ours: Vec<(Name, String)> = derivation.lines.iter().map(|l| (l.lhs.clone(), l.expr.to_string())).collect();
+    let ours: Vec<(Name, String)> = derivation
+        .lines
+        .iter()
+        .map(|l| (l.lhs.clone(), l.expr.to_string()))
+        .collect();
     let mut theirs = Vec::new();
     for (lhs, _) in &ours {
-        if let Some((_, e)) = case.expected.iter().find(|(k, _)| lhs_of(mode, k) == lhs.to_string()) {
+        if let Some((_, e)) = case
+            .expected
+            .iter()
+            .find(|(k, _)| lhs_of(mode, k) == lhs.to_string())
+        {
             theirs.push((lhs.clone(), e.clone()));
         }
     }
@@ -117,12 +141,25 @@ fn run_case(case: &Case, mode: Mode) -> Result<(), String> {
     let ours_values = evaluate(&model, &sample, &seeds, &ours)?;
     let theirs_values = evaluate(&model, &sample, &seeds, &theirs)?;
     for (lhs, expected) in &theirs_values {
-        let (_, got) = ours_values.iter().find(|(l, _)| l == lhs).expect("same lines");
+        let (_, got) = ours_values
+            .iter()
+            .find(|(l, _)| l == lhs)
+            .expect("same lines");
         let scale = expected.norm().max(got.norm()).max(1e-12);
-        let error = if got.shape() == expected.shape() { (got - expected).norm() / scale } else { f64::INFINITY };
+        let error = if got.shape() == expected.shape() {
+            (got - expected).norm() / scale
+        } else {
+            f64::INFINITY
+        };
         if error > 1e-8 {
-            let text = ours.iter().find(|(l, _)| l == lhs).map(|(_, t)| t.clone()).unwrap_or_default();
-            return Err(format!("{lhs} = {text} differs from the expected formula (relative error {error:.2e})"));
+            let text = ours
+                .iter()
+                .find(|(l, _)| l == lhs)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default();
+            return Err(format!(
+                "{lhs} = {text} differs from the expected formula (relative error {error:.2e})"
+            ));
         }
     }
     Ok(())
@@ -133,12 +170,22 @@ fn every_first_order_case_is_numerically_correct() {
     let mut failures = Vec::new();
     let mut ran = 0;
     for case in all_cases() {
-        let Some(mode) = mode_of(&case.mode) else { continue };
+        let Some(mode) = mode_of(&case.mode) else {
+            continue;
+        };
         ran += 1;
         if let Err(why) = run_case(&case, mode) {
-            failures.push(format!("{} ({}: {}):\n{why}", case.id, case.mode, case.program));
+            failures.push(format!(
+                "{} ({}: {}):\n{why}",
+                case.id, case.mode, case.program
+            ));
         }
     }
     assert!(ran >= 80, "only {ran} cases ran");
-    assert!(failures.is_empty(), "{} of {ran} cases failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -20,7 +20,9 @@ pub type LeafTangent<'a> = dyn Fn(&Name) -> Option<Expr> + 'a;
 /// let e = matdiff::parse::parse_expr("inv(A)").unwrap();
 /// let leaf = |n: &Name| (n.base == "A").then(|| Expr::name(n.dot()));
 /// let t = matdiff::diff::tangent(&e, &model.env, &leaf).unwrap();
-/// assert_eq!(t.to_string(), "-inv(A) * dot(A) * inv(A)");
+/// assert_eq!(t.to_string(), "-(inv(A) * dot(A) * inv(A))");
+/// let tidied = matdiff::tidy::tidy(&t, &model.env);
+/// assert_eq!(tidied.to_string(), "-inv(A) * dot(A) * inv(A)");
 /// ```
 pub fn tangent(expr: &Expr, env: &Env, leaf: &LeafTangent) -> Option<Expr> {
     Forward { env, leaf }.tangent(expr)

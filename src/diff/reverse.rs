@@ -53,7 +53,11 @@ pub fn pullback(tangent: &Expr, seed: Expr, env: &Env) -> Result<Vec<Contributio
 /// assert_eq!(steps.last().unwrap().right.to_string(), "dot(A)");
 /// assert!(steps.iter().any(|s| s.rule.contains("cyclic")));
 /// ```
-pub fn pullback_with_steps(tangent: &Expr, seed: Expr, env: &Env) -> Result<(Vec<Contribution>, Vec<Step>), String> {
+pub fn pullback_with_steps(
+    tangent: &Expr,
+    seed: Expr,
+    env: &Env,
+) -> Result<(Vec<Contribution>, Vec<Step>), String> {
     let mut out = Out::default();
     Reverse { env }.pull(tangent, seed, "substitute the tangent", &mut out)?;
     Ok((out.parts, out.steps))
@@ -94,10 +98,18 @@ impl Reverse<'_> {
         });
         match &e.kind {
             ExprKind::Var(name) => out.parts.push((name.clone(), seed)),
-            ExprKind::Neg(a) => self.pull(a, Expr::neg(seed), "the sign moves across: ⟨G, −T⟩ = ⟨−G, T⟩", out)?,
-            ExprKind::Transpose(a) => {
-                self.pull(a, Expr::transpose(seed), "transpose of both sides: ⟨G, Tᵀ⟩ = ⟨Gᵀ, T⟩", out)?
-            }
+            ExprKind::Neg(a) => self.pull(
+                a,
+                Expr::neg(seed),
+                "the sign moves across: ⟨G, −T⟩ = ⟨−G, T⟩",
+                out,
+            )?,
+            ExprKind::Transpose(a) => self.pull(
+                a,
+                Expr::transpose(seed),
+                "transpose of both sides: ⟨G, Tᵀ⟩ = ⟨Gᵀ, T⟩",
+                out,
+            )?,
             ExprKind::Binary(BinOp::Add, a, b) => {
                 self.pull(a, seed.clone(), "linearity: one term of the sum", out)?;
                 self.pull(b, seed, "linearity: one term of the sum", out)?;
@@ -113,15 +125,27 @@ impl Reverse<'_> {
                 "a scalar divisor moves across: ⟨G, T / s⟩ = ⟨G / s, T⟩",
                 out,
             )?,
-            ExprKind::Binary(op @ (BinOp::EMul | BinOp::EDiv), a, b) => self.elementwise(*op, a, b, seed, out)?,
+            ExprKind::Binary(op @ (BinOp::EMul | BinOp::EDiv), a, b) => {
+                self.elementwise(*op, a, b, seed, out)?
+            }
             ExprKind::Call(Func::Tr, args) => {
                 let rows = self.env.shape(&args[0]).rows;
-                self.pull(&args[0], Expr::mul(seed, identity(rows)), "trace: ⟨g, tr T⟩ = ⟨g I, T⟩", out)?
+                self.pull(
+                    &args[0],
+                    Expr::mul(seed, identity(rows)),
+                    "trace: ⟨g, tr T⟩ = ⟨g I, T⟩",
+                    out,
+                )?
             }
             ExprKind::Call(Func::Sum, args) => {
                 let shape = self.env.shape(&args[0]);
                 let ones = Expr::new(ExprKind::Ones(Some(shape)));
-                self.pull(&args[0], Expr::mul(seed, ones), "sum of entries: ⟨g, sum T⟩ = ⟨g 𝟙, T⟩", out)?
+                self.pull(
+                    &args[0],
+                    Expr::mul(seed, ones),
+                    "sum of entries: ⟨g, sum T⟩ = ⟨g 𝟙, T⟩",
+                    out,
+                )?
             }
             ExprKind::Call(Func::Diag, args) => {
                 let shape = self.env.shape(&args[0]);
@@ -139,7 +163,12 @@ impl Reverse<'_> {
                     return Err(nonlinear(e));
                 }
                 let (moving, fixed) = if active(a) { (a, b) } else { (b, a) };
-                self.pull(moving, Expr::mul(seed, fixed.clone()), "inner product: ⟨g, ⟨M, T⟩⟩ = ⟨g M, T⟩", out)?
+                self.pull(
+                    moving,
+                    Expr::mul(seed, fixed.clone()),
+                    "inner product: ⟨g, ⟨M, T⟩⟩ = ⟨g M, T⟩",
+                    out,
+                )?
             }
             _ => return Err(nonlinear(e)),
         }
@@ -181,7 +210,14 @@ impl Reverse<'_> {
         }
     }
 
-    fn elementwise(&self, op: BinOp, a: &Expr, b: &Expr, seed: Expr, out: &mut Out) -> Result<(), String> {
+    fn elementwise(
+        &self,
+        op: BinOp,
+        a: &Expr,
+        b: &Expr,
+        seed: Expr,
+        out: &mut Out,
+    ) -> Result<(), String> {
         if active(b) {
             if op == BinOp::EDiv || active(a) {
                 return Err(nonlinear(&Expr::binary(op, a.clone(), b.clone())));
@@ -189,9 +225,15 @@ impl Reverse<'_> {
             return self.elementwise(op, b, a, seed, out);
         }
         let (back, rule) = if op == BinOp::EMul {
-            (Expr::binary(op, seed, b.clone()), "Hadamard product: ⟨G, T ⊙ N⟩ = ⟨G ⊙ N, T⟩")
+            (
+                Expr::binary(op, seed, b.clone()),
+                "Hadamard product: ⟨G, T ⊙ N⟩ = ⟨G ⊙ N, T⟩",
+            )
         } else {
-            (Expr::binary(op, seed, b.clone()), "Hadamard quotient: ⟨G, T ⊘ N⟩ = ⟨G ⊘ N, T⟩")
+            (
+                Expr::binary(op, seed, b.clone()),
+                "Hadamard quotient: ⟨G, T ⊘ N⟩ = ⟨G ⊘ N, T⟩",
+            )
         };
         self.pull(a, back, rule, out)
     }
