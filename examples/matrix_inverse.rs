@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("C = A⁻¹, A a non-singular square matrix.\n");
 
     println!("(a) Forward mode. C A = I is constant, so by the product rule");
-    let product = model.elaborate(&parse_expr("C * A")?)?;
+    let product = model.elaborate(&parse_expr("C * A")?, None)?;
     let leaf = |n: &Name| (n.base == "A" || n.base == "C").then(|| Expr::name(n.dot()));
     let product_rule = tangent(&product, env, &leaf).expect("C A varies with A");
     println!(
@@ -53,7 +53,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("(b) Reverse mode. With ⟨X, Y⟩ = tr(Xᵀ Y) and (a):");
     let seed = Expr::name(c.bar());
     println!("    ⟨C̄, Ċ⟩ = tr(C̄ᵀ Ċ)");
-    let (parts, steps) = pullback_with_steps(&dot_c.expr, seed, env)?;
+    let is_leaf = |n: &Name| *n == a.dot();
+    let (parts, steps) = pullback_with_steps(&dot_c.expr, seed, env, &is_leaf)?;
     for step in &steps {
         println!(
             "          = ⟨{}, {}⟩    ({})",

@@ -124,6 +124,21 @@ impl Name {
         self.marks.is_empty()
     }
 
+    /// The name with its outermost mark removed: `A` for `dot(A)`.
+    ///
+    /// ```
+    /// use matdiff::ast::Name;
+    /// assert_eq!(Name::plain("A").bar().dot().unmark(), Name::plain("A").bar());
+    /// ```
+    pub fn unmark(&self) -> Name {
+        let mut marks = self.marks.clone();
+        marks.pop();
+        Name {
+            base: self.base.clone(),
+            marks,
+        }
+    }
+
     /// The outermost mark, if any.
     ///
     /// ```
@@ -240,6 +255,28 @@ impl Shape {
     /// ```
     pub fn transposed(&self) -> Shape {
         Shape::new(self.cols.clone(), self.rows.clone())
+    }
+}
+
+impl Shape {
+    /// The shape in words: `a matrix (n×m)`, `a column vector (n×1)`, …
+    ///
+    /// ```
+    /// use matdiff::ast::{Dim, Shape};
+    /// let v = Shape::new(Dim::Named("n".into()), Dim::One);
+    /// assert_eq!(v.describe(), "a column vector (n×1)");
+    /// ```
+    pub fn describe(&self) -> String {
+        let kind = if self.is_scalar() {
+            "scalar"
+        } else if self.cols == Dim::One {
+            "column vector"
+        } else if self.rows == Dim::One {
+            "row vector"
+        } else {
+            "matrix"
+        };
+        format!("a {kind} ({self})")
     }
 }
 

@@ -119,10 +119,7 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
         .lines
         .iter()
         .filter(|l| !model.is_assigned(&l.lhs.base))
-        .map(|l| Name {
-            base: l.lhs.base.clone(),
-            marks: l.lhs.marks[..l.lhs.marks.len() - 1].to_vec(),
-        })
+        .map(|l| l.lhs.unmark())
         .collect();
     let point = Sample::draw(model, seed)?;
     let size_of = |d: &Dim| point.size(d);
@@ -135,7 +132,7 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
         .collect();
     let mut with_tangents = point.values.clone();
     with_tangents.extend(tangents.clone());
-    let forward_values = evaluate_lines(&forward.lines, &mut with_tangents, &size_of)?;
+    let forward_values = evaluate_lines(model, &forward.lines, &mut with_tangents, &size_of)?;
     let differences = point.directional(model, &tangents)?;
     for line in &forward.lines {
         let symbolic = &forward_values[&line.lhs];
@@ -152,17 +149,17 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
     let seed_adjoint = point.random_like(model, &output, &mut rng);
     let mut with_adjoints = point.values.clone();
     with_adjoints.insert(output.bar(), seed_adjoint.clone());
-    let adjoint_values = evaluate_lines(&reverse.lines, &mut with_adjoints, &size_of)?;
+    let adjoint_values = evaluate_lines(model, &reverse.lines, &mut with_adjoints, &size_of)?;
     let mut pairing = 0.0;
     for input in &wrt_inputs {
         let adjoint = &adjoint_values[&input.bar()];
         let alone: Values = [(input.dot(), tangents[&input.dot()].clone())].into();
         let moved = point.directional(model, &alone)?;
-        let lhs = adjoint.dot(&tangents[&input.dot()]);
+        let lhs = pair(&adjoint, &tangents[&input.dot()]);
         pairing += lhs;
         comparisons.push(Comparison {
             what: format!("⟨{}, {}⟩ against differences", input.bar(), input.dot()),
-            error: relative_scalar(lhs, seed_adjoint.dot(&moved[&output.base])),
+            error: relative_scalar(lhs, pair(&seed_adjoint, &moved[&output.base])),
             tolerance: DIFFERENCE_TOLERANCE,
         });
     }
@@ -177,21 +174,21 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
         comparisons.push(Comparison {
             what: format!("⟨{}, {}⟩ against differences", line.lhs, name.dot()),
             error: relative_scalar(
-                adjoint_values[&line.lhs].dot(&direction),
-                seed_adjoint.dot(&moved),
+                pair(&adjoint_values[&line.lhs], &direction),
+                pair(&seed_adjoint, &moved),
             ),
             tolerance: DIFFERENCE_TOLERANCE,
         });
     }
     comparisons.push(Comparison {
         what: format!("Σ⟨X̄, Ẋ⟩ against ⟨{}, {}⟩", output.bar(), output.dot()),
-        error: relative_scalar(pairing, seed_adjoint.dot(output_tangent)),
+        error: relative_scalar(pairing, pair(&seed_adjoint, output_tangent)),
         tolerance: IDENTITY_TOLERANCE,
     });
 
     if let Some(grad) = grad {
         let mut values = point.values.clone();
-        let grad_values = evaluate_lines(&grad.lines, &mut values, &size_of)?;
+        let grad_values = evaluate_lines(model, &grad.lines, &mut values, &size_of)?;
         for line in &grad.lines {
             let input = Name::plain(&line.lhs.base);
             let alone: Values = [(input.dot(), tangents[&input.dot()].clone())].into();
@@ -199,7 +196,7 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
             comparisons.push(Comparison {
                 what: format!("grad: ⟨{}, {}⟩ against differences", line.lhs, input.dot()),
                 error: relative_scalar(
-                    grad_values[&line.lhs].dot(&tangents[&input.dot()]),
+                    pair(&grad_values[&line.lhs], &tangents[&input.dot()]),
                     moved[&output.base].sum(),
                 ),
                 tolerance: DIFFERENCE_TOLERANCE,
@@ -243,7 +240,10 @@ fn choose_sizes(model: &Model) -> Vec<(Dim, usize)> {
 }
 
 /// Evaluates lines in order, each seeing the values of those before it.
+///
+/// A line's value must have its left side's shape; a printed `0` takes it.
 fn evaluate_lines(
+    model: &Model,
     lines: &[Line],
     values: &mut Values,
     size: &dyn Fn(&Dim) -> usize,
@@ -252,10 +252,33 @@ fn evaluate_lines(
     for line in lines {
         let value = eval(&line.expr, values, size)
             .map_err(|e| Error::whole_program(format!("could not evaluate {line}: {e}")))?;
+        let shape = model.env.name_shape(&line.lhs);
+        let (rows, cols) = (size(&shape.rows), size(&shape.cols));
+        let value = if line.expr.is_zero() {
+            Matrix::zeros(rows, cols)
+        } else if value.shape() != (rows, cols) {
+            return Err(Error::whole_program(format!(
+                "internal error: {line} evaluates to a {}×{} value, but {} is {rows}×{cols}",
+                value.nrows(),
+                value.ncols(),
+                line.lhs
+            )));
+        } else {
+            value
+        };
         values.insert(line.lhs.clone(), value.clone());
         out.insert(line.lhs.clone(), value);
     }
     Ok(out)
+}
+
+/// ⟨a, b⟩, or NaN (a failed comparison, not a panic) when shapes differ.
+fn pair(a: &Matrix, b: &Matrix) -> f64 {
+    if a.shape() == b.shape() {
+        a.dot(b)
+    } else {
+        f64::NAN
+    }
 }
 
 fn relative(a: &Matrix, b: &Matrix) -> f64 {
@@ -288,7 +311,7 @@ fn relative_scalar(a: f64, b: f64) -> f64 {
 /// let y = &sample.values[&Name::plain("y")];
 /// assert_eq!(y.ncols(), 1);
 /// let e = matdiff::parse::parse_expr("A' * y").unwrap();
-/// let v = sample.eval(&model.elaborate(&e).unwrap(), &Default::default()).unwrap();
+/// let v = sample.eval(&model.elaborate(&e, None).unwrap(), &Default::default()).unwrap();
 /// assert_eq!(v.nrows(), sample.size(&model.env.name_shape(&Name::plain("A")).cols));
 /// ```
 pub struct Sample {
@@ -420,10 +443,7 @@ impl Sample {
         let shifted = |sign: f64| -> Result<Values> {
             let mut inputs = self.values.clone();
             for (tangent, direction) in tangents {
-                let base = Name {
-                    base: tangent.base.clone(),
-                    marks: tangent.marks[..tangent.marks.len() - 1].to_vec(),
-                };
+                let base = tangent.unmark();
                 let value = &self.values[&base] + direction * (sign * STEP);
                 inputs.insert(base, value);
             }

@@ -2,7 +2,7 @@
 //! over an analysed [`Model`]: which names vary, which lines to print and in
 //! what order, intermediates named or expanded.
 
-use crate::ast::{Expr, ExprKind, Name, Span};
+use crate::ast::{Expr, ExprKind, Mark, Name, Span};
 use crate::diff::{pullback, tangent};
 use crate::error::{Error, Result};
 use crate::limits::MAX_RESULT_NODES;
@@ -109,6 +109,11 @@ impl std::fmt::Display for Line {
 /// The inputs `--wrt` names (all inputs without it); an unknown name is a
 /// usage error pointing into the option's text.
 fn wrt_inputs(model: &Model, wrt: Option<&str>) -> Result<Vec<Name>> {
+    if model.inputs.is_empty() {
+        return Err(Error::whole_program(
+            "the program has no inputs, so there is nothing to differentiate",
+        ));
+    }
     let Some(text) = wrt else {
         return Ok(model.inputs.clone());
     };
@@ -263,21 +268,22 @@ fn reverse_lines(model: &Model, wrt: &[Name]) -> Result<Vec<Line>> {
                 continue;
             }
         }
-        let leaf = |n: &Name| {
-            (n.is_plain() && active.contains(&n.base) || wrt.contains(n))
-                .then(|| Expr::name(n.dot()))
-        };
+        let varies = |n: &Name| n.is_plain() && active.contains(&n.base) || wrt.contains(n);
+        let leaf = |n: &Name| varies(n).then(|| Expr::name(n.dot()));
         let Some(local) = tangent(&binding.expr, env, &leaf) else {
             continue;
         };
         let local = Namer::new(model, index + 1).name(&tidy(&local, env));
-        let parts = pullback(&local, Expr::name(this.bar()), env).map_err(Error::whole_program)?;
+        // Only the tangents introduced here are leaves: a program may use
+        // `dot(A)` itself as an input.
+        let is_leaf = |n: &Name| n.outer_mark() == Some(Mark::Dot) && varies(&n.unmark());
+        let parts = pullback(&local, Expr::name(this.bar()), env, &is_leaf)
+            .map_err(Error::whole_program)?;
         for (leaf_name, part) in parts {
-            let base = Name {
-                base: leaf_name.base.clone(),
-                marks: leaf_name.marks[..leaf_name.marks.len() - 1].to_vec(),
-            };
-            contributions.entry(base).or_default().push((index, part));
+            contributions
+                .entry(leaf_name.unmark())
+                .or_default()
+                .push((index, part));
         }
     }
     for input in wrt {
@@ -378,8 +384,9 @@ fn grad(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
     if !shape.is_scalar() {
         return Err(Error::input(
             format!(
-                "`grad` needs a scalar output, but `{}` is {shape}",
-                output.name
+                "`grad` needs a scalar output, but `{}` is {}",
+                output.name,
+                shape.describe()
             ),
             output.span,
         )

@@ -175,16 +175,21 @@ impl Model {
 
     /// Checks an expression over this program's names (inputs,
     /// intermediates and their `dot`/`bar` marks) and sizes its `I` and
-    /// `ones`, so that it can be evaluated or tidied.
+    /// `ones`, so that it can be evaluated or tidied. `expected` is the shape
+    /// it must have, when known (the left side of `bar(A) = bar(s) * I`).
     ///
     /// ```
     /// let model = matdiff::shape::analyze_source("y = A * x").unwrap();
     /// let e = matdiff::parse::parse_expr("A' * A + I").unwrap();
-    /// let sized = model.elaborate(&e).unwrap();
+    /// let sized = model.elaborate(&e, None).unwrap();
     /// assert_eq!(model.env.shape(&sized).to_string(), "cols(A)×cols(A)");
-    /// assert!(model.elaborate(&matdiff::parse::parse_expr("A + x").unwrap()).is_err());
+    /// assert!(model.elaborate(&matdiff::parse::parse_expr("A + x").unwrap(), None).is_err());
+    /// let a = model.env.var("A").unwrap().shape.clone();
+    /// let id = matdiff::parse::parse_expr("2 * I").unwrap();
+    /// assert!(model.elaborate(&id, None).is_err());
+    /// assert!(model.elaborate(&matdiff::parse::parse_expr("A' * A").unwrap(), Some(&a)).is_err());
     /// ```
-    pub fn elaborate(&self, expr: &Expr) -> Result<Expr> {
+    pub fn elaborate(&self, expr: &Expr, expected: Option<&Shape>) -> Result<Expr> {
         let mut typer = Typer::default();
         let mut names = HashMap::new();
         for name in expr.names() {
@@ -199,7 +204,21 @@ impl Model {
             names.insert(name.base.clone(), dims);
         }
         let mut slots = Vec::new();
-        typer.infer(expr, &names, &mut slots)?;
+        let dims = typer.infer(expr, &names, &mut slots)?;
+        if let Some(shape) = expected {
+            let want = (typer.known(&shape.rows), typer.known(&shape.cols));
+            if typer.unify_shapes(dims, want).is_err() {
+                return Err(Error::input(
+                    format!(
+                        "`{expr}` is {}, but {} is expected here",
+                        typer.describe(dims),
+                        shape.describe()
+                    ),
+                    expr.span,
+                ));
+            }
+        }
+        typer.settle(&slots)?;
         Ok(typer.fill_sizes(expr, &mut slots.into_iter()))
     }
 }
@@ -277,6 +296,7 @@ pub fn analyze(program: &Program) -> Result<Model> {
         shapes.insert(name.clone(), shape);
         inferred.push(slots);
     }
+    typer.settle(&inferred.concat())?;
     let mut names: Vec<&String> = shapes.keys().collect();
     names.sort();
     let mut env = Env::default();
@@ -443,8 +463,16 @@ struct Typer {
 
 type Dims = (usize, usize);
 
-/// Sizes of the `I` and `ones` nodes of one expression, in visiting order.
-type Slots = Vec<Dims>;
+/// An `I` or `ones` whose size inference decides.
+#[derive(Clone, Copy)]
+struct Slot {
+    dims: Dims,
+    span: Span,
+    ones: bool,
+}
+
+/// The `I` and `ones` nodes of one expression, in visiting order.
+type Slots = Vec<Slot>;
 
 impl Typer {
     fn fresh(&mut self, label: String, may_be_one: bool) -> usize {
@@ -499,8 +527,15 @@ impl Typer {
         if bound == Some(Bound::One) && (cannot_be_one(ra) || cannot_be_one(rb)) {
             return Err(());
         }
-        // Keep the root with the more telling label: a matrix's over a constant's.
-        let (root, child) = if self.may_be_one[ra] && !self.may_be_one[rb] {
+        // The root keeps its label in messages: prefer a matrix's dimension
+        // to a constant's, and the earlier of two.
+        let (root, child) = if self.may_be_one[ra] != self.may_be_one[rb] {
+            if self.may_be_one[ra] {
+                (rb, ra)
+            } else {
+                (ra, rb)
+            }
+        } else if rb < ra {
             (rb, ra)
         } else {
             (ra, rb)
@@ -540,17 +575,7 @@ impl Typer {
     }
 
     fn describe(&mut self, dims: Dims) -> String {
-        let shape = self.resolve_shape(dims);
-        let kind = if shape.is_scalar() {
-            "scalar"
-        } else if shape.cols == Dim::One {
-            "column vector"
-        } else if shape.rows == Dim::One {
-            "row vector"
-        } else {
-            "matrix"
-        };
-        format!("a {kind} ({shape})")
+        self.resolve_shape(dims).describe()
     }
 
     fn dim_spec(&mut self, spec: &DimSpec) -> Result<usize> {
@@ -625,7 +650,11 @@ impl Typer {
             ExprKind::Var(name) => Ok(names[&name.base]),
             ExprKind::Identity(_) => {
                 let d = self.fresh("size(I)".to_string(), true);
-                slots.push((d, d));
+                slots.push(Slot {
+                    dims: (d, d),
+                    span: expr.span,
+                    ones: false,
+                });
                 Ok((d, d))
             }
             ExprKind::Ones(_) => {
@@ -633,7 +662,11 @@ impl Typer {
                     self.fresh("rows(ones)".to_string(), true),
                     self.fresh("cols(ones)".to_string(), true),
                 );
-                slots.push(dims);
+                slots.push(Slot {
+                    dims,
+                    span: expr.span,
+                    ones: true,
+                });
                 Ok(dims)
             }
             ExprKind::Neg(a) | ExprKind::ElemPower(a, _) => self.infer(a, names, slots),
@@ -811,15 +844,46 @@ impl Typer {
         }
     }
 
-    fn fill_sizes(&mut self, expr: &Expr, slots: &mut std::vec::IntoIter<Dims>) -> Expr {
+    /// Sizes nothing determined: an all-ones value with free columns is a
+    /// column vector; any other free size is an error at the constant.
+    fn settle(&mut self, slots: &[Slot]) -> Result<()> {
+        for slot in slots.iter().filter(|s| s.ones) {
+            if self.is_free(slot.dims.1) {
+                let one = self.one();
+                self.unify(slot.dims.1, one)
+                    .expect("a free dimension unifies with 1");
+            }
+        }
+        for slot in slots {
+            if self.is_free(slot.dims.0) || self.is_free(slot.dims.1) {
+                let what = if slot.ones { "ones" } else { "I" };
+                return Err(Error::input(
+                    format!("the size of `{what}` cannot be inferred here"),
+                    slot.span,
+                )
+                .with_help(format!(
+                    "use `{what}` where the other operand fixes its size, as in `A + {what}`"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// True for a dimension of a constant that nothing has fixed.
+    fn is_free(&mut self, id: usize) -> bool {
+        let root = self.find(id);
+        self.bound[root].is_none() && self.may_be_one[root]
+    }
+
+    fn fill_sizes(&mut self, expr: &Expr, slots: &mut std::vec::IntoIter<Slot>) -> Expr {
         match &expr.kind {
             ExprKind::Identity(_) => {
-                let (d, _) = slots.next().expect("one slot per I");
+                let (d, _) = slots.next().expect("one slot per I").dims;
                 let dim = self.resolve(d);
                 Expr::new(ExprKind::Identity(Some(dim))).with_span(expr.span)
             }
             ExprKind::Ones(_) => {
-                let dims = slots.next().expect("one slot per ones");
+                let dims = slots.next().expect("one slot per ones").dims;
                 let shape = self.resolve_shape(dims);
                 Expr::new(ExprKind::Ones(Some(shape))).with_span(expr.span)
             }

@@ -6,7 +6,7 @@
 //! It is local and terminating: every rule makes the tree smaller or moves a
 //! transpose down. The e-graph simplifier replaces it behind [`tidy`].
 
-use crate::ast::{BinOp, Expr, ExprKind, Func, Mark};
+use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Mark, Shape};
 use crate::shape::Env;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
@@ -405,6 +405,24 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
     }
     match func {
         Func::Tr | Func::Sum | Func::Diag if scalar => Some(arg.clone()),
+        // diag of a ones vector is I; the diagonal of a ones matrix, ones.
+        Func::Diag if matches!(arg.kind, ExprKind::Ones(_)) => {
+            let shape = env.shape(arg);
+            Some(if shape.cols == Dim::One || shape.rows == Dim::One {
+                let size = if shape.cols == Dim::One {
+                    shape.rows
+                } else {
+                    shape.cols
+                };
+                Expr::new(ExprKind::Identity(Some(size)))
+            } else {
+                Expr::new(ExprKind::Ones(Some(Shape::new(shape.rows, Dim::One))))
+            })
+        }
+        Func::Diag if matches!(arg.kind, ExprKind::Identity(_)) => {
+            let rows = env.shape(arg).rows;
+            Some(Expr::new(ExprKind::Ones(Some(Shape::new(rows, Dim::One)))))
+        }
         Func::Inner if scalar => Some(node(Expr::mul(arg.clone(), args[1].clone()), env)),
         Func::Inv => match &arg.kind {
             ExprKind::Call(Func::Inv, inner) => Some(inner[0].clone()),

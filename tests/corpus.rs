@@ -85,7 +85,7 @@ fn evaluate(
         let expr = matdiff::parse::parse_expr(text)
             .map_err(|e| format!("{lhs} = {text}: {}", e.render(text)))?;
         let expr = model
-            .elaborate(&expr)
+            .elaborate(&expr, Some(&model.env.name_shape(lhs)))
             .map_err(|e| format!("{lhs} = {text}: {}", e.render(text)))?;
         let value = sample.eval(&expr, &values).map_err(|e| e.message)?;
         values.insert(lhs.clone(), value.clone());

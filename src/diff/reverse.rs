@@ -24,7 +24,7 @@ pub struct Step {
 }
 
 /// Pushes the adjoint `seed` of the linear expression `tangent` back to its
-/// tangent leaves (names whose outer mark is `dot`).
+/// tangent leaves, the names for which `is_leaf` holds.
 ///
 /// Fails, naming the node, if `tangent` is not linear in those leaves.
 ///
@@ -33,12 +33,18 @@ pub struct Step {
 /// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
 /// let t = matdiff::parse::parse_expr("-C * dot(A) * C").unwrap();
 /// let seed = Expr::name(Name::plain("C").bar());
-/// let parts = matdiff::diff::pullback(&t, seed, &model.env).unwrap();
+/// let is_leaf = |n: &Name| *n == Name::plain("A").dot();
+/// let parts = matdiff::diff::pullback(&t, seed, &model.env, &is_leaf).unwrap();
 /// let adjoint = matdiff::tidy::tidy(&parts[0].1, &model.env);
 /// assert_eq!(adjoint.to_string(), "-C' * bar(C) * C'");
 /// ```
-pub fn pullback(tangent: &Expr, seed: Expr, env: &Env) -> Result<Vec<Contribution>, String> {
-    pullback_with_steps(tangent, seed, env).map(|(parts, _)| parts)
+pub fn pullback(
+    tangent: &Expr,
+    seed: Expr,
+    env: &Env,
+    is_leaf: &dyn Fn(&Name) -> bool,
+) -> Result<Vec<Contribution>, String> {
+    pullback_with_steps(tangent, seed, env, is_leaf).map(|(parts, _)| parts)
 }
 
 /// [`pullback`], also returning the derivation: each pairing ⟨G, T⟩ from
@@ -49,7 +55,8 @@ pub fn pullback(tangent: &Expr, seed: Expr, env: &Env) -> Result<Vec<Contributio
 /// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
 /// let t = matdiff::parse::parse_expr("-C * dot(A) * C").unwrap();
 /// let seed = Expr::name(Name::plain("C").bar());
-/// let (_, steps) = matdiff::diff::pullback_with_steps(&t, seed, &model.env).unwrap();
+/// let is_leaf = |n: &Name| *n == Name::plain("A").dot();
+/// let (_, steps) = matdiff::diff::pullback_with_steps(&t, seed, &model.env, &is_leaf).unwrap();
 /// assert_eq!(steps.last().unwrap().right.to_string(), "dot(A)");
 /// assert!(steps.iter().any(|s| s.rule.contains("cyclic")));
 /// ```
@@ -57,9 +64,10 @@ pub fn pullback_with_steps(
     tangent: &Expr,
     seed: Expr,
     env: &Env,
+    is_leaf: &dyn Fn(&Name) -> bool,
 ) -> Result<(Vec<Contribution>, Vec<Step>), String> {
     let mut out = Out::default();
-    Reverse { env }.pull(tangent, seed, "substitute the tangent", &mut out)?;
+    Reverse { env, is_leaf }.pull(tangent, seed, "substitute the tangent", &mut out)?;
     Ok((out.parts, out.steps))
 }
 
@@ -71,14 +79,7 @@ struct Out {
 
 struct Reverse<'a> {
     env: &'a Env,
-}
-
-fn is_tangent_leaf(name: &Name) -> bool {
-    name.outer_mark() == Some(crate::ast::Mark::Dot)
-}
-
-fn active(e: &Expr) -> bool {
-    e.mentions(&is_tangent_leaf)
+    is_leaf: &'a dyn Fn(&Name) -> bool,
 }
 
 const CYCLIC_RIGHT: &str = "cyclic trace: ⟨G, T M⟩ = ⟨G Mᵀ, T⟩";
@@ -87,8 +88,12 @@ const SCALAR: &str = "a scalar factor moves across: ⟨G, s T⟩ = ⟨s G, T⟩"
 const SCALAR_TANGENT: &str = "a scalar tangent: ⟨G, ṫ M⟩ = ṫ ⟨M, G⟩";
 
 impl Reverse<'_> {
+    fn active(&self, e: &Expr) -> bool {
+        e.mentions(self.is_leaf)
+    }
+
     fn pull(&self, e: &Expr, seed: Expr, rule: &'static str, out: &mut Out) -> Result<(), String> {
-        if !active(e) {
+        if !self.active(e) {
             return Ok(());
         }
         out.steps.push(Step {
@@ -119,7 +124,7 @@ impl Reverse<'_> {
                 self.pull(b, Expr::neg(seed), "linearity: a subtracted term", out)?;
             }
             ExprKind::Binary(BinOp::Mul, a, b) => self.product(a, b, seed, out)?,
-            ExprKind::Binary(BinOp::Div, a, s) if !active(s) => self.pull(
+            ExprKind::Binary(BinOp::Div, a, s) if !self.active(s) => self.pull(
                 a,
                 Expr::binary(BinOp::Div, seed, (**s).clone()),
                 "a scalar divisor moves across: ⟨G, T / s⟩ = ⟨G / s, T⟩",
@@ -159,10 +164,10 @@ impl Reverse<'_> {
             }
             ExprKind::Call(Func::Inner, args) => {
                 let (a, b) = (&args[0], &args[1]);
-                if active(a) && active(b) {
+                if self.active(a) && self.active(b) {
                     return Err(nonlinear(e));
                 }
-                let (moving, fixed) = if active(a) { (a, b) } else { (b, a) };
+                let (moving, fixed) = if self.active(a) { (a, b) } else { (b, a) };
                 self.pull(
                     moving,
                     Expr::mul(seed, fixed.clone()),
@@ -177,11 +182,11 @@ impl Reverse<'_> {
 
     /// ⟨G, a b⟩ with one side active.
     fn product(&self, a: &Expr, b: &Expr, seed: Expr, out: &mut Out) -> Result<(), String> {
-        if active(a) && active(b) {
+        if self.active(a) && self.active(b) {
             return Err(nonlinear(&Expr::mul(a.clone(), b.clone())));
         }
         let (sa, sb) = (self.env.shape(a).is_scalar(), self.env.shape(b).is_scalar());
-        if active(a) {
+        if self.active(a) {
             let (back, rule) = match (sa, sb) {
                 (_, true) => (Expr::mul(b.clone(), seed), SCALAR),
                 (true, false) => (self.inner(b, seed), SCALAR_TANGENT),
@@ -218,8 +223,8 @@ impl Reverse<'_> {
         seed: Expr,
         out: &mut Out,
     ) -> Result<(), String> {
-        if active(b) {
-            if op == BinOp::EDiv || active(a) {
+        if self.active(b) {
+            if op == BinOp::EDiv || self.active(a) {
                 return Err(nonlinear(&Expr::binary(op, a.clone(), b.clone())));
             }
             return self.elementwise(op, b, a, seed, out);
