@@ -150,16 +150,16 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
     let mut with_adjoints = point.values.clone();
     with_adjoints.insert(output.bar(), seed_adjoint.clone());
     let adjoint_values = evaluate_lines(model, &reverse.lines, &mut with_adjoints, &size_of)?;
-    let mut pairing = 0.0;
+    let mut pairing = Pairing::default();
     for input in &wrt_inputs {
         let adjoint = &adjoint_values[&input.bar()];
         let alone: Values = [(input.dot(), tangents[&input.dot()].clone())].into();
         let moved = point.directional(model, &alone)?;
-        let lhs = pair(&adjoint, &tangents[&input.dot()]);
-        pairing += lhs;
+        let lhs = pair(adjoint, &tangents[&input.dot()]);
+        pairing = pairing.plus(lhs);
         comparisons.push(Comparison {
             what: format!("⟨{}, {}⟩ against differences", input.bar(), input.dot()),
-            error: relative_scalar(lhs, pair(&seed_adjoint, &moved[&output.base])),
+            error: lhs.error(pair(&seed_adjoint, &moved[&output.base])),
             tolerance: DIFFERENCE_TOLERANCE,
         });
     }
@@ -173,16 +173,13 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
         let moved = point.perturbed_intermediate(model, &name, &direction)?;
         comparisons.push(Comparison {
             what: format!("⟨{}, {}⟩ against differences", line.lhs, name.dot()),
-            error: relative_scalar(
-                pair(&adjoint_values[&line.lhs], &direction),
-                pair(&seed_adjoint, &moved),
-            ),
+            error: pair(&adjoint_values[&line.lhs], &direction).error(pair(&seed_adjoint, &moved)),
             tolerance: DIFFERENCE_TOLERANCE,
         });
     }
     comparisons.push(Comparison {
         what: format!("Σ⟨X̄, Ẋ⟩ against ⟨{}, {}⟩", output.bar(), output.dot()),
-        error: relative_scalar(pairing, pair(&seed_adjoint, output_tangent)),
+        error: pairing.error(pair(&seed_adjoint, output_tangent)),
         tolerance: IDENTITY_TOLERANCE,
     });
 
@@ -195,10 +192,8 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
             let moved = point.directional(model, &alone)?;
             comparisons.push(Comparison {
                 what: format!("grad: ⟨{}, {}⟩ against differences", line.lhs, input.dot()),
-                error: relative_scalar(
-                    pair(&grad_values[&line.lhs], &tangents[&input.dot()]),
-                    moved[&output.base].sum(),
-                ),
+                error: pair(&grad_values[&line.lhs], &tangents[&input.dot()])
+                    .error(pair(&Matrix::from_element(1, 1, 1.0), &moved[&output.base])),
                 tolerance: DIFFERENCE_TOLERANCE,
             });
         }
@@ -272,12 +267,49 @@ fn evaluate_lines(
     Ok(out)
 }
 
-/// ⟨a, b⟩, or NaN (a failed comparison, not a panic) when shapes differ.
-fn pair(a: &Matrix, b: &Matrix) -> f64 {
+/// An inner product ⟨a, b⟩ with its natural size ‖a‖ ‖b‖, against which
+/// its error is measured: the value itself may cancel to almost nothing.
+#[derive(Clone, Copy, Default)]
+struct Pairing {
+    value: f64,
+    scale: f64,
+}
+
+impl Pairing {
+    fn plus(self, other: Pairing) -> Pairing {
+        Pairing {
+            value: self.value + other.value,
+            scale: self.scale + other.scale,
+        }
+    }
+
+    /// Relative difference of two pairings (infinite when either is NaN).
+    fn error(self, other: Pairing) -> f64 {
+        let diff = (self.value - other.value).abs();
+        if diff.is_nan() {
+            return f64::INFINITY;
+        }
+        let scale = self.scale.max(other.scale);
+        if scale < 1e-8 {
+            diff
+        } else {
+            diff / scale
+        }
+    }
+}
+
+/// ⟨a, b⟩; NaN (a failed comparison, not a panic) when shapes differ.
+fn pair(a: &Matrix, b: &Matrix) -> Pairing {
     if a.shape() == b.shape() {
-        a.dot(b)
+        Pairing {
+            value: a.dot(b),
+            scale: a.norm() * b.norm(),
+        }
     } else {
-        f64::NAN
+        Pairing {
+            value: f64::NAN,
+            scale: 0.0,
+        }
     }
 }
 
@@ -287,18 +319,13 @@ fn relative(a: &Matrix, b: &Matrix) -> f64 {
     }
     let scale = a.norm().max(b.norm());
     let diff = (a - b).norm();
-    if scale < 1e-8 { diff } else { diff / scale }.max(if diff.is_nan() {
+    if diff.is_nan() {
         f64::INFINITY
+    } else if scale < 1e-8 {
+        diff
     } else {
-        0.0
-    })
-}
-
-fn relative_scalar(a: f64, b: f64) -> f64 {
-    relative(
-        &Matrix::from_element(1, 1, a),
-        &Matrix::from_element(1, 1, b),
-    )
+        diff / scale
+    }
 }
 
 /// A random point where the program is defined: inputs drawn at distinct

@@ -11,3 +11,12 @@ pub const MAX_DECLARED_SIZE: u64 = 200;
 /// Largest derived expression, in nodes, that matdiff will print; beyond it
 /// the result is refused with an error rather than printed after minutes.
 pub const MAX_RESULT_NODES: usize = 200_000;
+
+/// Most operators and calls in one statement. Derivation, simplification and
+/// printing recurse over the tree, so its depth must stay within the stack;
+/// longer expressions are refused with an error asking to split them.
+pub const MAX_OPERATORS: usize = 1000;
+
+/// Stack for the command line's worker thread: derived trees are a few
+/// times deeper than their statements.
+pub const STACK_BYTES: usize = 256 * 1024 * 1024;

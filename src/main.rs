@@ -165,7 +165,19 @@ fn run_derive(mode: Mode, args: Derive) -> Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    // Derivation recurses over expression trees; give it room.
+    let worker = std::thread::Builder::new()
+        .stack_size(matdiff::limits::STACK_BYTES)
+        .spawn(move || run(cli.command))
+        .expect("the worker thread starts");
+    let outcome = worker.join().unwrap_or_else(|_| {
+        Err(failure(
+            Error::whole_program("internal error: matdiff failed; please report this input"),
+            "",
+            None,
+        ))
+    });
+    match outcome {
         Ok(text) => {
             println!("{text}");
             ExitCode::SUCCESS

@@ -55,6 +55,7 @@ pub fn parse_program(source: &str) -> Result<Program> {
         .expect("the program rule always yields one pair");
     let mut stmts = Vec::new();
     for pair in program.into_inner() {
+        check_operator_count(&pair)?;
         match pair.as_rule() {
             Rule::decl => stmts.push(build_decl(pair)?),
             Rule::assign => stmts.push(build_assign(pair)?),
@@ -120,6 +121,42 @@ fn prepare(source: &str) -> Result<String> {
     }
     // Only ASCII bytes were replaced, by ASCII bytes, so this stays UTF-8.
     Ok(String::from_utf8(out).expect("replacing ASCII bytes keeps UTF-8 valid"))
+}
+
+/// Refuses a statement with more than [`crate::limits::MAX_OPERATORS`]
+/// operators, counted on pest's flat token stream before any tree is built.
+fn check_operator_count(statement: &Pair<Rule>) -> Result<()> {
+    let count = statement
+        .clone()
+        .into_inner()
+        .flatten()
+        .filter(|p| {
+            matches!(
+                p.as_rule(),
+                Rule::add
+                    | Rule::sub
+                    | Rule::mul
+                    | Rule::div
+                    | Rule::emul
+                    | Rule::ediv
+                    | Rule::neg
+                    | Rule::transpose
+                    | Rule::power
+                    | Rule::call
+            )
+        })
+        .count();
+    if count > crate::limits::MAX_OPERATORS {
+        return Err(Error::input(
+            format!(
+                "this statement has {count} operators; at most {} are accepted in one statement",
+                crate::limits::MAX_OPERATORS
+            ),
+            span_of(statement),
+        )
+        .with_help("split it into named parts, as in `B = …; C = B + …`"));
+    }
+    Ok(())
 }
 
 fn pratt() -> &'static PrattParser<Rule> {

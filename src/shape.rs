@@ -389,6 +389,21 @@ fn collect_statements(program: &Program) -> Result<Vec<(String, Span, Expr)>> {
 }
 
 fn check_order(statements: &[(String, Span, Expr)], program: &Program) -> Result<()> {
+    for (_, _, expr) in statements {
+        let marked_intermediate = |n: &Name| {
+            !n.is_plain()
+                && statements
+                    .iter()
+                    .any(|(assigned, _, _)| *assigned == n.base)
+        };
+        if let Some(span) = first_marked_use(expr, &marked_intermediate) {
+            return Err(Error::input(
+                "a tangent or adjoint can only be written of an input, not of an assigned name",
+                span,
+            )
+            .with_help("matdiff derives the tangents and adjoints of assigned names itself"));
+        }
+    }
     for (index, (_, _, expr)) in statements.iter().enumerate() {
         if let Some(late) = first_use_of(expr, &|base| {
             statements[index..].iter().any(|(n, _, _)| n == base)
@@ -428,6 +443,18 @@ fn check_order(statements: &[(String, Span, Expr)], program: &Program) -> Result
         }
     }
     Ok(())
+}
+
+/// The span of the first variable satisfying `pred`.
+fn first_marked_use(expr: &Expr, pred: &dyn Fn(&Name) -> bool) -> Option<Span> {
+    if let ExprKind::Var(name) = &expr.kind {
+        if pred(name) {
+            return Some(expr.span);
+        }
+    }
+    expr.children()
+        .into_iter()
+        .find_map(|c| first_marked_use(c, pred))
 }
 
 /// The first variable (plain or marked) whose base satisfies `pred`, with its span.

@@ -115,8 +115,15 @@ fn collect_factors(expr: &Expr, coef: &mut BigRational, out: &mut Vec<Expr>, env
             collect_factors(a, coef, out, env);
         }
         ExprKind::Binary(BinOp::Mul, a, b) => {
-            collect_factors(a, coef, out, env);
-            collect_factors(b, coef, out, env);
+            for child in [a, b] {
+                if env.shape(child).is_scalar() {
+                    let (c, fs) = factors(child, env);
+                    *coef *= c;
+                    push_scalar_factors(out, fs, env);
+                } else {
+                    collect_factors(child, coef, out, env);
+                }
+            }
         }
         ExprKind::Binary(BinOp::Div, a, b) => match b.as_num() {
             Some(d) if !d.is_zero() => {
@@ -129,28 +136,32 @@ fn collect_factors(expr: &Expr, coef: &mut BigRational, out: &mut Vec<Expr>, env
                 // s / s = 1 for the scalar divisor s.
                 if let Some(i) = fa.iter().position(|f| f == &**b) {
                     fa.remove(i);
-                    out.extend(fa);
+                    push_scalar_factors(out, fa, env);
                 } else {
                     // The numerator's factors stay in the chain; `1 / s` is a scalar factor.
-                    out.extend(fa);
+                    if env.shape(a).is_scalar() {
+                        push_scalar_factors(out, fa, env);
+                    } else {
+                        out.extend(fa);
+                    }
                     out.push(Expr::binary(BinOp::Div, Expr::int(1), (**b).clone()));
                 }
             }
         },
-        // A sum with a single term is a product in disguise, as in `-(2 * x)`.
-        ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _) => {
-            let t = terms(expr, env);
-            match t.as_slice() {
-                [] => *coef = BigRational::zero(),
-                [(c, Some(term))] => {
-                    *coef *= c;
-                    collect_factors(term, coef, out, env);
-                }
-                [(c, None)] => *coef *= c,
-                _ => out.push(rebuild_sum(t, env)),
-            }
-        }
+        // Children are tidy, so a sum here has two or more terms: it is one
+        // factor. (Flattening it again at every level is exponential.)
         _ => out.push(expr.clone()),
+    }
+}
+
+/// The factors of a scalar-valued product, joining a larger product. Scalar
+/// factors mix freely; a product like `x' * y` stays one factor, since
+/// `S * (x' * y)` is not `S * x' * y`.
+fn push_scalar_factors(out: &mut Vec<Expr>, factors: Vec<Expr>, env: &Env) {
+    if factors.iter().all(|f| env.shape(f).is_scalar()) {
+        out.extend(factors);
+    } else {
+        out.push(chain(BigRational::one(), factors));
     }
 }
 
@@ -303,7 +314,8 @@ fn transpose(inner: &Expr, env: &Env) -> Expr {
         ExprKind::Binary(op @ (BinOp::EMul | BinOp::EDiv), a, b) => {
             node(Expr::binary(*op, t(a), t(b)), env)
         }
-        ExprKind::Call(Func::Diag, _) => inner.clone(),
+        // diag(x) is a symmetric matrix; diag(A) is a column vector.
+        ExprKind::Call(Func::Diag, _) if env.shape(inner).is_square() => inner.clone(),
         ExprKind::Call(func, args) if func.is_elementwise() => Expr::call(*func, vec![t(&args[0])]),
         ExprKind::ElemPower(a, k) => Expr::new(ExprKind::ElemPower(Box::new(t(a)), k.clone())),
         _ => Expr::transpose(inner.clone()),

@@ -1,0 +1,388 @@
+//! The bad-input corpus: every file in `tests/data/errors` is a program that
+//! `matdiff` must refuse with a message (SPEC §2, "Errors").
+//!
+//! A case is one file, `<kebab-name>.txt`, holding the program text. Header
+//! lines at the top may set the command and `--wrt`; they are comments in the
+//! language, so the whole file is passed to `matdiff` unchanged and the
+//! line:column in the message refer to the file:
+//!
+//! ```text
+//! # mode: grad
+//! # wrt: Z
+//! A: matrix(n, m); inv(A)
+//! ```
+//!
+//! `mode` is `forward` (the default), `reverse`, `grad`, `check` or
+//! `simplify`. A few cases too long to keep as files (nesting past the
+//! parser's limit) are generated here.
+//!
+//! For each case the binary is run as `matdiff <mode> [--wrt W] -- <text>`
+//! with a time limit, and the test asserts: exit status 1 (2 for errors in
+//! `--wrt`), nothing on standard output, no panic, and a message that points
+//! into the text with `--> line:col`, the line itself and a row of carets
+//! under the column it names (whole-program errors, listed in
+//! [`WHOLE_PROGRAM`], have no position). Then standard error is compared
+//! with its snapshot in `tests/snapshots/errors/<kebab-name>.snap`.
+//!
+//! Every case runs even when an earlier one fails; the failures are reported
+//! together at the end. Review changed messages with
+//! `INSTA_UPDATE=always cargo test --test errors` and `git diff`.
+
+use std::io::Read;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Longest a single case may run before it counts as a hang.
+const TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// Cases whose error is about the program as a whole, so the message has no
+/// `-->` position and no carets.
+const WHOLE_PROGRAM: [&str; 3] = ["declarations-only", "empty-program", "only-comments"];
+
+/// One bad input.
+struct Case {
+    /// The file name without `.txt`; also the snapshot's name.
+    name: String,
+    /// `forward`, `reverse`, `grad`, `check` or `simplify`.
+    mode: String,
+    /// The value of `--wrt`, if any.
+    wrt: Option<String>,
+    /// The program, passed unchanged (header lines included).
+    text: String,
+}
+
+impl Case {
+    /// A case from a corpus file, its mode and `--wrt` read from the leading
+    /// comment lines.
+    fn from_file(path: &Path) -> Case {
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("corpus file names are UTF-8")
+            .to_string();
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let mut mode = "forward".to_string();
+        let mut wrt = None;
+        for line in text.lines() {
+            let Some(comment) = line.trim_start().strip_prefix('#') else {
+                break;
+            };
+            if let Some((key, value)) = comment.split_once(':') {
+                match key.trim() {
+                    "mode" => mode = value.trim().to_string(),
+                    "wrt" => wrt = Some(value.trim().to_string()),
+                    _ => {}
+                }
+            }
+        }
+        assert!(
+            ["forward", "reverse", "grad", "check", "simplify"].contains(&mode.as_str()),
+            "{name}: unknown mode `{mode}`"
+        );
+        Case {
+            name,
+            mode,
+            wrt,
+            text,
+        }
+    }
+
+    /// A generated case in forward mode.
+    fn generated(name: &str, text: String) -> Case {
+        Case {
+            name: name.to_string(),
+            mode: "forward".to_string(),
+            wrt: None,
+            text,
+        }
+    }
+
+    /// The command line, for messages.
+    fn command_line(&self) -> String {
+        let wrt = self
+            .wrt
+            .as_ref()
+            .map_or(String::new(), |w| format!(" --wrt '{w}'"));
+        format!("matdiff {}{wrt} -- <{}>", self.mode, self.name)
+    }
+}
+
+/// What a run of the binary left behind.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary on a case, killing it after [`TIME_LIMIT`].
+fn run(case: &Case) -> Result<Run, String> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_matdiff"));
+    command.arg(&case.mode);
+    if let Some(wrt) = &case.wrt {
+        command.arg("--wrt").arg(wrt);
+    }
+    command
+        .arg("--")
+        .arg(&case.text)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("RUST_BACKTRACE", "0");
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start matdiff: {e}"))?;
+    let stdout = drain(child.stdout.take().expect("stdout is piped"));
+    let stderr = drain(child.stderr.take().expect("stderr is piped"));
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > TIME_LIMIT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("still running after {TIME_LIMIT:?}; killed"));
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(format!("cannot wait for matdiff: {e}")),
+        }
+    };
+    Ok(Run {
+        code: status.code(),
+        stdout: stdout.join().expect("the reader thread does not panic"),
+        stderr: stderr.join().expect("the reader thread does not panic"),
+    })
+}
+
+/// Reads a pipe to its end on another thread, so a full pipe cannot block
+/// the child.
+fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Checks that `stderr` points into `text` as SPEC §2 asks: a `-->` line
+/// with `line:col`, that line of `text` quoted, and carets starting under
+/// that column. `origin` is what precedes `line:col` (`--wrt ` for usage
+/// errors).
+fn check_position(stderr: &str, text: &str, origin: &str) -> Result<(), String> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let arrow = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("-->"))
+        .ok_or("no `-->` line giving the position")?;
+    let place = lines[arrow].trim_start()["-->".len()..].trim();
+    let place = place
+        .strip_prefix(origin)
+        .ok_or_else(|| format!("the position `{place}` does not start with `{origin}`"))?;
+    let (line, col) = place
+        .split_once(':')
+        .and_then(|(l, c)| Some((l.parse::<usize>().ok()?, c.parse::<usize>().ok()?)))
+        .ok_or_else(|| format!("`{place}` is not `line:col`"))?;
+    if line == 0 || col == 0 {
+        return Err(format!("`{place}`: lines and columns count from 1"));
+    }
+    // The quoted line: `<line> | <text>`.
+    let quoted = lines
+        .iter()
+        .skip(arrow)
+        .find_map(|l| l.strip_prefix(&format!("{line} | ")))
+        .ok_or_else(|| format!("line {line} is not quoted after the `-->` line"))?;
+    let source_line = text
+        .split('\n')
+        .nth(line - 1)
+        .ok_or_else(|| format!("the text has no line {line}"))?;
+    if quoted != source_line {
+        return Err(format!(
+            "line {line} is quoted as {quoted:?}, but it is {source_line:?}"
+        ));
+    }
+    // The caret row: spaces (tabs where the line has tabs), then `^`s.
+    let carets = lines
+        .iter()
+        .skip(arrow)
+        .filter_map(|l| l.trim_start().strip_prefix('|'))
+        .filter_map(|l| l.strip_prefix(' '))
+        .find(|l| l.contains('^') && l.chars().all(|c| matches!(c, ' ' | '\t' | '^')))
+        .ok_or("no row of `^` carets under the quoted line")?;
+    let indent = carets.chars().take_while(|c| *c != '^').count();
+    if indent + 1 != col {
+        return Err(format!(
+            "the carets start at column {}, but the position says column {col}",
+            indent + 1
+        ));
+    }
+    if col > source_line.chars().count() + 1 {
+        return Err(format!(
+            "column {col} is past the end of line {line} ({} characters)",
+            source_line.chars().count()
+        ));
+    }
+    Ok(())
+}
+
+/// The assertions of one case, short of the snapshot.
+fn check_run(case: &Case, run: &Run) -> Result<(), String> {
+    let wrt_error = run.stderr.contains("--> --wrt ");
+    let expected_code = if case.wrt.is_some() { 2 } else { 1 };
+    if run.stderr.contains("panicked") {
+        return Err("matdiff panicked".to_string());
+    }
+    if run.code != Some(expected_code) {
+        return Err(format!(
+            "exit status {:?}, expected {expected_code}",
+            run.code
+        ));
+    }
+    if !run.stdout.is_empty() {
+        return Err(format!("printed to standard output: {:?}", run.stdout));
+    }
+    if !run.stderr.starts_with("error: ") {
+        return Err("the message does not start with `error: `".to_string());
+    }
+    if case.wrt.is_some() != wrt_error {
+        // A case with `--wrt` is there for its `--wrt` error; one without
+        // cannot have one.
+        return Err(if wrt_error {
+            "an error in `--wrt`, but the case passes none".to_string()
+        } else {
+            "the case passes `--wrt` but the error is not about it".to_string()
+        });
+    }
+    if WHOLE_PROGRAM.contains(&case.name.as_str()) {
+        if run.stderr.contains("-->") || run.stderr.contains('^') {
+            return Err("a whole-program error, but the message points at a place".to_string());
+        }
+    } else if wrt_error {
+        check_position(&run.stderr, case.wrt.as_deref().unwrap_or(""), "--wrt ")?;
+    } else {
+        check_position(&run.stderr, &case.text, "")?;
+    }
+    Ok(())
+}
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/errors")
+}
+
+/// The corpus files, sorted, then the generated cases.
+fn cases() -> Vec<Case> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .expect("tests/data/errors exists")
+        .map(|entry| entry.expect("the directory lists").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    paths.sort();
+    let mut cases: Vec<Case> = paths.iter().map(|p| Case::from_file(p)).collect();
+    let depth = 300;
+    cases.push(Case::generated(
+        "generated-nesting-too-deep",
+        format!("C = {}A{}\n", "(".repeat(depth), ")".repeat(depth)),
+    ));
+    cases.push(Case::generated(
+        "generated-nested-calls-too-deep",
+        format!("C = {}A{}\n", "inv(".repeat(depth), ")".repeat(depth)),
+    ));
+    cases.push(Case::generated(
+        "generated-minus-run-too-long",
+        format!("C = {}A\n", "-".repeat(depth)),
+    ));
+    cases
+}
+
+/// Snapshots go to `tests/snapshots/errors/<name>.snap`, headed by the
+/// command line and the corpus file they come from.
+fn snapshot_settings(case: &Case) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots/errors");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    let wrt = case
+        .wrt
+        .as_ref()
+        .map_or(String::new(), |w| format!(" --wrt '{w}'"));
+    settings.set_description(format!("matdiff {}{wrt} -- <program>", case.mode));
+    let file = corpus_dir().join(format!("{}.txt", case.name));
+    if file.exists() {
+        settings.set_input_file(file);
+    }
+    settings
+}
+
+#[test]
+fn corpus_is_large_enough_and_well_named() {
+    let cases = cases();
+    assert!(cases.len() >= 30, "only {} cases", cases.len());
+    for case in &cases {
+        assert!(
+            case.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "`{}` is not a kebab-case name",
+            case.name
+        );
+    }
+    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/errors");
+    if let Ok(entries) = std::fs::read_dir(&snapshots) {
+        for entry in entries {
+            let path = entry.expect("the directory lists").path();
+            let file = path.file_name().and_then(|s| s.to_str()).unwrap_or("");
+            let stem = file.strip_suffix(".snap").unwrap_or(file);
+            assert!(
+                cases.iter().any(|c| c.name == stem),
+                "{} belongs to no case: delete it, or review the pending snapshot",
+                path.display()
+            );
+        }
+    }
+    for name in WHOLE_PROGRAM {
+        assert!(
+            cases.iter().any(|c| c.name == name),
+            "WHOLE_PROGRAM names `{name}`, which is not a case"
+        );
+    }
+}
+
+#[test]
+fn every_bad_input_is_refused_with_a_message() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let run = match run(&case) {
+            Ok(run) => run,
+            Err(e) => {
+                failures.push(format!("{}: {e}", case.command_line()));
+                continue;
+            }
+        };
+        if let Err(e) = check_run(&case, &run) {
+            failures.push(format!(
+                "{}: {e}\n--- stderr ---\n{}",
+                case.command_line(),
+                run.stderr
+            ));
+        }
+        let snapshot = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            snapshot_settings(&case).bind(|| {
+                insta::assert_snapshot!(case.name.as_str(), run.stderr.as_str());
+            });
+        }));
+        if snapshot.is_err() {
+            failures.push(format!(
+                "{}: the message differs from its snapshot (diff above)",
+                case.command_line()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of the bad inputs failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
