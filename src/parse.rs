@@ -49,7 +49,8 @@ const RESERVED: [&str; 8] = [
 /// ```
 pub fn parse_program(source: &str) -> Result<Program> {
     let prepared = prepare(source)?;
-    let mut pairs = Grammar::parse(Rule::program, &prepared).map_err(syntax_error)?;
+    let mut pairs =
+        Grammar::parse(Rule::program, &prepared).map_err(|e| syntax_error(e, &prepared))?;
     let program = pairs
         .next()
         .expect("the program rule always yields one pair");
@@ -84,13 +85,13 @@ pub fn parse_expr(source: &str) -> Result<Expr> {
 /// for byte, so spans still index the original text.
 fn prepare(source: &str) -> Result<String> {
     let mut out = Vec::with_capacity(source.len());
-    let mut depth = 0usize;
+    let mut open: Vec<usize> = Vec::new();
     let mut in_comment = false;
     for (i, byte) in source.bytes().enumerate() {
         let replaced = match byte {
             b'\n' => {
                 in_comment = false;
-                if depth > 0 {
+                if !open.is_empty() {
                     b' '
                 } else {
                     b'\n'
@@ -102,8 +103,8 @@ fn prepare(source: &str) -> Result<String> {
                 b' '
             }
             b'(' => {
-                depth += 1;
-                if depth > MAX_NESTING {
+                open.push(i);
+                if open.len() > MAX_NESTING {
                     return Err(Error::input(
                         format!("parentheses nest deeper than {MAX_NESTING} levels"),
                         Span::new(i, i + 1),
@@ -112,12 +113,23 @@ fn prepare(source: &str) -> Result<String> {
                 byte
             }
             b')' => {
-                depth = depth.saturating_sub(1);
+                if open.pop().is_none() {
+                    return Err(Error::input(
+                        "this `)` has no matching `(`",
+                        Span::new(i, i + 1),
+                    ));
+                }
                 byte
             }
             _ => byte,
         };
         out.push(replaced);
+    }
+    if let Some(&i) = open.last() {
+        return Err(
+            Error::input("this `(` is never closed", Span::new(i, i + 1))
+                .with_help("add the matching `)`"),
+        );
     }
     // Only ASCII bytes were replaced, by ASCII bytes, so this stays UTF-8.
     Ok(String::from_utf8(out).expect("replacing ASCII bytes keeps UTF-8 valid"))
@@ -186,6 +198,13 @@ fn build_expr(pair: Pair<Rule>) -> Result<Expr> {
 fn check_prefix_runs(pairs: Pairs<Rule>) -> Result<()> {
     let mut run = 0;
     for pair in pairs {
+        if pair.as_rule() == Rule::misplaced_postfix {
+            return Err(Error::input(
+                format!("`{}` cannot follow a power directly", pair.as_str()),
+                span_of(&pair),
+            )
+            .with_help("add parentheses, as in `(A^2)'` or `(A^2)^3`"));
+        }
         run = if pair.as_rule() == Rule::neg {
             run + 1
         } else {
@@ -272,7 +291,7 @@ fn build_power(base: Expr, op: Pair<Rule>) -> Result<ExprKind> {
         .ok_or_else(|| {
             Error::input(
                 format!(
-                    "the exponent is too large (at most {} in size)",
+                    "the exponent {value} is too large; at most {} is accepted",
                     crate::limits::MAX_EXPONENT
                 ),
                 span,
@@ -325,25 +344,32 @@ fn build_ident(name: &str, span: Span) -> Result<Expr> {
     let kind = match name {
         "I" => ExprKind::Identity(None),
         "ones" => ExprKind::Ones(None),
+        _ if Func::from_name(name).is_some() => {
+            return Err(Error::input(
+                format!("`{name}` is a function; call it with parentheses, as in `{name}(A)`"),
+                span,
+            ))
+        }
         _ => {
-            check_variable_name(name, span)?;
+            check_name(name, "variable", span)?;
             ExprKind::Var(Name::plain(name))
         }
     };
     Ok(Expr::new(kind).with_span(span))
 }
 
-/// Rejects reserved words and function names used as variables.
-fn check_variable_name(name: &str, span: Span) -> Result<()> {
+/// Rejects reserved words and function names as names of a `what`
+/// ("variable", "dimension").
+fn check_name(name: &str, what: &str, span: Span) -> Result<()> {
     if Func::from_name(name).is_some() {
         return Err(Error::input(
-            format!("`{name}` is a function; call it with parentheses, as in `{name}(A)`"),
+            format!("`{name}` is a function name and cannot name a {what}"),
             span,
         ));
     }
     if RESERVED.contains(&name) {
         return Err(Error::input(
-            format!("`{name}` is a reserved word and cannot name a variable"),
+            format!("`{name}` is a reserved word and cannot name a {what}"),
             span,
         ));
     }
@@ -405,7 +431,7 @@ fn build_assign(pair: Pair<Rule>) -> Result<Stmt> {
     let mut inner = pair.into_inner();
     let name = inner.next().expect("an assignment has a name");
     let name_span = span_of(&name);
-    check_variable_name(name.as_str(), name_span)?;
+    check_name(name.as_str(), "variable", name_span)?;
     let expr = build_expr(inner.next().expect("an assignment has a value"))?;
     Ok(Stmt::Assign {
         name: name.as_str().to_string(),
@@ -422,7 +448,7 @@ fn build_decl(pair: Pair<Rule>) -> Result<Stmt> {
         match part.as_rule() {
             Rule::ident => {
                 let name_span = span_of(&part);
-                check_variable_name(part.as_str(), name_span)?;
+                check_name(part.as_str(), "variable", name_span)?;
                 names.push((part.as_str().to_string(), name_span));
             }
             _ => ty = Some(build_type(part)?),
@@ -437,8 +463,16 @@ fn build_decl(pair: Pair<Rule>) -> Result<Stmt> {
 
 fn build_type(pair: Pair<Rule>) -> Result<Type> {
     let rule = pair.as_rule();
+    if rule == Rule::unknown_type {
+        return Err(
+            Error::input(format!("unknown type `{}`", pair.as_str()), span_of(&pair)).with_help(
+                "the types are scalar, vector, matrix and symmetric, as in `A: matrix(n, m)`",
+            ),
+        );
+    }
     let dims = pair
         .into_inner()
+        .filter(|p| !matches!(p.as_rule(), Rule::comma | Rule::close))
         .map(build_dim)
         .collect::<Result<Vec<_>>>()?;
     let mut dims = dims.into_iter();
@@ -469,29 +503,22 @@ fn build_dim(pair: Pair<Rule>) -> Result<DimSpec> {
             })?;
         return Ok(DimSpec::Size(size, span));
     }
-    check_variable_name(pair.as_str(), span)?;
+    check_name(pair.as_str(), "dimension", span)?;
     Ok(DimSpec::Name(pair.as_str().to_string(), span))
 }
 
-fn syntax_error(err: pest::error::Error<Rule>) -> Error {
+fn syntax_error(err: pest::error::Error<Rule>, text: &str) -> Error {
     let (start, end) = match err.location {
         pest::error::InputLocation::Pos(p) => (p, p),
         pest::error::InputLocation::Span((s, e)) => (s, e),
     };
-    let line = err.line();
-    let offset_in_line = match err.line_col {
-        pest::error::LineColLocation::Pos((_, col))
-        | pest::error::LineColLocation::Span((_, col), _) => line
-            .char_indices()
-            .nth(col - 1)
-            .map_or(line.len(), |(i, _)| i),
-    };
-    let unexpected = line[offset_in_line..].chars().next().filter(|c| *c != '\n');
+    let unexpected = text[start.min(text.len())..].chars().next();
     let expected = match &err.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
     let found = match unexpected {
+        Some('\n') => "unexpected end of line".to_string(),
         Some(c) => format!("unexpected `{c}`"),
         None => "unexpected end of input".to_string(),
     };
@@ -510,7 +537,7 @@ fn describe_expected(rules: &[Rule]) -> String {
             Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::emul | Rule::ediv => {
                 "an operator"
             }
-            Rule::transpose | Rule::power => "an operator",
+            Rule::transpose | Rule::power | Rule::misplaced_postfix => "an operator",
             Rule::expr | Rule::neg | Rule::number | Rule::call => "an expression",
             Rule::ident => "a name",
             Rule::integer => "a number",
@@ -521,7 +548,11 @@ fn describe_expected(rules: &[Rule]) -> String {
                 "an exponent (an integer, `T`, or a parenthesised rational such as `(1/2)`)"
             }
             Rule::EOI => "the end of the statement",
-            Rule::decl | Rule::assign => "a statement",
+            Rule::decl | Rule::assign | Rule::program => {
+                "a statement (a declaration, an assignment or an expression)"
+            }
+            Rule::comma => "`,`",
+            Rule::close => "`)`",
             _ => "something else",
         };
         if !words.contains(&word) {
@@ -530,6 +561,10 @@ fn describe_expected(rules: &[Rule]) -> String {
     }
     if words.contains(&"an expression") {
         words.retain(|w| *w != "a name");
+        // After a `;` or a new line: a new statement may start there.
+        if words.contains(&"the end of the statement") {
+            words = vec!["a statement (a declaration, an assignment or an expression)"];
+        }
     }
     match words.as_slice() {
         [] => "something else".to_string(),

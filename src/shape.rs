@@ -285,7 +285,7 @@ pub fn analyze(program: &Program) -> Result<Model> {
             typer.unify_shapes(declared_shape, shape).map_err(|_| {
                 Error::input(
                     format!(
-                        "`{name}` is declared {} but assigned a value of shape {}",
+                        "`{name}` is declared {} but assigned {}",
                         typer.describe(declared_shape),
                         typer.describe(shape)
                     ),
@@ -351,8 +351,13 @@ fn collect_statements(program: &Program) -> Result<Vec<(String, Span, Expr)>> {
         .iter()
         .rposition(|s| !matches!(s, Stmt::Decl { .. }))
         .ok_or_else(|| {
-            Error::whole_program("the program has no expression to differentiate")
-                .with_help("write one, such as `C = inv(A)` or `tr(A * X)`")
+            let message = if program.stmts.is_empty() {
+                "the program is empty"
+            } else {
+                "the program has only declarations, no expression"
+            };
+            Error::whole_program(message)
+                .with_help("write an expression, such as `C = inv(A)` or `tr(A * X)`")
         })?;
     let mut out: Vec<(String, Span, Expr)> = Vec::new();
     for (index, stmt) in program.stmts.iter().enumerate() {
@@ -369,17 +374,18 @@ fn collect_statements(program: &Program) -> Result<Vec<(String, Span, Expr)>> {
                     "only the last statement may be a bare expression",
                     expr.span,
                 )
-                .with_help("give this value a name, as in `B = …`"))
+                .with_help("give this value a name of its own (`name = …`), or remove it"))
             }
         };
         if out.iter().any(|(n, _, _)| *n == name) {
-            let message = if matches!(stmt, Stmt::Expr(_)) {
-                "the output of a bare expression is named `f`, but the program already assigns `f`"
-                    .to_string()
-            } else {
-                format!("`{name}` is assigned twice")
-            };
-            return Err(Error::input(message, span)
+            if matches!(stmt, Stmt::Expr(_)) {
+                return Err(Error::input(
+                    "the output of a bare expression is named `f`, but the program already assigns `f`",
+                    span,
+                )
+                .with_help("name the output yourself, as in `g = …`"));
+            }
+            return Err(Error::input(format!("`{name}` is assigned twice"), span)
                 .with_help("each name is assigned once; give the new value another name"));
         }
         out.push((name, span, expr));
@@ -404,23 +410,6 @@ fn check_order(statements: &[(String, Span, Expr)], program: &Program) -> Result
             .with_help("matdiff derives the tangents and adjoints of assigned names itself"));
         }
     }
-    for (index, (_, _, expr)) in statements.iter().enumerate() {
-        if let Some(late) = first_use_of(expr, &|base| {
-            statements[index..].iter().any(|(n, _, _)| n == base)
-        }) {
-            let name = &late.0;
-            let message = if statements.last().is_some_and(|(n, _, _)| n == "f")
-                && name == "f"
-                && index + 1 < statements.len()
-            {
-                "`f` names the output of the bare expression; it cannot be used before it"
-                    .to_string()
-            } else {
-                format!("`{name}` is used before it is assigned")
-            };
-            return Err(Error::input(message, late.1));
-        }
-    }
     let bare_output = matches!(
         program
             .stmts
@@ -429,15 +418,19 @@ fn check_order(statements: &[(String, Span, Expr)], program: &Program) -> Result
             .find(|s| !matches!(s, Stmt::Decl { .. })),
         Some(Stmt::Expr(_))
     );
-    if bare_output {
-        let output_index = statements.len() - 1;
-        if let Some((_, span)) = statements[..output_index]
-            .iter()
-            .flat_map(|(_, _, e)| first_use_of(e, &|b| b == "f"))
-            .next()
-        {
+    for (index, (_, _, expr)) in statements.iter().enumerate() {
+        if let Some((name, span)) = first_use_of(expr, &|base| {
+            statements[index..].iter().any(|(n, _, _)| n == base)
+        }) {
+            if bare_output && name == "f" {
+                return Err(Error::input(
+                    "the output of a bare expression is named `f`, so the program cannot use `f`",
+                    span,
+                )
+                .with_help("name the output yourself, as in `g = …`"));
+            }
             return Err(Error::input(
-                "the output of a bare expression is named `f`, but the program already uses `f`",
+                format!("`{name}` is used before it is assigned"),
                 span,
             ));
         }
@@ -728,13 +721,12 @@ impl Typer {
         (a, da): (&Expr, Dims),
         (b, db): (&Expr, Dims),
     ) -> Result<Dims> {
-        let mismatch = |typer: &mut Typer, what: &str| {
+        // Described before unifying: a half-finished unification must not
+        // show in the message.
+        let (left, right) = (self.describe(da), self.describe(db));
+        let mismatch = |what: &str| {
             Error::input(
-                format!(
-                    "{what}: the left side `{a}` is {}, the right side `{b}` is {}",
-                    typer.describe(da),
-                    typer.describe(db)
-                ),
+                format!("{what}: the left side `{a}` is {left}, the right side `{b}` is {right}"),
                 expr.at,
             )
         };
@@ -748,23 +740,19 @@ impl Typer {
                 }
                 let (sa, sb) = (self.is_scalar(da), self.is_scalar(db));
                 if sa != sb {
-                    let err = mismatch(
-                        self,
-                        &format!(
-                            "cannot {} a scalar and a non-scalar",
-                            if op == BinOp::Add { "add" } else { "subtract" }
-                        ),
-                    );
+                    let err = mismatch(&format!(
+                        "cannot {} a scalar and a non-scalar",
+                        if op == BinOp::Add { "add" } else { "subtract" }
+                    ));
                     return Err(err.with_help(
                         "to add a multiple of the identity write `2 * I`; for all-ones, `2 * ones`",
                     ));
                 }
                 if self.unify_shapes(da, db).is_err() {
                     let word = if op == BinOp::Add { "add" } else { "subtract" };
-                    return Err(mismatch(
-                        self,
-                        &format!("cannot {word} values of different shapes"),
-                    ));
+                    return Err(mismatch(&format!(
+                        "cannot {word} values of different shapes"
+                    )));
                 }
                 Ok(da)
             }
@@ -776,16 +764,17 @@ impl Typer {
                     return Ok(da);
                 }
                 if self.unify(da.1, db.0).is_err() {
-                    let err = mismatch(self, "cannot multiply");
-                    return Err(err.with_help(
-                        "the columns of the left side must match the rows of the right side",
-                    ));
+                    let help = self.distinct_dims_help(da.1, db.0).unwrap_or_else(|| {
+                        "the columns of the left side must match the rows of the right side"
+                            .to_string()
+                    });
+                    return Err(mismatch("cannot multiply").with_help(help));
                 }
                 Ok((da.0, db.1))
             }
             BinOp::Div => {
                 if !self.is_scalar(db) {
-                    let err = mismatch(self, "can only divide by a scalar");
+                    let err = mismatch("can only divide by a scalar");
                     return Err(err.with_help("to multiply by an inverse write `A * inv(B)`"));
                 }
                 if b.is_zero() {
@@ -804,14 +793,26 @@ impl Typer {
                     return Ok(da);
                 }
                 if self.unify_shapes(da, db).is_err() {
-                    return Err(mismatch(
-                        self,
-                        "element-wise operands must have the same shape",
-                    ));
+                    return Err(mismatch("element-wise operands must have the same shape"));
                 }
                 Ok(da)
             }
         }
+    }
+
+    /// The hint for two distinct declared dimensions meeting.
+    fn distinct_dims_help(&mut self, a: usize, b: usize) -> Option<String> {
+        let declared = |typer: &mut Typer, id: usize| {
+            let root = typer.find(id);
+            match &typer.bound[root] {
+                Some(Bound::Named(n)) => Some(n.clone()),
+                _ => None,
+            }
+        };
+        let (x, y) = (declared(self, a)?, declared(self, b)?);
+        Some(format!(
+            "`{x}` and `{y}` are distinct declared dimensions, which never match"
+        ))
     }
 
     fn require_square(&mut self, dims: Dims, arg: &Expr, what: &str) -> Result<()> {
