@@ -22,6 +22,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod cost;
 pub mod derive;
 pub mod diff;
 pub mod error;
@@ -31,4 +32,5 @@ pub mod limits;
 pub mod parse;
 pub mod print;
 pub mod shape;
+pub mod steps;
 pub mod tidy;

@@ -1,0 +1,1 @@
+//! The flop cost model (being written).
