@@ -106,6 +106,7 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
     let options = Options {
         wrt: wrt.map(str::to_string),
         expand: false,
+        ..Default::default()
     };
     let forward = derive(model, Mode::Forward, &options)?;
     let reverse = derive(model, Mode::Reverse, &options)?;

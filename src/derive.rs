@@ -3,7 +3,9 @@
 //! what order, intermediates named or expanded.
 
 use crate::ast::{Expr, ExprKind, Mark, Name, Span};
+use crate::cost::flops;
 use crate::diff::{pullback, tangent};
+use crate::egraph::{Limits, Simplified, Stop};
 use crate::error::{Error, Result};
 use crate::limits::MAX_RESULT_NODES;
 use crate::shape::{Env, Model};
@@ -44,6 +46,8 @@ pub struct Options {
     pub wrt: Option<String>,
     /// Write results in terms of the inputs only.
     pub expand: bool,
+    /// Bounds on the e-graph simplifier.
+    pub limits: Limits,
 }
 
 /// One printed line: `lhs = expr`.
@@ -64,6 +68,8 @@ pub struct Derivation {
     pub lines: Vec<Line>,
     /// The analysed program.
     pub model: Model,
+    /// Why simplification stopped: a limit, if any line reached one.
+    pub stop: Stop,
 }
 
 /// Differentiates a program in a mode.
@@ -83,6 +89,24 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         Mode::Reverse => reverse(model, &wrt, options.expand)?,
         Mode::Grad => grad(model, &wrt, options.expand)?,
     };
+    let mut lines = lines;
+    let mut stop = Stop::Saturated;
+    for (index, line) in lines.iter_mut().enumerate() {
+        if line.expr.is_zero() {
+            continue;
+        }
+        // Forward lines may name only the assignments up to their own.
+        let upto = if mode == Mode::Forward { index + 1 } else { model.bindings.len() };
+        let simplified = simplified(&line.expr, model, &options.limits);
+        if simplified.stop.hit_limit() && !stop.hit_limit() {
+            stop = simplified.stop;
+        }
+        line.expr = if options.expand {
+            simplified.expr
+        } else {
+            Namer::new(model, upto).name(&simplified.expr)
+        };
+    }
     for line in &lines {
         let size = line.expr.size();
         if size > MAX_RESULT_NODES {
@@ -97,7 +121,31 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         mode,
         lines,
         model: model.clone(),
+        stop,
     })
+}
+
+/// The cheapest form of an expression over a program's names: tidied,
+/// simplified in the e-graph, tidied again for printing.
+///
+/// ```
+/// let model = matdiff::shape::analyze_source("f = tr(A * B) - tr(B * A)").unwrap();
+/// let s = matdiff::derive::simplified(&model.output().expr, &model, &Default::default());
+/// assert_eq!(s.expr.to_string(), "0");
+/// ```
+pub fn simplified(expr: &Expr, model: &Model, limits: &Limits) -> Simplified {
+    let env = &model.env;
+    let tidied = tidy(expr, env);
+    let result = crate::egraph::simplify(&tidied, env, limits);
+    let candidate = tidy(&result.expr, env);
+    // Keep the derivation's own form, whose terms follow the program, unless
+    // the e-graph found something strictly better.
+    let (old, new) = (flops(&tidied, env), flops(&candidate, env));
+    let better = new < old * (1.0 - 1e-12) || (new <= old && candidate.size() < tidied.size());
+    Simplified {
+        expr: if better { candidate } else { tidied },
+        stop: result.stop,
+    }
 }
 
 impl std::fmt::Display for Line {

@@ -133,8 +133,8 @@ fn run(command: Command) -> Outcome {
             let fail = |e| failure(e, &source, None);
             let model = matdiff::shape::analyze_source(&source).map_err(fail)?;
             let output = &model.output().expr;
-            let tidied = matdiff::tidy::tidy(output, &model.env);
-            Ok(render(&tidied, notation(format)))
+            let simplified = matdiff::derive::simplified(output, &model, &Default::default());
+            Ok(render(&simplified.expr, notation(format)))
         }
     }
 }
@@ -146,6 +146,7 @@ fn run_derive(mode: Mode, args: Derive) -> Outcome {
     let options = Options {
         wrt: args.wrt.clone(),
         expand: args.expand,
+        ..Default::default()
     };
     let derivation = derive(&model, mode, &options).map_err(fail)?;
     Ok(match args.format {

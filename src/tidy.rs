@@ -7,6 +7,7 @@
 //! transpose down. The e-graph simplifier replaces it behind [`tidy`].
 
 use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Mark, Shape};
+use crate::cost::{node_flops, NodeKind};
 use crate::shape::Env;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
@@ -161,7 +162,7 @@ fn push_scalar_factors(out: &mut Vec<Expr>, factors: Vec<Expr>, env: &Env) {
     if factors.iter().all(|f| env.shape(f).is_scalar()) {
         out.extend(factors);
     } else {
-        out.push(chain(BigRational::one(), factors));
+        out.push(chain(BigRational::one(), factors, env));
     }
 }
 
@@ -222,17 +223,28 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
             _ => numerator.push(factor),
         }
     }
-    let (mut scalars, matrices): (Vec<Expr>, Vec<Expr>) = numerator
-        .into_iter()
-        .partition(|f| env.shape(f).is_scalar());
-    scalars.extend(matrices);
     if denominators.is_empty() {
-        return chain(coef, scalars);
+        return chain(coef, numerator, env);
     }
     let denominator = denominators
         .into_iter()
         .reduce(Expr::mul)
         .expect("at least one denominator");
+    // Divide the scalar part, `s / d * b`, when there is one: cheaper than
+    // dividing the whole product.
+    let (scalars, matrices): (Vec<Expr>, Vec<Expr>) =
+        numerator.into_iter().partition(|f| env.shape(f).is_scalar());
+    if !scalars.is_empty() && !matrices.is_empty() {
+        let quotient = Expr::binary(
+            BinOp::Div,
+            chain(BigRational::one(), scalars, env),
+            denominator,
+        );
+        let mut factors = vec![quotient];
+        factors.extend(matrices);
+        return chain(coef, factors, env);
+    }
+    let numerator: Vec<Expr> = scalars.into_iter().chain(matrices).collect();
     let magnitude = coef.abs();
     let numerator = chain(
         if coef.is_negative() {
@@ -240,7 +252,8 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
         } else {
             BigRational::one()
         },
-        scalars,
+        numerator,
+        env,
     );
     let quotient = Expr::binary(BinOp::Div, numerator, denominator);
     if magnitude.is_one() {
@@ -250,29 +263,154 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
     }
 }
 
-/// `coef * f1 * f2 * …`, left-nested, the sign on the first factor.
-fn chain(coef: BigRational, factors: Vec<Expr>) -> Expr {
-    let mut iter = factors.into_iter();
-    let Some(first) = iter.next() else {
-        return Expr::num(coef);
-    };
+/// `coef * f1 * f2 * …`, the sign on the first factor. Scalar factors lead;
+/// the matrix factors are bracketed for the fewest flops, left-nested where
+/// bracketing does not change the cost, so they print flat.
+fn chain(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
+    let (scalars, matrices): (Vec<Expr>, Vec<Expr>) =
+        factors.into_iter().partition(|f| env.shape(f).is_scalar());
+    let mut leading = scalars.into_iter();
     let negative = coef.is_negative();
     let magnitude = coef.abs();
-    let first = if negative && magnitude.is_one() {
-        negate_leading(first)
-    } else {
-        first
+    let mut prefix: Option<Expr> = (!magnitude.is_one()).then(|| {
+        Expr::num(if negative { -magnitude.clone() } else { magnitude.clone() })
+    });
+    let sign_only = negative && magnitude.is_one();
+    let mut sign_pending = sign_only;
+    let mut join = |prefix: Option<Expr>, factor: Expr| -> Expr {
+        match prefix {
+            Some(p) => Expr::mul(p, factor),
+            None if sign_pending => {
+                sign_pending = false;
+                negate_leading(factor)
+            }
+            None => factor,
+        }
     };
-    let mut product = if magnitude.is_one() {
-        first
-    } else {
-        let c = if negative { -magnitude } else { magnitude };
-        Expr::mul(Expr::num(c), first)
-    };
-    for factor in iter {
-        product = Expr::mul(product, factor);
+    for factor in leading.by_ref() {
+        prefix = Some(join(prefix, factor));
     }
-    product
+    if matrices.is_empty() {
+        return prefix.unwrap_or_else(|| Expr::num(coef));
+    }
+    let tree = bracket(&matrices, env);
+    // Scale (or negate) the first factor, unless the whole product is smaller:
+    // `2 * (A' * (A * x))` scales a vector, `2 * A' * (A * x)` a matrix.
+    let result = matrices
+        .iter()
+        .skip(1)
+        .try_fold(env.shape(&matrices[0]), |acc, m| {
+            crate::egraph::product_shape(&acc, &env.shape(m))
+        });
+    let first_entries = entries(&env.shape(&matrices[0]));
+    let scale_outside = result.is_some_and(|r| entries(&r) < first_entries);
+    if scale_outside && (prefix.is_some() || sign_only) {
+        let mut body = None;
+        attach(&mut body, None, &tree, &matrices, &mut |p, f| match p {
+            Some(p) => Expr::mul(p, f),
+            None => f,
+        });
+        let body = body.expect("a non-empty chain");
+        return match prefix {
+            Some(p) => Expr::mul(p, body),
+            None => Expr::neg(body),
+        };
+    }
+    let mut out = None;
+    attach(&mut out, prefix, &tree, &matrices, &mut join);
+    out.expect("a non-empty chain")
+}
+
+/// Entries of a value of this shape, by the cost model's nominal sizes.
+fn entries(shape: &Shape) -> f64 {
+    node_flops(NodeKind::Neg, shape, std::slice::from_ref(shape))
+}
+
+/// A bracketing of matrix factors `i..=j`.
+enum Bracket {
+    Factor(usize),
+    Product(Box<Bracket>, Box<Bracket>),
+}
+
+/// Longest chain bracketed by dynamic programming (O(k³)); longer chains are
+/// left-nested.
+const MAX_BRACKETED: usize = 16;
+
+/// The cheapest bracketing by the flop model; ties go to the left-nested one.
+fn bracket(factors: &[Expr], env: &Env) -> Bracket {
+    let k = factors.len();
+    let shapes: Vec<Shape> = factors.iter().map(|f| env.shape(f)).collect();
+    let left_nested = || {
+        (1..k).fold(Bracket::Factor(0), |acc, i| {
+            Bracket::Product(Box::new(acc), Box::new(Bracket::Factor(i)))
+        })
+    };
+    if k > MAX_BRACKETED {
+        return left_nested();
+    }
+    // cost[i][j], shape[i][j], split[i][j] over factors i..=j.
+    let mut cost = vec![vec![0.0f64; k]; k];
+    let mut shape: Vec<Vec<Option<Shape>>> = vec![vec![None; k]; k];
+    let mut split = vec![vec![0usize; k]; k];
+    for i in 0..k {
+        shape[i][i] = Some(shapes[i].clone());
+    }
+    for len in 2..=k {
+        for i in 0..=k - len {
+            let j = i + len - 1;
+            let mut best: Option<(f64, usize, Shape)> = None;
+            for m in (i..j).rev() {
+                let (Some(a), Some(b)) = (shape[i][m].clone(), shape[m + 1][j].clone()) else {
+                    continue;
+                };
+                let Some(ab) = crate::egraph::product_shape(&a, &b) else {
+                    continue;
+                };
+                let c = cost[i][m] + cost[m + 1][j] + node_flops(NodeKind::Mul, &ab, &[a, b]);
+                if best.as_ref().is_none_or(|(bc, _, _)| c < *bc) {
+                    best = Some((c, m, ab));
+                }
+            }
+            let Some((c, m, ab)) = best else {
+                return left_nested();
+            };
+            cost[i][j] = c;
+            split[i][j] = m;
+            shape[i][j] = Some(ab);
+        }
+    }
+    fn build(split: &[Vec<usize>], i: usize, j: usize) -> Bracket {
+        if i == j {
+            return Bracket::Factor(i);
+        }
+        let m = split[i][j];
+        Bracket::Product(Box::new(build(split, i, m)), Box::new(build(split, m + 1, j)))
+    }
+    build(&split, 0, k - 1)
+}
+
+/// Builds `prefix * tree`, joining the prefix to the tree's leftmost factor
+/// so the left spine stays flat.
+fn attach(
+    out: &mut Option<Expr>,
+    prefix: Option<Expr>,
+    tree: &Bracket,
+    factors: &[Expr],
+    join: &mut dyn FnMut(Option<Expr>, Expr) -> Expr,
+) {
+    match tree {
+        Bracket::Factor(i) => *out = Some(join(prefix, factors[*i].clone())),
+        Bracket::Product(left, right) => {
+            attach(out, prefix, left, factors, join);
+            let mut right_out = None;
+            attach(&mut right_out, None, right, factors, &mut |p, f| match p {
+                Some(p) => Expr::mul(p, f),
+                None => f,
+            });
+            let left_expr = out.take().expect("the left part is built");
+            *out = Some(Expr::mul(left_expr, right_out.expect("the right part is built")));
+        }
+    }
 }
 
 /// `-f`, with the sign placed where it prints first: `-a / s`, not `-(a / s)`.

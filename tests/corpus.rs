@@ -1,7 +1,7 @@
 //! The derivation corpus (`tests/data/corpus-*.jsonl`): every grad, forward
 //! and reverse case is derived, checked numerically (central differences and
-//! the adjoint identity, at distinct sizes), and compared numerically with
-//! the case's best-known formula.
+//! the adjoint identity, at distinct sizes), compared numerically with the
+//! case's best-known formula, and required to cost no more flops than it.
 
 use matdiff::ast::Name;
 use matdiff::check::{check, Sample};
@@ -72,15 +72,17 @@ fn lhs_of(mode: Mode, key: &str) -> String {
     }
 }
 
-/// Evaluates `lines` in order at `sample`, each seeing those before it.
+/// Evaluates `lines` in order at `sample`, each seeing those before it, and
+/// their flops counted together (shared subexpressions once).
 fn evaluate(
     model: &Model,
     sample: &Sample,
     seeds: &Values,
     lines: &[(Name, String)],
-) -> Result<Vec<(Name, Matrix)>, String> {
+) -> Result<(Vec<(Name, Matrix)>, f64), String> {
     let mut values = seeds.clone();
     let mut out = Vec::new();
+    let mut exprs = Vec::new();
     for (lhs, text) in lines {
         let expr = matdiff::parse::parse_expr(text)
             .map_err(|e| format!("{lhs} = {text}: {}", e.render(text)))?;
@@ -90,8 +92,10 @@ fn evaluate(
         let value = sample.eval(&expr, &values).map_err(|e| e.message)?;
         values.insert(lhs.clone(), value.clone());
         out.push((lhs.clone(), value));
+        exprs.push(expr);
     }
-    Ok(out)
+    let flops = matdiff::cost::flops_all(&exprs.iter().collect::<Vec<_>>(), &model.env);
+    Ok((out, flops))
 }
 
 fn run_case(case: &Case, mode: Mode) -> Result<(), String> {
@@ -100,6 +104,7 @@ fn run_case(case: &Case, mode: Mode) -> Result<(), String> {
     let options = Options {
         wrt: Some(wrt.clone()),
         expand: false,
+        ..Default::default()
     };
     let derivation = derive(&model, mode, &options).map_err(|e| e.render(&case.program))?;
 
@@ -138,8 +143,18 @@ fn run_case(case: &Case, mode: Mode) -> Result<(), String> {
             return Err(format!("expected a line for {key}, got {ours:?}"));
         }
     }
-    let ours_values = evaluate(&model, &sample, &seeds, &ours)?;
-    let theirs_values = evaluate(&model, &sample, &seeds, &theirs)?;
+    let compared: Vec<(Name, String)> = ours
+        .iter()
+        .filter(|(l, _)| theirs.iter().any(|(t, _)| t == l))
+        .cloned()
+        .collect();
+    let (ours_values, our_flops) = evaluate(&model, &sample, &seeds, &compared)?;
+    let (theirs_values, their_flops) = evaluate(&model, &sample, &seeds, &theirs)?;
+    if our_flops > their_flops * (1.0 + 1e-9) {
+        return Err(format!(
+            "costlier than the expected formula: {our_flops} flops against {their_flops}\n  ours: {compared:?}\n  expected: {theirs:?}"
+        ));
+    }
     for (lhs, expected) in &theirs_values {
         let (_, got) = ours_values
             .iter()
@@ -166,7 +181,7 @@ fn run_case(case: &Case, mode: Mode) -> Result<(), String> {
 }
 
 #[test]
-fn every_first_order_case_is_numerically_correct() {
+fn every_first_order_case_is_numerically_correct_and_no_costlier() {
     let mut failures = Vec::new();
     let mut ran = 0;
     for case in all_cases() {

@@ -1,0 +1,269 @@
+//! The e-graph's language, mirroring the AST, and its analysis: every
+//! e-class knows its shape and, for scalar constants, its exact value.
+
+use crate::ast::{Dim, Func, Name, Shape};
+use crate::shape::Env;
+use egg::{define_language, Analysis, DidMerge, EGraph, Id};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{ToPrimitive, Zero};
+use std::fmt;
+use std::str::FromStr;
+
+/// An exact rational constant, printable and parseable for egg patterns.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rational(pub BigRational);
+
+impl fmt::Display for Rational {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl FromStr for Rational {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Rational, ()> {
+        let (n, d) = s.split_once('/').unwrap_or((s, "1"));
+        let n: BigInt = n.parse().map_err(|_| ())?;
+        let d: BigInt = d.parse().map_err(|_| ())?;
+        if d.is_zero() {
+            return Err(());
+        }
+        Ok(Rational(BigRational::new(n, d)))
+    }
+}
+
+/// A leaf: a variable, or the sized constants `I` and `ones`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Leaf {
+    /// A (possibly marked) variable.
+    Var(Name),
+    /// The identity of a size.
+    Identity(Dim),
+    /// All ones of a shape.
+    Ones(Dim, Dim),
+}
+
+impl fmt::Display for Leaf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Leaf::Var(name) => write!(f, "{name}"),
+            Leaf::Identity(d) => write!(f, "I[{d}]"),
+            Leaf::Ones(r, c) => write!(f, "ones[{r},{c}]"),
+        }
+    }
+}
+
+impl FromStr for Leaf {
+    type Err = ();
+    /// Rules never name leaves; only pattern variables and numbers.
+    fn from_str(_: &str) -> Result<Leaf, ()> {
+        Err(())
+    }
+}
+
+define_language! {
+    /// Matrix expressions as e-nodes. `-` is `+` of a negation; a power's
+    /// exponent is a constant child. Variants are named after the
+    /// operators they stand for.
+    #[allow(missing_docs)]
+    pub enum Math {
+        "+" = Add([Id; 2]),
+        "*" = Mul([Id; 2]),
+        "/" = Div([Id; 2]),
+        ".*" = EMul([Id; 2]),
+        "./" = EDiv([Id; 2]),
+        "neg" = Neg(Id),
+        "T" = Trans(Id),
+        "pow" = Pow([Id; 2]),
+        "epow" = EPow([Id; 2]),
+        "inv" = Inv(Id),
+        "tr" = Tr(Id),
+        "det" = Det(Id),
+        "logdet" = Logdet(Id),
+        "inner" = Inner([Id; 2]),
+        "sum" = Sum(Id),
+        "norm" = Norm(Id),
+        "diag" = Diag(Id),
+        "exp" = Exp(Id),
+        "log" = Log(Id),
+        "sqrt" = Sqrt(Id),
+        "sin" = Sin(Id),
+        "cos" = Cos(Id),
+        "tanh" = Tanh(Id),
+        Num(Rational),
+        Leaf(Leaf),
+    }
+}
+
+impl Math {
+    /// The function an e-node applies, for the unary and binary calls.
+    pub fn func(&self) -> Option<Func> {
+        Some(match self {
+            Math::Inv(_) => Func::Inv,
+            Math::Tr(_) => Func::Tr,
+            Math::Det(_) => Func::Det,
+            Math::Logdet(_) => Func::Logdet,
+            Math::Inner(_) => Func::Inner,
+            Math::Sum(_) => Func::Sum,
+            Math::Norm(_) => Func::Norm,
+            Math::Diag(_) => Func::Diag,
+            Math::Exp(_) => Func::Exp,
+            Math::Log(_) => Func::Log,
+            Math::Sqrt(_) => Func::Sqrt,
+            Math::Sin(_) => Func::Sin,
+            Math::Cos(_) => Func::Cos,
+            Math::Tanh(_) => Func::Tanh,
+            _ => return None,
+        })
+    }
+}
+
+/// What an e-class knows of itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Data {
+    /// Its shape.
+    pub shape: Shape,
+    /// Its exact value, for scalar constants.
+    pub constant: Option<BigRational>,
+    /// True for a symmetric value (a symmetric input or its tangent, `I`).
+    pub symmetric: bool,
+}
+
+/// The analysis: shapes from the program's [`Env`], constants folded
+/// exactly (never a panic on 1/0: such a fold is simply not made).
+#[derive(Clone, Debug, Default)]
+pub struct MathAnalysis {
+    /// Shapes of the program's names.
+    pub env: Env,
+}
+
+/// The graph type used throughout.
+pub type MathGraph = EGraph<Math, MathAnalysis>;
+
+/// The product's shape under matdiff's `*`: scalar times anything, else a
+/// matrix product; `None` when the inner dimensions differ.
+pub fn product_shape(a: &Shape, b: &Shape) -> Option<Shape> {
+    if a.is_scalar() {
+        Some(b.clone())
+    } else if b.is_scalar() {
+        Some(a.clone())
+    } else if a.cols == b.rows {
+        Some(Shape::new(a.rows.clone(), b.cols.clone()))
+    } else {
+        None
+    }
+}
+
+fn fold(node: &Math, c: &dyn Fn(Id) -> Option<BigRational>) -> Option<BigRational> {
+    Some(match node {
+        Math::Num(r) => r.0.clone(),
+        Math::Add([a, b]) => c(*a)? + c(*b)?,
+        Math::Mul([a, b]) => c(*a)? * c(*b)?,
+        Math::Neg(a) => -c(*a)?,
+        Math::Div([a, b]) => {
+            let d = c(*b)?;
+            if d.is_zero() {
+                return None;
+            }
+            c(*a)? / d
+        }
+        Math::Pow([a, k]) => {
+            let (base, k) = (c(*a)?, c(*k)?);
+            let k = k.to_integer().to_i64().filter(|k| k.unsigned_abs() <= 64)?;
+            if base.is_zero() && k < 0 {
+                return None;
+            }
+            let p = num_traits::pow(base, k.unsigned_abs() as usize);
+            if k < 0 {
+                p.recip()
+            } else {
+                p
+            }
+        }
+        Math::Trans(a) | Math::Tr(a) | Math::Det(a) | Math::Sum(a) | Math::Diag(a) => c(*a)?,
+        _ => return None,
+    })
+}
+
+impl Analysis<Math> for MathAnalysis {
+    type Data = Data;
+
+    fn make(egraph: &mut MathGraph, node: &Math, _id: Id) -> Data {
+        let data = |id: &Id| egraph[*id].data.clone();
+        let shape_of = |id: &Id| egraph[*id].data.shape.clone();
+        let scalar = Shape::scalar;
+        let shape = match node {
+            Math::Num(_) => scalar(),
+            Math::Leaf(Leaf::Var(name)) => egraph.analysis.env.name_shape(name),
+            Math::Leaf(Leaf::Identity(d)) => Shape::new(d.clone(), d.clone()),
+            Math::Leaf(Leaf::Ones(r, c)) => Shape::new(r.clone(), c.clone()),
+            Math::Add([a, b]) | Math::EMul([a, b]) | Math::EDiv([a, b]) => {
+                let (sa, sb) = (shape_of(a), shape_of(b));
+                if sa.is_scalar() {
+                    sb
+                } else {
+                    sa
+                }
+            }
+            Math::Mul([a, b]) => product_shape(&shape_of(a), &shape_of(b)).unwrap_or_else(scalar),
+            Math::Div([a, _]) | Math::Neg(a) | Math::Pow([a, _]) | Math::EPow([a, _]) => shape_of(a),
+            Math::Inv(a) | Math::Exp(a) | Math::Log(a) | Math::Sqrt(a) | Math::Sin(a) | Math::Cos(a) => shape_of(a),
+            Math::Tanh(a) => shape_of(a),
+            Math::Trans(a) => shape_of(a).transposed(),
+            Math::Tr(_) | Math::Det(_) | Math::Logdet(_) | Math::Inner(_) | Math::Sum(_) | Math::Norm(_) => scalar(),
+            Math::Diag(a) => {
+                let s = shape_of(a);
+                if s.is_scalar() {
+                    s
+                } else if s.cols == Dim::One {
+                    Shape::new(s.rows.clone(), s.rows)
+                } else if s.rows == Dim::One {
+                    Shape::new(s.cols.clone(), s.cols)
+                } else {
+                    Shape::new(s.rows, Dim::One)
+                }
+            }
+        };
+        let constant = if shape.is_scalar() {
+            fold(node, &|id| egraph[id].data.constant.clone())
+        } else {
+            None
+        };
+        let symmetric = match node {
+            Math::Leaf(Leaf::Var(name)) => {
+                egraph.analysis.env.is_symmetric(name) && name.marks.iter().all(|m| *m == crate::ast::Mark::Dot)
+            }
+            Math::Leaf(Leaf::Identity(_)) => true,
+            Math::Add([a, b]) | Math::EMul([a, b]) => data(a).symmetric && data(b).symmetric,
+            Math::Neg(a) | Math::Inv(a) | Math::Trans(a) | Math::Pow([a, _]) => data(a).symmetric,
+            _ => false,
+        } || shape.is_scalar();
+        Data {
+            shape,
+            constant,
+            symmetric,
+        }
+    }
+
+    fn merge(&mut self, a: &mut Data, b: Data) -> DidMerge {
+        let mut changed_a = false;
+        if a.constant.is_none() && b.constant.is_some() {
+            a.constant = b.constant.clone();
+            changed_a = true;
+        }
+        if !a.symmetric && b.symmetric {
+            a.symmetric = true;
+            changed_a = true;
+        }
+        let changed_b = (a.constant.is_some() && b.constant.is_none()) || (a.symmetric && !b.symmetric);
+        DidMerge(changed_a, changed_b)
+    }
+
+    fn modify(egraph: &mut MathGraph, id: Id) {
+        if let Some(c) = egraph[id].data.constant.clone() {
+            let num = egraph.add(Math::Num(Rational(c)));
+            egraph.union(id, num);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The e-graph simplifier: an expression goes in, the rules of
+//! [`crate::rules`] saturate an e-graph under [`Limits`], and the cheapest
+//! equivalent form by the flop model of [`crate::cost`] comes out.
+//!
+//! Reaching a limit is not an error: the best form found so far is still
+//! equal to the input, and the reason is reported in [`Simplified::stop`].
+
+mod convert;
+mod lang;
+
+pub use convert::{from_rec, to_rec};
+pub use lang::{product_shape, Data, Leaf, Math, MathAnalysis, MathGraph, Rational};
+
+use crate::ast::{Expr, Shape};
+use crate::cost::{node_flops, NodeKind};
+use crate::shape::Env;
+use egg::{CostFunction, Extractor, Id, Language, Runner, StopReason};
+use num_traits::ToPrimitive;
+use std::time::Duration;
+
+/// Bounds on one simplification.
+///
+/// ```
+/// let limits = matdiff::egraph::Limits::default();
+/// assert_eq!(limits.nodes, 4_000);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most e-nodes in the graph. Default: 4 000.
+    pub nodes: usize,
+    /// Most rounds of rule application. Default: 8.
+    pub iterations: usize,
+    /// Longest time spent rewriting. Default: 100 ms.
+    pub time: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            nodes: 4_000,
+            iterations: 8,
+            time: Duration::from_millis(100),
+        }
+    }
+}
+
+/// Why rewriting stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// No rule applies any more: the cheapest form is the cheapest known.
+    Saturated,
+    /// The node limit was reached.
+    NodeLimit,
+    /// The iteration limit was reached.
+    IterationLimit,
+    /// The time limit was reached.
+    TimeLimit,
+}
+
+impl Stop {
+    /// A short name, as in JSON's `stop_reason`.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::egraph::Stop::NodeLimit.name(), "node_limit");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            Stop::Saturated => "saturated",
+            Stop::NodeLimit => "node_limit",
+            Stop::IterationLimit => "iteration_limit",
+            Stop::TimeLimit => "time_limit",
+        }
+    }
+
+    /// True when a limit cut rewriting short.
+    ///
+    /// ```
+    /// assert!(!matdiff::egraph::Stop::Saturated.hit_limit());
+    /// ```
+    pub fn hit_limit(&self) -> bool {
+        *self != Stop::Saturated
+    }
+}
+
+/// A simplified expression and why rewriting stopped.
+#[derive(Clone, Debug)]
+pub struct Simplified {
+    /// The cheapest form found.
+    pub expr: Expr,
+    /// Why rewriting stopped.
+    pub stop: Stop,
+}
+
+/// The cheapest form of an analysed expression over the names of `env`.
+///
+/// ```
+/// let model = matdiff::shape::analyze_source("y = A * B * x").unwrap();
+/// let e = model.elaborate(&matdiff::parse::parse_expr("A * B * x").unwrap(), None).unwrap();
+/// let s = matdiff::egraph::simplify(&e, &model.env, &Default::default());
+/// assert_eq!(s.expr.to_string(), "A * (B * x)");
+/// ```
+pub fn simplify(expr: &Expr, env: &Env, limits: &Limits) -> Simplified {
+    let rec = to_rec(expr);
+    let analysis = MathAnalysis { env: env.clone() };
+    let runner = Runner::<Math, MathAnalysis, ()>::new(analysis)
+        .with_node_limit(limits.nodes)
+        .with_iter_limit(limits.iterations)
+        .with_time_limit(limits.time)
+        .with_expr(&rec)
+        .run(crate::rules::all());
+    let stop = match runner.stop_reason {
+        Some(StopReason::NodeLimit(_)) => Stop::NodeLimit,
+        Some(StopReason::IterationLimit(_)) => Stop::IterationLimit,
+        Some(StopReason::TimeLimit(_)) => Stop::TimeLimit,
+        _ => Stop::Saturated,
+    };
+    let root = runner.roots[0];
+    let extractor = Extractor::new(&runner.egraph, FlopCost { egraph: &runner.egraph });
+    let (_, best) = extractor.find_best(root);
+    Simplified {
+        expr: from_rec(&best),
+        stop,
+    }
+}
+
+/// Tree cost by the flop model, plus a thousandth of a flop a node so that
+/// of equally fast forms the smaller wins.
+struct FlopCost<'a> {
+    egraph: &'a MathGraph,
+}
+
+impl FlopCost<'_> {
+    fn kind(&self, node: &Math) -> NodeKind {
+        match node {
+            Math::Num(_) | Math::Leaf(_) => NodeKind::Leaf,
+            Math::Add(_) => NodeKind::Add,
+            Math::Mul(_) => NodeKind::Mul,
+            Math::Div(_) => NodeKind::Div,
+            Math::EMul(_) => NodeKind::EMul,
+            Math::EDiv(_) => NodeKind::EDiv,
+            Math::Neg(_) => NodeKind::Neg,
+            Math::Trans(_) => NodeKind::Transpose,
+            Math::Pow([_, k]) => {
+                let k = self.egraph[*k].data.constant.as_ref();
+                NodeKind::Power(k.and_then(|k| k.to_integer().to_i64()).unwrap_or(i64::MAX / 2))
+            }
+            Math::EPow(_) => NodeKind::ElemPower,
+            other => NodeKind::Call(other.func().expect("the remaining nodes are calls")),
+        }
+    }
+}
+
+impl CostFunction<Math> for FlopCost<'_> {
+    type Cost = f64;
+
+    fn cost<C>(&mut self, node: &Math, mut costs: C) -> f64
+    where
+        C: FnMut(Id) -> f64,
+    {
+        let children: Vec<Shape> = node
+            .children()
+            .iter()
+            .map(|c| self.egraph[*c].data.shape.clone())
+            .collect();
+        let shape = self.egraph[self.egraph.lookup(node.clone()).unwrap_or_else(|| node.children()[0])]
+            .data
+            .shape
+            .clone();
+        let own = node_flops(self.kind(node), &shape, &children);
+        node.children().iter().fold(own + 1e-3, |sum, c| sum + costs(*c))
+    }
+}

@@ -1,0 +1,165 @@
+//! Rewrite rules, one file per family of identities. Each rule is one line
+//! under a comment stating its identity; names are `family-identity`.
+//!
+//! Rules whose truth depends on shapes carry a condition on the e-class
+//! analysis: only scalars commute, products re-associate only where the new
+//! bracketing still type-checks (`S * (x' * y)` is not `(S * x') * y`).
+
+mod elementwise;
+mod inner;
+mod inverse;
+mod power;
+mod scalar;
+mod trace;
+mod transpose;
+
+use crate::egraph::{product_shape, Data, Leaf, Math, MathAnalysis, MathGraph};
+use egg::{Applier, Id, PatternAst, Rewrite, Subst, Symbol, Var};
+
+/// A rule over matdiff's language.
+pub type Rule = Rewrite<Math, MathAnalysis>;
+
+/// Every rule, family by family, built once.
+///
+/// ```
+/// assert!(matdiff::rules::all().iter().any(|r| r.name.as_str() == "trace-cyclic"));
+/// ```
+pub fn all() -> &'static [Rule] {
+    static RULES: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
+    RULES.get_or_init(build)
+}
+
+fn build() -> Vec<Rule> {
+    let mut rules = Vec::new();
+    rules.extend(scalar::rules());
+    rules.extend(transpose::rules());
+    rules.extend(trace::rules());
+    rules.extend(inner::rules());
+    rules.extend(inverse::rules());
+    rules.extend(power::rules());
+    rules.extend(elementwise::rules());
+    rules
+}
+
+fn var(name: &str) -> Var {
+    name.parse().expect("a pattern variable")
+}
+
+fn data<'a>(egraph: &'a MathGraph, subst: &Subst, v: Var) -> &'a Data {
+    &egraph[subst[v]].data
+}
+
+type Condition = Box<dyn Fn(&mut MathGraph, Id, &Subst) -> bool + Send + Sync>;
+
+/// `v` is a scalar.
+fn scalar(v: &str) -> Condition {
+    let v = var(v);
+    Box::new(move |g, _, s| data(g, s, v).shape.is_scalar())
+}
+
+/// `v` is not a scalar.
+fn matrix(v: &str) -> Condition {
+    let v = var(v);
+    Box::new(move |g, _, s| !data(g, s, v).shape.is_scalar())
+}
+
+/// One of `a`, `b` is a scalar.
+fn either_scalar(a: &str, b: &str) -> Condition {
+    let (a, b) = (var(a), var(b));
+    Box::new(move |g, _, s| data(g, s, a).shape.is_scalar() || data(g, s, b).shape.is_scalar())
+}
+
+/// `v` equals its transpose.
+fn symmetric(v: &str) -> Condition {
+    let v = var(v);
+    Box::new(move |g, _, s| data(g, s, v).symmetric)
+}
+
+/// `a` and `b` are square matrices (not scalars).
+fn square_matrices(a: &str, b: &str) -> Condition {
+    let (a, b) = (var(a), var(b));
+    Box::new(move |g, _, s| {
+        [a, b].iter().all(|v| {
+            let shape = &data(g, s, *v).shape;
+            shape.is_square() && !shape.is_scalar()
+        })
+    })
+}
+
+/// `a` and `b` have the same shape.
+fn same_shape(a: &str, b: &str) -> Condition {
+    let (a, b) = (var(a), var(b));
+    Box::new(move |g, _, s| data(g, s, a).shape == data(g, s, b).shape)
+}
+
+/// `v` is the identity matrix.
+fn identity(v: &str) -> Condition {
+    let v = var(v);
+    Box::new(move |g, _, s| g[s[v]].nodes.iter().any(|n| matches!(n, Math::Leaf(Leaf::Identity(_)))))
+}
+
+/// `v` is an all-ones value.
+fn ones(v: &str) -> Condition {
+    let v = var(v);
+    Box::new(move |g, _, s| g[s[v]].nodes.iter().any(|n| matches!(n, Math::Leaf(Leaf::Ones(..)))))
+}
+
+/// `v` is an integer constant no larger than the exponent limit.
+fn small_integer(v: &str) -> Condition {
+    let v = var(v);
+    Box::new(move |g, _, s| {
+        data(g, s, v).constant.as_ref().is_some_and(|k| {
+            k.is_integer() && k.to_integer().magnitude() <= &(crate::limits::MAX_EXPONENT.into())
+        })
+    })
+}
+
+/// `a * (b * c)` type-checks (products re-bracketed from the left).
+fn right_bracketing_typechecks(a: &str, b: &str, c: &str) -> Condition {
+    let (a, b, c) = (var(a), var(b), var(c));
+    Box::new(move |g, _, s| {
+        let (sa, sb, sc) = (&data(g, s, a).shape, &data(g, s, b).shape, &data(g, s, c).shape);
+        product_shape(sb, sc).and_then(|bc| product_shape(sa, &bc)).is_some()
+    })
+}
+
+/// `(a * b) * c` type-checks (products re-bracketed from the right).
+fn left_bracketing_typechecks(a: &str, b: &str, c: &str) -> Condition {
+    let (a, b, c) = (var(a), var(b), var(c));
+    Box::new(move |g, _, s| {
+        let (sa, sb, sc) = (&data(g, s, a).shape, &data(g, s, b).shape, &data(g, s, c).shape);
+        product_shape(sa, sb).and_then(|ab| product_shape(&ab, sc)).is_some()
+    })
+}
+
+/// Builds the identity (or 1, for a scalar) shaped like `v`'s rows.
+struct IdentityLike(Var);
+
+impl Applier<Math, MathAnalysis> for IdentityLike {
+    fn apply_one(
+        &self,
+        egraph: &mut MathGraph,
+        eclass: Id,
+        subst: &Subst,
+        _searcher: Option<&PatternAst<Math>>,
+        _rule: Symbol,
+    ) -> Vec<Id> {
+        let shape = egraph[subst[self.0]].data.shape.clone();
+        let node = if shape.is_scalar() {
+            Math::Num(crate::egraph::Rational(num_rational::BigRational::from_integer(1.into())))
+        } else {
+            Math::Leaf(Leaf::Identity(shape.rows))
+        };
+        let id = egraph.add(node);
+        if egraph.union(eclass, id) {
+            vec![eclass]
+        } else {
+            vec![]
+        }
+    }
+}
+
+fn identity_like(v: &str) -> IdentityLike {
+    IdentityLike(var(v))
+}
+

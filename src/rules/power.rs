@@ -1,0 +1,19 @@
+//! Integer matrix powers.
+
+use super::{small_integer, Rule};
+use egg::rewrite as rw;
+
+pub(super) fn rules() -> Vec<Rule> {
+    vec![
+        // A A = A²
+        rw!("power-square"; "(* ?a ?a)" => "(pow ?a 2)"),
+        // Aᵏ A = Aᵏ⁺¹
+        rw!("power-grow-right"; "(* (pow ?a ?k) ?a)" => "(pow ?a (+ ?k 1))" if small_integer("?k")),
+        // A Aᵏ = Aᵏ⁺¹
+        rw!("power-grow-left"; "(* ?a (pow ?a ?k))" => "(pow ?a (+ ?k 1))" if small_integer("?k")),
+        // Aᵐ Aⁿ = Aᵐ⁺ⁿ
+        rw!("power-product"; "(* (pow ?a ?m) (pow ?a ?n))" => "(pow ?a (+ ?m ?n))" if small_integer("?m") if small_integer("?n")),
+        // A¹ = A
+        rw!("power-one"; "(pow ?a 1)" => "?a"),
+    ]
+}
