@@ -1,0 +1,99 @@
+//! The simplifier's limits: a pathological input hits them, still returns,
+//! and its result is still right (numerically the same as a fully checked
+//! derivation).
+
+use matdiff::ast::Name;
+use matdiff::check::{check, Sample};
+use matdiff::derive::{derive, Derivation, Mode, Options};
+use matdiff::egraph::{Limits, Stop};
+use matdiff::eval::Values;
+use matdiff::shape::{analyze_source, Model};
+use rand::SeedableRng;
+use std::time::Duration;
+
+/// A long sum of products of square matrices, nested in a trace: many
+/// bracketings and factorings for the e-graph to explore.
+fn pathological_program() -> String {
+    let names = ["A", "B", "C", "D"];
+    let terms: Vec<String> = (0..24)
+        .map(|i| {
+            let f: Vec<&str> = (0..4).map(|j| names[(i * 7 + j * 3 + i / 4) % 4]).collect();
+            format!("{} * X * {}", f[0..2].join(" * "), f[2..4].join(" * "))
+        })
+        .collect();
+    format!(
+        "A, B, C, D, X: matrix(n, n); tr(({}) * X')",
+        terms.join(" + ")
+    )
+}
+
+fn values_of(model: &Model, derivation: &Derivation, seed: u64) -> Vec<matdiff::eval::Matrix> {
+    let sample = Sample::draw(model, seed).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut values = Values::new();
+    let output = Name::plain(&model.output().name);
+    values.insert(output.bar(), sample.random_like(model, &output, &mut rng));
+    derivation
+        .lines
+        .iter()
+        .map(|line| {
+            let v = sample.eval(&line.expr, &values).unwrap();
+            values.insert(line.lhs.clone(), v.clone());
+            v
+        })
+        .collect()
+}
+
+#[test]
+fn tight_limits_stop_early_and_stay_correct() {
+    let source = pathological_program();
+    let model = analyze_source(&source).unwrap();
+    let tight = Options {
+        limits: Limits {
+            nodes: 300,
+            iterations: 50,
+            time: Duration::from_secs(5),
+        },
+        ..Default::default()
+    };
+    let cut = derive(&model, Mode::Reverse, &tight).unwrap();
+    assert_eq!(
+        cut.stop,
+        Stop::NodeLimit,
+        "the node limit should be reached"
+    );
+
+    let full = derive(&model, Mode::Reverse, &Options::default()).unwrap();
+    let report = check(&model, None, 4).unwrap();
+    assert!(report.passed(), "{report}");
+    for (a, b) in values_of(&model, &cut, 9)
+        .iter()
+        .zip(values_of(&model, &full, 9))
+    {
+        let error = (a - &b).norm() / b.norm().max(1e-12);
+        assert!(error < 1e-9, "limited result differs by {error:.2e}");
+    }
+}
+
+#[test]
+fn a_zero_time_limit_still_gives_a_correct_result() {
+    let source = pathological_program();
+    let model = analyze_source(&source).unwrap();
+    let hurried = Options {
+        limits: Limits {
+            time: Duration::ZERO,
+            ..Limits::default()
+        },
+        ..Default::default()
+    };
+    let cut = derive(&model, Mode::Grad, &hurried).unwrap();
+    assert!(cut.stop.hit_limit(), "stopped by {:?}", cut.stop);
+    let full = derive(&model, Mode::Grad, &Options::default()).unwrap();
+    for (a, b) in values_of(&model, &cut, 2)
+        .iter()
+        .zip(values_of(&model, &full, 2))
+    {
+        let error = (a - &b).norm() / b.norm().max(1e-12);
+        assert!(error < 1e-9, "limited result differs by {error:.2e}");
+    }
+}
