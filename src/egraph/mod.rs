@@ -102,16 +102,31 @@ pub struct Simplified {
 pub fn simplify(expr: &Expr, env: &Env, limits: &Limits) -> Simplified {
     let rec = to_rec(expr);
     let analysis = MathAnalysis { env: env.clone() };
-    let runner = Runner::<Math, MathAnalysis, ()>::new(analysis)
-        .with_node_limit(limits.nodes)
-        .with_iter_limit(limits.iterations)
-        .with_time_limit(limits.time)
-        .with_expr(&rec)
-        .run(crate::rules::all());
-    let stop = match runner.stop_reason {
+    let started = std::time::Instant::now();
+    let time_limit = limits.time;
+    // egg reads quanta's clock, whose first use calibrates for milliseconds —
+    // most of a short process. Under a mock clock egg's own timer stands
+    // still; the hook below keeps the time limit with the standard clock.
+    let (mock_clock, _) = quanta::Clock::mock();
+    let runner = quanta::with_clock(&mock_clock, || {
+        Runner::<Math, MathAnalysis, ()>::new(analysis)
+            .with_node_limit(limits.nodes)
+            .with_iter_limit(limits.iterations)
+            .with_hook(move |_| {
+                if started.elapsed() >= time_limit {
+                    Err(TIME_LIMIT.to_string())
+                } else {
+                    Ok(())
+                }
+            })
+            .with_expr(&rec)
+            .run(crate::rules::all())
+    });
+    let stop = match &runner.stop_reason {
         Some(StopReason::NodeLimit(_)) => Stop::NodeLimit,
         Some(StopReason::IterationLimit(_)) => Stop::IterationLimit,
         Some(StopReason::TimeLimit(_)) => Stop::TimeLimit,
+        Some(StopReason::Other(why)) if why == TIME_LIMIT => Stop::TimeLimit,
         _ => Stop::Saturated,
     };
     let root = runner.roots[0];
@@ -122,6 +137,8 @@ pub fn simplify(expr: &Expr, env: &Env, limits: &Limits) -> Simplified {
         stop,
     }
 }
+
+const TIME_LIMIT: &str = "time limit";
 
 /// Tree cost by the flop model, plus a thousandth of a flop a node so that
 /// of equally fast forms the smaller wins.
