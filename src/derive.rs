@@ -96,7 +96,11 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
             continue;
         }
         // Forward lines may name only the assignments up to their own.
-        let upto = if mode == Mode::Forward { index + 1 } else { model.bindings.len() };
+        let upto = if mode == Mode::Forward {
+            index + 1
+        } else {
+            model.bindings.len()
+        };
         let simplified = simplified(&line.expr, model, &options.limits);
         if simplified.stop.hit_limit() && !stop.hit_limit() {
             stop = simplified.stop;

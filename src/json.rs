@@ -2,6 +2,7 @@
 
 use crate::derive::Derivation;
 use crate::print::{render, render_name, Notation};
+use crate::steps::StepLine;
 use serde_json::{json, Value};
 
 /// The JSON object for a derivation of `input`.
@@ -42,4 +43,49 @@ pub fn to_json(derivation: &Derivation, input: &str) -> Value {
         "results": results,
         "bindings": bindings,
     })
+}
+
+/// [`to_json`], with the derivation's steps under `"steps"` when given:
+/// each an equation `lhs = expr` (plain syntax, where `d(E)` is a
+/// differential still to expand), the rule in words, and the equation in
+/// Unicode and LaTeX.
+///
+/// ```
+/// use matdiff::derive::{derive, Mode, Options};
+/// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
+/// let d = derive(&model, Mode::Forward, &Options::default()).unwrap();
+/// let steps = matdiff::steps::explain_derivation(&d, &Options::default()).unwrap();
+/// let v = matdiff::json::to_json_with_steps(&d, "C = inv(A)", Some(&steps));
+/// assert_eq!(v["steps"][0]["expr"], "d(inv(A))");
+/// assert_eq!(v["steps"].as_array().unwrap().last().unwrap()["expr"], "-C * dot(A) * C");
+/// assert!(matdiff::json::to_json_with_steps(&d, "C = inv(A)", None).get("steps").is_none());
+/// ```
+pub fn to_json_with_steps(
+    derivation: &Derivation,
+    input: &str,
+    steps: Option<&[StepLine]>,
+) -> Value {
+    let mut value = to_json(derivation, input);
+    if let (Some(steps), Value::Object(map)) = (steps, &mut value) {
+        map.insert("steps".to_string(), steps_to_json(steps));
+    }
+    value
+}
+
+/// The steps as a JSON array.
+fn steps_to_json(steps: &[StepLine]) -> Value {
+    Value::Array(
+        steps
+            .iter()
+            .map(|step| {
+                json!({
+                    "lhs": render(&step.lhs, Notation::Plain),
+                    "expr": step.rhs.render(Notation::Plain),
+                    "rule": step.rule,
+                    "unicode": step.equation(Notation::Unicode),
+                    "latex": step.equation(Notation::Latex),
+                })
+            })
+            .collect(),
+    )
 }

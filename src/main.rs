@@ -37,6 +37,9 @@ struct Derive {
     /// Write results in terms of the inputs only
     #[arg(long)]
     expand: bool,
+    /// Print the derivation first, one rewrite a line with the rule it used
+    #[arg(long)]
+    steps: bool,
     /// The program, or `-` for standard input
     program: String,
 }
@@ -149,18 +152,29 @@ fn run_derive(mode: Mode, args: Derive) -> Outcome {
         ..Default::default()
     };
     let derivation = derive(&model, mode, &options).map_err(fail)?;
+    let steps = if args.steps {
+        Some(matdiff::steps::explain_derivation(&derivation, &options).map_err(fail)?)
+    } else {
+        None
+    };
     Ok(match args.format {
-        Format::Json => serde_json::to_string_pretty(&matdiff::json::to_json(&derivation, &source))
-            .expect("JSON values serialise"),
-        format => derivation
-            .lines
-            .iter()
-            .map(|line| {
-                let n = notation(format);
-                format!("{} = {}", render_name(&line.lhs, n), render(&line.expr, n))
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Format::Json => {
+            let value = matdiff::json::to_json_with_steps(&derivation, &source, steps.as_deref());
+            serde_json::to_string_pretty(&value).expect("JSON values serialise")
+        }
+        format => {
+            let n = notation(format);
+            let results = derivation
+                .lines
+                .iter()
+                .map(|line| format!("{} = {}", render_name(&line.lhs, n), render(&line.expr, n)))
+                .collect::<Vec<_>>()
+                .join("\n");
+            match steps {
+                Some(steps) => format!("{}\n\n{results}", matdiff::steps::render_steps(&steps, n)),
+                None => results,
+            }
+        }
     })
 }
 

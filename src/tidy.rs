@@ -232,8 +232,9 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
         .expect("at least one denominator");
     // Divide the scalar part, `s / d * b`, when there is one: cheaper than
     // dividing the whole product.
-    let (scalars, matrices): (Vec<Expr>, Vec<Expr>) =
-        numerator.into_iter().partition(|f| env.shape(f).is_scalar());
+    let (scalars, matrices): (Vec<Expr>, Vec<Expr>) = numerator
+        .into_iter()
+        .partition(|f| env.shape(f).is_scalar());
     if !scalars.is_empty() && !matrices.is_empty() {
         let quotient = Expr::binary(
             BinOp::Div,
@@ -273,7 +274,11 @@ fn chain(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
     let negative = coef.is_negative();
     let magnitude = coef.abs();
     let mut prefix: Option<Expr> = (!magnitude.is_one()).then(|| {
-        Expr::num(if negative { -magnitude.clone() } else { magnitude.clone() })
+        Expr::num(if negative {
+            -magnitude.clone()
+        } else {
+            magnitude.clone()
+        })
     });
     let sign_only = negative && magnitude.is_one();
     let mut sign_pending = sign_only;
@@ -384,7 +389,10 @@ fn bracket(factors: &[Expr], env: &Env) -> Bracket {
             return Bracket::Factor(i);
         }
         let m = split[i][j];
-        Bracket::Product(Box::new(build(split, i, m)), Box::new(build(split, m + 1, j)))
+        Bracket::Product(
+            Box::new(build(split, i, m)),
+            Box::new(build(split, m + 1, j)),
+        )
     }
     build(&split, 0, k - 1)
 }
@@ -408,7 +416,10 @@ fn attach(
                 None => f,
             });
             let left_expr = out.take().expect("the left part is built");
-            *out = Some(Expr::mul(left_expr, right_out.expect("the right part is built")));
+            *out = Some(Expr::mul(
+                left_expr,
+                right_out.expect("the right part is built"),
+            ));
         }
     }
 }

@@ -1120,7 +1120,11 @@ fn mentions_no_intermediate(
 /// lines numerically at a point where the program is defined.
 fn expand_agrees(case: &Case, model: &Model, mode: Mode) -> Result<(), TestCaseError> {
     let derived = |expand: bool| {
-        let options = Options { wrt: None, expand, ..Default::default() };
+        let options = Options {
+            wrt: None,
+            expand,
+            ..Default::default()
+        };
         derive(model, mode, &options).map_err(|e| {
             TestCaseError::fail(format!(
                 "{} (expand: {expand}) failed for\n{}\n{}",

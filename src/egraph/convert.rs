@@ -108,7 +108,9 @@ fn build(rec: &RecExpr<Math>, id: Id) -> Expr {
         Math::Num(r) => Expr::num(r.0.clone()),
         Math::Leaf(Leaf::Var(name)) => Expr::name(name.clone()),
         Math::Leaf(Leaf::Identity(d)) => Expr::new(ExprKind::Identity(Some(d.clone()))),
-        Math::Leaf(Leaf::Ones(r, c)) => Expr::new(ExprKind::Ones(Some(Shape::new(r.clone(), c.clone())))),
+        Math::Leaf(Leaf::Ones(r, c)) => {
+            Expr::new(ExprKind::Ones(Some(Shape::new(r.clone(), c.clone()))))
+        }
         Math::Add([a, b]) => match &rec[*b] {
             Math::Neg(nb) => Expr::sub(go(a), go(nb)),
             Math::Num(r) if r.0.is_negative() => Expr::sub(go(a), Expr::num(-r.0.clone())),

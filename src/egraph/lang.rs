@@ -207,11 +207,23 @@ impl Analysis<Math> for MathAnalysis {
                 }
             }
             Math::Mul([a, b]) => product_shape(&shape_of(a), &shape_of(b)).unwrap_or_else(scalar),
-            Math::Div([a, _]) | Math::Neg(a) | Math::Pow([a, _]) | Math::EPow([a, _]) => shape_of(a),
-            Math::Inv(a) | Math::Exp(a) | Math::Log(a) | Math::Sqrt(a) | Math::Sin(a) | Math::Cos(a) => shape_of(a),
+            Math::Div([a, _]) | Math::Neg(a) | Math::Pow([a, _]) | Math::EPow([a, _]) => {
+                shape_of(a)
+            }
+            Math::Inv(a)
+            | Math::Exp(a)
+            | Math::Log(a)
+            | Math::Sqrt(a)
+            | Math::Sin(a)
+            | Math::Cos(a) => shape_of(a),
             Math::Tanh(a) => shape_of(a),
             Math::Trans(a) => shape_of(a).transposed(),
-            Math::Tr(_) | Math::Det(_) | Math::Logdet(_) | Math::Inner(_) | Math::Sum(_) | Math::Norm(_) => scalar(),
+            Math::Tr(_)
+            | Math::Det(_)
+            | Math::Logdet(_)
+            | Math::Inner(_)
+            | Math::Sum(_)
+            | Math::Norm(_) => scalar(),
             Math::Diag(a) => {
                 let s = shape_of(a);
                 if s.is_scalar() {
@@ -232,7 +244,8 @@ impl Analysis<Math> for MathAnalysis {
         };
         let symmetric = match node {
             Math::Leaf(Leaf::Var(name)) => {
-                egraph.analysis.env.is_symmetric(name) && name.marks.iter().all(|m| *m == crate::ast::Mark::Dot)
+                egraph.analysis.env.is_symmetric(name)
+                    && name.marks.iter().all(|m| *m == crate::ast::Mark::Dot)
             }
             Math::Leaf(Leaf::Identity(_)) => true,
             Math::Add([a, b]) | Math::EMul([a, b]) => data(a).symmetric && data(b).symmetric,
@@ -256,7 +269,8 @@ impl Analysis<Math> for MathAnalysis {
             a.symmetric = true;
             changed_a = true;
         }
-        let changed_b = (a.constant.is_some() && b.constant.is_none()) || (a.symmetric && !b.symmetric);
+        let changed_b =
+            (a.constant.is_some() && b.constant.is_none()) || (a.symmetric && !b.symmetric);
         DidMerge(changed_a, changed_b)
     }
 

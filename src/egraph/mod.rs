@@ -130,7 +130,12 @@ pub fn simplify(expr: &Expr, env: &Env, limits: &Limits) -> Simplified {
         _ => Stop::Saturated,
     };
     let root = runner.roots[0];
-    let extractor = Extractor::new(&runner.egraph, FlopCost { egraph: &runner.egraph });
+    let extractor = Extractor::new(
+        &runner.egraph,
+        FlopCost {
+            egraph: &runner.egraph,
+        },
+    );
     let (_, best) = extractor.find_best(root);
     Simplified {
         expr: from_rec(&best),
@@ -159,7 +164,10 @@ impl FlopCost<'_> {
             Math::Trans(_) => NodeKind::Transpose,
             Math::Pow([_, k]) => {
                 let k = self.egraph[*k].data.constant.as_ref();
-                NodeKind::Power(k.and_then(|k| k.to_integer().to_i64()).unwrap_or(i64::MAX / 2))
+                NodeKind::Power(
+                    k.and_then(|k| k.to_integer().to_i64())
+                        .unwrap_or(i64::MAX / 2),
+                )
             }
             Math::EPow(_) => NodeKind::ElemPower,
             other => NodeKind::Call(other.func().expect("the remaining nodes are calls")),
@@ -179,11 +187,16 @@ impl CostFunction<Math> for FlopCost<'_> {
             .iter()
             .map(|c| self.egraph[*c].data.shape.clone())
             .collect();
-        let shape = self.egraph[self.egraph.lookup(node.clone()).unwrap_or_else(|| node.children()[0])]
-            .data
-            .shape
-            .clone();
+        let shape = self.egraph[self
+            .egraph
+            .lookup(node.clone())
+            .unwrap_or_else(|| node.children()[0])]
+        .data
+        .shape
+        .clone();
         let own = node_flops(self.kind(node), &shape, &children);
-        node.children().iter().fold(own + 1e-3, |sum, c| sum + costs(*c))
+        node.children()
+            .iter()
+            .fold(own + 1e-3, |sum, c| sum + costs(*c))
     }
 }

@@ -95,13 +95,23 @@ fn same_shape(a: &str, b: &str) -> Condition {
 /// `v` is the identity matrix.
 fn identity(v: &str) -> Condition {
     let v = var(v);
-    Box::new(move |g, _, s| g[s[v]].nodes.iter().any(|n| matches!(n, Math::Leaf(Leaf::Identity(_)))))
+    Box::new(move |g, _, s| {
+        g[s[v]]
+            .nodes
+            .iter()
+            .any(|n| matches!(n, Math::Leaf(Leaf::Identity(_))))
+    })
 }
 
 /// `v` is an all-ones value.
 fn ones(v: &str) -> Condition {
     let v = var(v);
-    Box::new(move |g, _, s| g[s[v]].nodes.iter().any(|n| matches!(n, Math::Leaf(Leaf::Ones(..)))))
+    Box::new(move |g, _, s| {
+        g[s[v]]
+            .nodes
+            .iter()
+            .any(|n| matches!(n, Math::Leaf(Leaf::Ones(..))))
+    })
 }
 
 /// `v` is an integer constant no larger than the exponent limit.
@@ -118,8 +128,14 @@ fn small_integer(v: &str) -> Condition {
 fn right_bracketing_typechecks(a: &str, b: &str, c: &str) -> Condition {
     let (a, b, c) = (var(a), var(b), var(c));
     Box::new(move |g, _, s| {
-        let (sa, sb, sc) = (&data(g, s, a).shape, &data(g, s, b).shape, &data(g, s, c).shape);
-        product_shape(sb, sc).and_then(|bc| product_shape(sa, &bc)).is_some()
+        let (sa, sb, sc) = (
+            &data(g, s, a).shape,
+            &data(g, s, b).shape,
+            &data(g, s, c).shape,
+        );
+        product_shape(sb, sc)
+            .and_then(|bc| product_shape(sa, &bc))
+            .is_some()
     })
 }
 
@@ -127,8 +143,14 @@ fn right_bracketing_typechecks(a: &str, b: &str, c: &str) -> Condition {
 fn left_bracketing_typechecks(a: &str, b: &str, c: &str) -> Condition {
     let (a, b, c) = (var(a), var(b), var(c));
     Box::new(move |g, _, s| {
-        let (sa, sb, sc) = (&data(g, s, a).shape, &data(g, s, b).shape, &data(g, s, c).shape);
-        product_shape(sa, sb).and_then(|ab| product_shape(&ab, sc)).is_some()
+        let (sa, sb, sc) = (
+            &data(g, s, a).shape,
+            &data(g, s, b).shape,
+            &data(g, s, c).shape,
+        );
+        product_shape(sa, sb)
+            .and_then(|ab| product_shape(&ab, sc))
+            .is_some()
     })
 }
 
@@ -146,7 +168,9 @@ impl Applier<Math, MathAnalysis> for IdentityLike {
     ) -> Vec<Id> {
         let shape = egraph[subst[self.0]].data.shape.clone();
         let node = if shape.is_scalar() {
-            Math::Num(crate::egraph::Rational(num_rational::BigRational::from_integer(1.into())))
+            Math::Num(crate::egraph::Rational(
+                num_rational::BigRational::from_integer(1.into()),
+            ))
         } else {
             Math::Leaf(Leaf::Identity(shape.rows))
         };
@@ -162,4 +186,3 @@ impl Applier<Math, MathAnalysis> for IdentityLike {
 fn identity_like(v: &str) -> IdentityLike {
     IdentityLike(var(v))
 }
-

@@ -2,7 +2,10 @@
 //! the new bracketing type-checks; common factors are pulled out (directed,
 //! never distributed back), so the graph stays small.
 
-use super::{either_scalar, identity, left_bracketing_typechecks, matrix, right_bracketing_typechecks, same_shape, scalar, Rule};
+use super::{
+    either_scalar, identity, left_bracketing_typechecks, matrix, right_bracketing_typechecks,
+    same_shape, scalar, Rule,
+};
 use egg::rewrite as rw;
 
 pub(super) fn rules() -> Vec<Rule> {
