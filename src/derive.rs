@@ -84,33 +84,17 @@ pub struct Derivation {
 /// ```
 pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation> {
     let wrt = wrt_inputs(model, options.wrt.as_deref())?;
-    let lines = match mode {
-        Mode::Forward => forward(model, &wrt, options.expand)?,
-        Mode::Reverse => reverse(model, &wrt, options.expand)?,
-        Mode::Grad => grad(model, &wrt, options.expand)?,
+    let mut presenter = Presenter {
+        model,
+        limits: &options.limits,
+        stop: Stop::Saturated,
     };
-    let mut lines = lines;
-    let mut stop = Stop::Saturated;
-    for (index, line) in lines.iter_mut().enumerate() {
-        if line.expr.is_zero() {
-            continue;
-        }
-        // Forward lines may name only the assignments up to their own.
-        let upto = if mode == Mode::Forward {
-            index + 1
-        } else {
-            model.bindings.len()
-        };
-        let simplified = simplified(&line.expr, model, &options.limits);
-        if simplified.stop.hit_limit() && !stop.hit_limit() {
-            stop = simplified.stop;
-        }
-        line.expr = if options.expand {
-            simplified.expr
-        } else {
-            Namer::new(model, upto).name(&simplified.expr)
-        };
-    }
+    let lines = match mode {
+        Mode::Forward => forward(model, &wrt, options.expand, &mut presenter)?,
+        Mode::Reverse => reverse(model, &wrt, options.expand, &mut presenter)?,
+        Mode::Grad => grad(model, &wrt, options.expand, &mut presenter)?,
+    };
+    let stop = presenter.stop;
     for line in &lines {
         let size = line.expr.size();
         if size > MAX_RESULT_NODES {
@@ -127,6 +111,32 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         model: model.clone(),
         stop,
     })
+}
+
+/// Simplifies each line as it is produced, so that a line the e-graph
+/// proves zero counts as zero for the lines after it.
+struct Presenter<'a> {
+    model: &'a Model,
+    limits: &'a Limits,
+    stop: Stop,
+}
+
+impl Presenter<'_> {
+    /// The line as printed: simplified, with the assignments before `upto`
+    /// named (all of them expanded when `upto` is `None`).
+    fn present(&mut self, expr: &Expr, upto: Option<usize>) -> Expr {
+        if expr.is_zero() {
+            return expr.clone();
+        }
+        let result = simplified(expr, self.model, self.limits);
+        if result.stop.hit_limit() && !self.stop.hit_limit() {
+            self.stop = result.stop;
+        }
+        match upto {
+            Some(upto) => Namer::new(self.model, upto).name(&result.expr),
+            None => result.expr,
+        }
+    }
 }
 
 /// The cheapest form of an expression over a program's names: tidied,
@@ -198,12 +208,13 @@ fn wrt_inputs(model: &Model, wrt: Option<&str>) -> Result<Vec<Name>> {
 
 /// Replaces every subexpression equal to an assignment's (tidied)
 /// definition by the assigned name, outermost first.
-struct Namer {
+pub(crate) struct Namer {
     definitions: Vec<(Expr, String)>,
 }
 
 impl Namer {
-    fn new(model: &Model, upto: usize) -> Namer {
+    /// Names the assignments before `upto` (never the `f` of a bare output).
+    pub(crate) fn new(model: &Model, upto: usize) -> Namer {
         // `f` of a bare expression is matdiff's name, not the user's: results
         // spell that value out.
         let named = if model.bare_output {
@@ -214,21 +225,45 @@ impl Namer {
         let definitions = model.bindings[..upto.min(named)]
             .iter()
             .map(|b| (tidy(&b.expr, &model.env), b.name.clone()))
-            .filter(|(e, _)| !matches!(e.kind, ExprKind::Var(_) | ExprKind::Num(_)))
+            // Naming `A'` or `-A` would hide a plainer form of the same value.
+            .filter(|(e, _)| !is_trivial(e))
             .collect();
         Namer { definitions }
     }
 
-    fn name(&self, expr: &Expr) -> Expr {
-        if let Some((_, name)) = self.definitions.iter().rev().find(|(d, _)| d == expr) {
-            return Expr::var(name);
+    pub(crate) fn name(&self, expr: &Expr) -> Expr {
+        self.name_tracking(expr, &mut Vec::new())
+    }
+
+    /// [`Namer::name`], also noting which definitions (by index) it used.
+    pub(crate) fn name_tracking(&self, expr: &Expr, used: &mut Vec<usize>) -> Expr {
+        if let Some(i) = self.definitions.iter().rposition(|(d, _)| d == expr) {
+            if !used.contains(&i) {
+                used.push(i);
+            }
+            return Expr::var(&self.definitions[i].1);
         }
-        expr.map_children(&mut |c| self.name(c))
+        expr.map_children(&mut |c| self.name_tracking(c, used))
+    }
+
+    /// The `index`th definition and its name.
+    pub(crate) fn definition(&self, index: usize) -> &(Expr, String) {
+        &self.definitions[index]
+    }
+}
+
+/// A definition that reads as well as a name: a variable, a number, or one
+/// of those transposed or negated.
+fn is_trivial(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Var(_) | ExprKind::Num(_) => true,
+        ExprKind::Transpose(a) | ExprKind::Neg(a) => is_trivial(a),
+        _ => false,
     }
 }
 
 /// Definitions with every intermediate substituted away.
-fn expanded_definitions(model: &Model) -> HashMap<String, Expr> {
+pub(crate) fn expanded_definitions(model: &Model) -> HashMap<String, Expr> {
     let mut out: HashMap<String, Expr> = HashMap::new();
     for binding in &model.bindings {
         let expr = binding
@@ -252,7 +287,12 @@ fn check_size(expr: &Expr, what: &Name) -> Result<()> {
     Ok(())
 }
 
-fn forward(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
+fn forward(
+    model: &Model,
+    wrt: &[Name],
+    expand: bool,
+    presenter: &mut Presenter,
+) -> Result<Vec<Line>> {
     let env = &model.env;
     let expanded = expanded_definitions(model);
     let mut tangents: HashMap<String, Expr> = HashMap::new();
@@ -282,9 +322,12 @@ fn forward(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
                         .flatten()
                 });
                 check_size(&t, &lhs)?;
-                tidy(&t, env)
+                presenter.present(&t, None)
             }
-            Some(t) => Namer::new(model, index + 1).name(&tidy(&t, env)),
+            Some(t) => presenter.present(
+                &Namer::new(model, index + 1).name(&tidy(&t, env)),
+                Some(index + 1),
+            ),
         };
         if !expr.is_zero() {
             tangents.insert(binding.name.clone(), expr.clone());
@@ -296,7 +339,14 @@ fn forward(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
 
 /// The adjoint lines in SPEC order: intermediates last to first, then inputs
 /// in order of first use. Each line may use `bar` of later assignments.
-fn reverse_lines(model: &Model, wrt: &[Name]) -> Result<Vec<Line>> {
+/// Lines are presented (simplified and named) when `presenter` is given;
+/// `grad` and `--expand` present them after substitution instead.
+fn reverse_lines(
+    model: &Model,
+    wrt: &[Name],
+    mut presenter: Option<&mut Presenter>,
+) -> Result<Vec<Line>> {
+    let all = Some(model.bindings.len());
     let env = &model.env;
     let active = active_names(model, wrt);
     let namer = Namer::new(model, model.bindings.len());
@@ -310,7 +360,10 @@ fn reverse_lines(model: &Model, wrt: &[Name]) -> Result<Vec<Line>> {
         }
         if index != last {
             let sum = sum_contributions(contributions.remove(&this));
-            let expr = namer.name(&finish(sum, env));
+            let mut expr = namer.name(&finish(sum, env));
+            if let Some(p) = presenter.as_deref_mut() {
+                expr = p.present(&expr, all);
+            }
             let zero = expr.is_zero();
             lines.push(Line {
                 lhs: this.bar(),
@@ -341,9 +394,13 @@ fn reverse_lines(model: &Model, wrt: &[Name]) -> Result<Vec<Line>> {
     for input in wrt {
         let sum = sum_contributions(contributions.remove(input));
         let sum = sum.map(|g| symmetrize(g, input, env));
+        let mut expr = namer.name(&finish(sum, env));
+        if let Some(p) = presenter.as_deref_mut() {
+            expr = p.present(&expr, all);
+        }
         lines.push(Line {
             lhs: input.bar(),
-            expr: namer.name(&finish(sum, env)),
+            expr,
         });
     }
     Ok(lines)
@@ -369,7 +426,7 @@ fn sum_contributions(parts: Option<Vec<(usize, Expr)>>) -> Option<Expr> {
 }
 
 /// Assignments that depend on a `wrt` input.
-fn active_names(model: &Model, wrt: &[Name]) -> HashSet<String> {
+pub(crate) fn active_names(model: &Model, wrt: &[Name]) -> HashSet<String> {
     let mut active = HashSet::new();
     for binding in &model.bindings {
         let depends = binding
@@ -382,12 +439,17 @@ fn active_names(model: &Model, wrt: &[Name]) -> HashSet<String> {
     active
 }
 
-fn reverse(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
-    let lines = reverse_lines(model, wrt)?;
+fn reverse(
+    model: &Model,
+    wrt: &[Name],
+    expand: bool,
+    presenter: &mut Presenter,
+) -> Result<Vec<Line>> {
     if !expand {
-        return Ok(lines);
+        return reverse_lines(model, wrt, Some(presenter));
     }
-    substitute_adjoints(model, lines, None, true)
+    let lines = reverse_lines(model, wrt, None)?;
+    substitute_adjoints(model, lines, None, true, presenter)
 }
 
 /// Substitutes the intermediates' adjoints (and the output's, when given)
@@ -397,6 +459,7 @@ fn substitute_adjoints(
     lines: Vec<Line>,
     output_adjoint: Option<Expr>,
     expand: bool,
+    presenter: &mut Presenter,
 ) -> Result<Vec<Line>> {
     let env = &model.env;
     let expanded = expanded_definitions(model);
@@ -404,7 +467,6 @@ fn substitute_adjoints(
     if let Some(seed) = output_adjoint {
         known.insert(Name::plain(&model.output().name).bar(), seed);
     }
-    let namer = Namer::new(model, model.bindings.len());
     let mut out = Vec::new();
     for line in lines {
         let mut expr = line.expr.substitute(&|n| known.get(n).cloned());
@@ -420,7 +482,7 @@ fn substitute_adjoints(
         if model.is_assigned(&line.lhs.base) {
             known.insert(line.lhs, expr);
         } else {
-            let expr = if expand { expr } else { namer.name(&expr) };
+            let expr = presenter.present(&expr, (!expand).then_some(model.bindings.len()));
             out.push(Line {
                 lhs: line.lhs,
                 expr,
@@ -430,7 +492,7 @@ fn substitute_adjoints(
     Ok(out)
 }
 
-fn grad(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
+fn grad(model: &Model, wrt: &[Name], expand: bool, presenter: &mut Presenter) -> Result<Vec<Line>> {
     let output = model.output();
     let shape = model.env.shape(&output.expr);
     if !shape.is_scalar() {
@@ -444,6 +506,6 @@ fn grad(model: &Model, wrt: &[Name], expand: bool) -> Result<Vec<Line>> {
         )
         .with_help("use `reverse` for the adjoint of a non-scalar output"));
     }
-    let lines = reverse_lines(model, wrt)?;
-    substitute_adjoints(model, lines, Some(Expr::int(1)), expand)
+    let lines = reverse_lines(model, wrt, None)?;
+    substitute_adjoints(model, lines, Some(Expr::int(1)), expand, presenter)
 }

@@ -35,7 +35,9 @@
 //! ```
 
 use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Mark, Name};
-use crate::derive::{derive, Derivation, Line, Mode, Options};
+use crate::derive::{
+    active_names, derive, expanded_definitions, Derivation, Line, Mode, Namer, Options,
+};
 use crate::diff::{pullback_with_steps, tangent, Contribution, Step};
 use crate::egraph::Limits;
 use crate::error::{Error, Result};
@@ -44,7 +46,7 @@ use crate::shape::{Env, Model};
 use crate::tidy::tidy;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Most expression nodes all the steps of one derivation may hold together;
 /// past it the derivation is refused rather than printed after minutes.
@@ -508,78 +510,19 @@ fn collect_signed_factors(e: &Expr, negative: &mut bool, out: &mut Vec<Expr>) {
     }
 }
 
-/// Replaces every subexpression equal to an assignment's (tidied)
-/// definition by the assigned name, outermost first — the naming of
-/// `derive`, which also says which names it used.
-struct Namer {
-    definitions: Vec<(Expr, String)>,
-}
-
-impl Namer {
-    fn new(model: &Model, upto: usize) -> Namer {
-        let named = if model.bare_output {
-            model.bindings.len() - 1
-        } else {
-            model.bindings.len()
-        };
-        let definitions = model.bindings[..upto.min(named)]
-            .iter()
-            .map(|b| (tidy(&b.expr, &model.env), b.name.clone()))
-            .filter(|(e, _)| !matches!(e.kind, ExprKind::Var(_) | ExprKind::Num(_)))
-            .collect();
-        Namer { definitions }
-    }
-
-    fn name(&self, expr: &Expr, used: &mut Vec<usize>) -> Expr {
-        if let Some(i) = self.definitions.iter().rposition(|(d, _)| d == expr) {
-            if !used.contains(&i) {
-                used.push(i);
-            }
-            return Expr::var(&self.definitions[i].1);
-        }
-        expr.map_children(&mut |c| self.name(c, used))
-    }
-
-    /// The named expression, and the rule in words.
-    fn apply(&self, expr: &Expr) -> (Expr, String) {
-        let mut used = Vec::new();
-        let named = self.name(expr, &mut used);
-        used.sort_unstable();
-        let list: Vec<String> = used
-            .iter()
-            .map(|&i| {
-                let (definition, name) = &self.definitions[i];
-                format!("{name} = {}", uni(definition))
-            })
-            .collect();
-        (named, format!("name {}", list.join(" and ")))
-    }
-}
-
-/// Definitions with every intermediate substituted away.
-fn expanded_definitions(model: &Model) -> HashMap<String, Expr> {
-    let mut out: HashMap<String, Expr> = HashMap::new();
-    for binding in &model.bindings {
-        let expr = binding
-            .expr
-            .substitute(&|n| n.is_plain().then(|| out.get(&n.base).cloned()).flatten());
-        out.insert(binding.name.clone(), expr);
-    }
-    out
-}
-
-/// Assignments that depend on a `wrt` input.
-fn active_names(model: &Model, wrt: &[Name]) -> HashSet<String> {
-    let mut active = HashSet::new();
-    for binding in &model.bindings {
-        let depends = binding
-            .expr
-            .mentions(&|n| wrt.contains(n) || n.is_plain() && active.contains(&n.base));
-        if depends {
-            active.insert(binding.name.clone());
-        }
-    }
-    active
+/// The named expression, and the naming rule in words.
+fn apply_names(namer: &Namer, expr: &Expr) -> (Expr, String) {
+    let mut used = Vec::new();
+    let named = namer.name_tracking(expr, &mut used);
+    used.sort_unstable();
+    let list: Vec<String> = used
+        .iter()
+        .map(|&i| {
+            let (definition, name) = namer.definition(i);
+            format!("{name} = {}", uni(definition))
+        })
+        .collect();
+    (named, format!("name {}", list.join(" and ")))
 }
 
 /// The intermediates `expr` mentions, with their definitions, in words.
@@ -631,26 +574,28 @@ impl Explainer<'_> {
             return Ok(());
         }
         if !before.is_zero() {
-            // As `derive::simplified`: tidy, the e-graph, tidy again.
             let start = tidy(&before, self.env);
-            let found = crate::egraph::simplify(&start, self.env, &self.limits).expr;
-            let simplified = tidy(&found, self.env);
+            let simplified = crate::derive::simplified(&before, self.model, &self.limits).expr;
             let (named, rule) = if self.expand {
                 (simplified.clone(), String::new())
             } else {
-                Namer::new(self.model, upto).apply(&simplified)
+                apply_names(&Namer::new(self.model, upto), &simplified)
             };
             if named == result {
                 self.simplify(&before, start.clone())?;
-                match egraph_explanation(&start, &found, self.env, &self.limits) {
-                    Some(steps) => {
-                        for (expr, rule) in steps {
-                            self.out.then(Formula::new(expr), rule)?;
+                // `simplified` keeps the e-graph's form only when it is better.
+                if simplified != start {
+                    let found = crate::egraph::simplify(&start, self.env, &self.limits).expr;
+                    match egraph_explanation(&start, &found, self.env, &self.limits) {
+                        Some(steps) => {
+                            for (expr, rule) in steps {
+                                self.out.then(Formula::new(expr), rule)?;
+                            }
                         }
+                        None => self.simplify(&start, found.clone())?,
                     }
-                    None => self.simplify(&start, found.clone())?,
+                    self.simplify(&found, simplified)?;
                 }
-                self.simplify(&found, simplified)?;
                 return self.out.then(Formula::new(named), rule);
             }
         }
@@ -744,7 +689,7 @@ impl Explainer<'_> {
 
     /// `= name(expr)` with the intermediates of the first `upto` bindings.
     fn name(&mut self, upto: usize, expr: &Expr) -> Result<Expr> {
-        let (named, rule) = Namer::new(self.model, upto).apply(expr);
+        let (named, rule) = apply_names(&Namer::new(self.model, upto), expr);
         self.out.then(Formula::new(named.clone()), rule)?;
         Ok(named)
     }
@@ -914,7 +859,7 @@ impl Explainer<'_> {
         self.out.start(lhs, Formula::new(shown.clone()), rule)?;
         let tidied = tidy(&raw, self.env);
         self.simplify(&shown, tidied.clone())?;
-        let (named, rule) = namer.apply(&tidied);
+        let (named, rule) = apply_names(namer, &tidied);
         self.out.then(Formula::new(named.clone()), rule)?;
         Ok(named)
     }
@@ -972,7 +917,7 @@ impl Explainer<'_> {
             return Ok(());
         }
         if !self.expand {
-            let (named, rule) = namer.apply(&tidied);
+            let (named, rule) = apply_names(namer, &tidied);
             self.out.then(Formula::new(named), rule)?;
         }
         self.end_on_result(&name.bar(), model.bindings.len())
@@ -1840,7 +1785,10 @@ impl Walk<'_> {
             return Ok((None, "a constant has no differential: M⁰ = I".to_string()));
         }
         if self.shape_is_scalar(a) {
-            let lower = Expr::new(ExprKind::Power(Box::new(a.clone()), k - 1));
+            let lower = match k - 1 {
+                1 => a.clone(),
+                k => Expr::new(ExprKind::Power(Box::new(a.clone()), k)),
+            };
             return Ok((
                 Some(Expr::mul(Expr::mul(Expr::int(k), lower), da)),
                 "power rule: d(sᵏ) = k sᵏ⁻¹ ds".to_string(),

@@ -20,7 +20,21 @@ use num_traits::{One, Signed, Zero};
 /// assert_eq!(matdiff::tidy::tidy(&e, &model.env).to_string(), "-C' * bar(C) * C'");
 /// ```
 pub fn tidy(expr: &Expr, env: &Env) -> Expr {
-    let children_done = expr.map_children(&mut |c| tidy(c, env));
+    // One pass can expose a cancellation for the next (`s * t / s` inside a
+    // product built in the same pass); a few passes reach the fixed point.
+    let mut current = tidy_once(expr, env);
+    for _ in 0..3 {
+        let next = tidy_once(&current, env);
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
+}
+
+fn tidy_once(expr: &Expr, env: &Env) -> Expr {
+    let children_done = expr.map_children(&mut |c| tidy_once(c, env));
     node(children_done, env)
 }
 
@@ -566,6 +580,29 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
     }
     match func {
         Func::Tr | Func::Sum | Func::Diag if scalar => Some(arg.clone()),
+        // diag(s 𝟙) = s I: printed as `diag(s * ones)` it would not read back,
+        // since `diag(ones)` alone cannot say whether `ones` is a vector.
+        Func::Diag
+            if !scalar
+                && env.shape(arg).cols == Dim::One
+                && !matches!(arg.kind, ExprKind::Ones(_)) =>
+        {
+            let (coef, fs) = factors(arg, env);
+            let [ones @ Expr {
+                kind: ExprKind::Ones(_),
+                ..
+            }, scalars @ ..] = &fs.iter().rev().cloned().collect::<Vec<_>>()[..]
+            else {
+                return None;
+            };
+            if !scalars.iter().all(|f| env.shape(f).is_scalar()) {
+                return None;
+            }
+            let identity = call(Func::Diag, std::slice::from_ref(ones), env)?;
+            let mut factors: Vec<Expr> = scalars.iter().rev().cloned().collect();
+            factors.push(identity);
+            Some(rebuild_product(coef, factors, env))
+        }
         // diag of a ones vector is I; the diagonal of a ones matrix, ones.
         Func::Diag if matches!(arg.kind, ExprKind::Ones(_)) => {
             let shape = env.shape(arg);

@@ -153,7 +153,10 @@ impl Forward<'_> {
             return None;
         }
         if self.shape(a).is_scalar() {
-            let lower = Expr::new(ExprKind::Power(Box::new(a.clone()), k - 1));
+            let lower = match k - 1 {
+                1 => a.clone(),
+                k => Expr::new(ExprKind::Power(Box::new(a.clone()), k)),
+            };
             return Some(mul(mul(num(k), lower), da));
         }
         // A^k with k < 0 is inv(A)^|k|; its base's tangent is −inv(A) Ȧ inv(A).

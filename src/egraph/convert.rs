@@ -7,7 +7,7 @@ use crate::ast::{BinOp, Expr, ExprKind, Func, Shape};
 use egg::{Id, RecExpr};
 use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::{One, Signed, ToPrimitive, Zero};
+use num_traits::{Signed, ToPrimitive, Zero};
 
 /// The e-graph form of an analysed expression (its `I` and `ones` sized).
 pub fn to_rec(expr: &Expr) -> RecExpr<Math> {
@@ -122,20 +122,29 @@ fn build(rec: &RecExpr<Math>, id: Id) -> Expr {
         Math::EDiv([a, b]) => Expr::binary(BinOp::EDiv, go(a), go(b)),
         Math::Neg(a) => Expr::neg(go(a)),
         Math::Trans(a) => Expr::transpose(go(a)),
-        Math::Pow([a, k]) => {
-            let k = match &rec[*k] {
-                Math::Num(r) if r.0.is_integer() => r.0.to_integer().to_i64().unwrap_or(1),
-                _ => 1,
-            };
-            Expr::new(ExprKind::Power(Box::new(go(a)), k))
-        }
-        Math::EPow([a, k]) => {
-            let k = match &rec[*k] {
-                Math::Num(r) => r.0.clone(),
-                _ => BigRational::one(),
-            };
-            Expr::new(ExprKind::ElemPower(Box::new(go(a)), k))
-        }
+        Math::Pow([a, k]) => match constant(rec, *k)
+            .filter(|k| k.is_integer())
+            .and_then(|k| k.to_integer().to_i64())
+        {
+            Some(k) => Expr::new(ExprKind::Power(Box::new(go(a)), k)),
+            // Extraction never picks a non-constant exponent (it costs
+            // infinitely much); keep the value right regardless.
+            None => Expr::call(
+                Func::Exp,
+                vec![Expr::mul(go(k), Expr::call(Func::Log, vec![go(a)]))],
+            ),
+        },
+        Math::EPow([a, k]) => match constant(rec, *k) {
+            Some(k) => Expr::new(ExprKind::ElemPower(Box::new(go(a)), k)),
+            None => Expr::call(
+                Func::Exp,
+                vec![Expr::binary(
+                    BinOp::EMul,
+                    go(k),
+                    Expr::call(Func::Log, vec![go(a)]),
+                )],
+            ),
+        },
         Math::Inner([a, b]) => Expr::call(Func::Inner, vec![go(a), go(b)]),
         other => {
             let func = other.func().expect("every other node is a unary call");
@@ -143,6 +152,19 @@ fn build(rec: &RecExpr<Math>, id: Id) -> Expr {
             Expr::call(func, vec![go(&arg)])
         }
     }
+}
+
+/// The value of a constant subexpression (an exponent written as `k + 1`
+/// in an explanation), if it is one.
+fn constant(rec: &RecExpr<Math>, id: Id) -> Option<BigRational> {
+    let c = |id: &Id| constant(rec, *id);
+    Some(match &rec[id] {
+        Math::Num(r) => r.0.clone(),
+        Math::Add([a, b]) => c(a)? + c(b)?,
+        Math::Mul([a, b]) => c(a)? * c(b)?,
+        Math::Neg(a) => -c(a)?,
+        _ => return None,
+    })
 }
 
 use egg::Language as _;
