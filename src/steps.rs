@@ -38,7 +38,7 @@ use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Mark, Name};
 use crate::derive::{
     active_names, derive, expanded_definitions, Derivation, Line, Mode, Namer, Options,
 };
-use crate::diff::{pullback_with_steps, tangent, Contribution, Step};
+use crate::diff::{differentiate_node, pullback_with_steps, tangent, Contribution, Step};
 use crate::egraph::Limits;
 use crate::error::{Error, Result};
 use crate::print::{render, render_name, Notation};
@@ -1627,10 +1627,6 @@ impl Walk<'_> {
             .find_map(|n| self.pending.iter().find(|(p, _)| p == n).cloned())
     }
 
-    fn shape_is_scalar(&self, e: &Expr) -> bool {
-        self.env.shape(e).is_scalar()
-    }
-
     /// The differential of a child: a variable's tangent, `None` for a
     /// constant, else a placeholder `d(child)`.
     fn child(&mut self, c: &Expr) -> Result<Option<Expr>> {
@@ -1643,304 +1639,26 @@ impl Walk<'_> {
         self.placeholder(c).map(Some)
     }
 
-    /// `d(e)` one level down, and the rule that gives it.
+    /// `d(e)` one level down, and the rule that gives it: the forward
+    /// pass's own rule, with each child's differential left as `d(child)`.
     fn expand(&mut self, e: &Expr) -> Result<(Option<Expr>, String)> {
-        Ok(match &e.kind {
-            ExprKind::Num(_) | ExprKind::Identity(_) | ExprKind::Ones(_) => {
-                (None, "a constant has no differential".to_string())
+        let mut failed = None;
+        let (env, leaf) = (self.env, self.leaf);
+        let (derivative, rule) = differentiate_node(e, env, leaf, &mut |c| match self.child(c) {
+            Ok(d) => d,
+            Err(err) => {
+                failed = Some(err);
+                None
             }
-            ExprKind::Var(name) => ((self.leaf)(name), "a variable's tangent".to_string()),
-            ExprKind::Neg(a) => (
-                self.child(a)?.map(Expr::neg),
-                "a sign comes out of d: d(−M) = −dM".to_string(),
-            ),
-            ExprKind::Transpose(a) => (
-                self.child(a)?.map(Expr::transpose),
-                "transpose commutes with d: d(Mᵀ) = (dM)ᵀ".to_string(),
-            ),
-            ExprKind::Binary(op, a, b) => self.binary(*op, a, b)?,
-            ExprKind::Power(a, k) => self.power(a, *k)?,
-            ExprKind::ElemPower(a, k) => {
-                let Some(da) = self.child(a)? else {
-                    return Ok((None, String::new()));
-                };
-                let k_minus_one = k - BigRational::one();
-                let derivative = Expr::mul(
-                    Expr::num(k.clone()),
-                    Expr::new(ExprKind::ElemPower(a.clone(), k_minus_one)),
-                );
-                let scalar = self.shape_is_scalar(a);
-                let rule = if scalar {
-                    "power rule: d(sᵏ) = k sᵏ⁻¹ ds"
-                } else {
-                    "power rule, entry by entry: d(M∘ᵏ) = k M∘⁽ᵏ⁻¹⁾ ⊙ dM"
-                };
-                (Some(hadamard(derivative, da, scalar)), rule.to_string())
-            }
-            ExprKind::Call(func, args) => self.call(*func, e, args)?,
-        })
-    }
-
-    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> Result<(Option<Expr>, String)> {
-        let (da, db) = (self.child(a)?, self.child(b)?);
-        let constant = match (&da, &db) {
-            (None, Some(_)) => Some(a),
-            (Some(_), None) => Some(b),
-            _ => None,
-        };
-        let with_constant = |rule: &str| match constant {
-            Some(c) => format!("{rule}, with {} = 0", differential_of(c)),
-            None => rule.to_string(),
-        };
-        let number = constant.is_some_and(|c| c.as_num().is_some());
-        let (sa, sb) = (self.shape_is_scalar(a), self.shape_is_scalar(b));
-        let (a, b) = (a.clone(), b.clone());
-        Ok(match op {
-            BinOp::Add => (plus(da, db), with_constant("sum rule: d(M + N) = dM + dN")),
-            BinOp::Sub => (minus(da, db), with_constant("sum rule: d(M − N) = dM − dN")),
-            BinOp::Mul => {
-                let rule = if number {
-                    "a constant factor: d(c M) = c dM".to_string()
-                } else {
-                    with_constant("product rule: d(M N) = dM N + M dN")
-                };
-                (
-                    plus(
-                        da.map(|d| Expr::mul(d, b.clone())),
-                        db.map(|d| Expr::mul(a.clone(), d)),
-                    ),
-                    rule,
-                )
-            }
-            BinOp::EMul => {
-                let scalar = sa || sb;
-                let rule = if number {
-                    "a constant factor: d(c M) = c dM".to_string()
-                } else if scalar {
-                    with_constant("product rule: d(M N) = dM N + M dN")
-                } else {
-                    with_constant("Hadamard product rule: d(M ⊙ N) = dM ⊙ N + M ⊙ dN")
-                };
-                (
-                    plus(
-                        da.map(|d| hadamard(d, b.clone(), scalar)),
-                        db.map(|d| hadamard(a.clone(), d, scalar)),
-                    ),
-                    rule,
-                )
-            }
-            BinOp::Div => {
-                let rule = if db.is_none() {
-                    "division by a constant: d(M / c) = dM / c".to_string()
-                } else {
-                    with_constant("quotient rule: d(M / s) = dM / s − ds M / s²")
-                };
-                (
-                    minus(
-                        da.map(|d| Expr::binary(BinOp::Div, d, b.clone())),
-                        db.map(|d| {
-                            Expr::binary(
-                                BinOp::Div,
-                                Expr::mul(d, a.clone()),
-                                Expr::new(ExprKind::Power(Box::new(b.clone()), 2)),
-                            )
-                        }),
-                    ),
-                    rule,
-                )
-            }
-            BinOp::EDiv => {
-                let rule = if db.is_none() {
-                    if sb {
-                        "division by a constant: d(M / c) = dM / c".to_string()
-                    } else {
-                        "entry-wise division by a constant: d(M ⊘ N) = dM ⊘ N".to_string()
-                    }
-                } else if sb && sa {
-                    with_constant("quotient rule: d(s / t) = ds / t − s dt / t²")
-                } else {
-                    with_constant("Hadamard quotient rule: d(M ⊘ N) = dM ⊘ N − M ⊙ dN ⊘ N∘²")
-                };
-                let two = BigRational::from_integer(2.into());
-                (
-                    minus(
-                        da.map(|d| hadamard_div(d, b.clone(), sb)),
-                        db.map(|d| {
-                            let square =
-                                Expr::new(ExprKind::ElemPower(Box::new(b.clone()), two.clone()));
-                            hadamard_div(hadamard(a.clone(), d, sa || sb), square, sb)
-                        }),
-                    ),
-                    rule,
-                )
-            }
-        })
-    }
-
-    fn power(&mut self, a: &Expr, k: i64) -> Result<(Option<Expr>, String)> {
-        let Some(da) = self.child(a)? else {
-            return Ok((None, String::new()));
-        };
-        if k == 0 {
-            return Ok((None, "a constant has no differential: M⁰ = I".to_string()));
+        });
+        if let Some(err) = failed {
+            return Err(err);
         }
-        if self.shape_is_scalar(a) {
-            let lower = match k - 1 {
-                1 => a.clone(),
-                k => Expr::new(ExprKind::Power(Box::new(a.clone()), k)),
-            };
-            return Ok((
-                Some(Expr::mul(Expr::mul(Expr::int(k), lower), da)),
-                "power rule: d(sᵏ) = k sᵏ⁻¹ ds".to_string(),
-            ));
-        }
-        let (base, dbase) = if k > 0 {
-            (a.clone(), da)
-        } else {
-            let inv = Expr::call(Func::Inv, vec![a.clone()]);
-            let dinv = Expr::neg(Expr::mul(Expr::mul(inv.clone(), da), inv.clone()));
-            (inv, dinv)
+        let text = match &rule.constant {
+            Some(c) => format!("{}, with {} = 0", rule.text, differential_of(c)),
+            None => rule.text.to_string(),
         };
-        let n = k.unsigned_abs() as i64;
-        let pow = |p: i64| -> Option<Expr> {
-            (p > 0).then(|| {
-                if p == 1 {
-                    base.clone()
-                } else {
-                    Expr::new(ExprKind::Power(Box::new(base.clone()), p))
-                }
-            })
-        };
-        let mut sum: Option<Expr> = None;
-        for i in 0..n {
-            let mut term = dbase.clone();
-            if let Some(left) = pow(i) {
-                term = Expr::mul(left, term);
-            }
-            if let Some(right) = pow(n - 1 - i) {
-                term = Expr::mul(term, right);
-            }
-            sum = plus(sum, Some(term));
-        }
-        let rule = match k {
-            1 => "d(M¹) = dM".to_string(),
-            2 => "product rule: d(M²) = d(M M) = dM M + M dM".to_string(),
-            -1 => "derivative of the inverse: d(M⁻¹) = −M⁻¹ dM M⁻¹".to_string(),
-            -2 => "product rule on M⁻² = M⁻¹ M⁻¹, with d(M⁻¹) = −M⁻¹ dM M⁻¹".to_string(),
-            k if k > 0 => "product rule: d(Mᵏ) = Σᵢ Mⁱ dM Mᵏ⁻¹⁻ⁱ".to_string(),
-            _ => "product rule on M⁻ᵏ = (M⁻¹)ᵏ, with d(M⁻¹) = −M⁻¹ dM M⁻¹".to_string(),
-        };
-        Ok((sum, rule))
-    }
-
-    fn call(&mut self, func: Func, e: &Expr, args: &[Expr]) -> Result<(Option<Expr>, String)> {
-        let a = &args[0];
-        if func == Func::Inner {
-            let (da, db) = (self.child(a)?, self.child(&args[1])?);
-            let rule = match (&da, &db) {
-                (None, Some(_)) => format!(
-                    "product rule: d⟨M, N⟩ = ⟨dM, N⟩ + ⟨M, dN⟩, with {} = 0",
-                    differential_of(a)
-                ),
-                (Some(_), None) => format!(
-                    "product rule: d⟨M, N⟩ = ⟨dM, N⟩ + ⟨M, dN⟩, with {} = 0",
-                    differential_of(&args[1])
-                ),
-                _ => "product rule: d⟨M, N⟩ = ⟨dM, N⟩ + ⟨M, dN⟩".to_string(),
-            };
-            return Ok((
-                plus(
-                    da.map(|d| Expr::call(Func::Inner, vec![d, args[1].clone()])),
-                    db.map(|d| Expr::call(Func::Inner, vec![a.clone(), d])),
-                ),
-                rule,
-            ));
-        }
-        let Some(da) = self.child(a)? else {
-            return Ok((None, String::new()));
-        };
-        let scalar = self.shape_is_scalar(a);
-        let inv = || Expr::call(Func::Inv, vec![a.clone()]);
-        let entrywise = |matrix: &str, scalar_rule: &str| {
-            if scalar {
-                format!("chain rule: {scalar_rule}")
-            } else {
-                format!("chain rule, entry by entry: {matrix}")
-            }
-        };
-        let (expr, rule) = match func {
-            Func::Inv => (
-                Expr::neg(Expr::mul(Expr::mul(inv(), da), inv())),
-                "derivative of the inverse: d(M⁻¹) = −M⁻¹ dM M⁻¹".to_string(),
-            ),
-            Func::Tr => (
-                Expr::call(func, vec![da]),
-                "the trace is linear: d tr(M) = tr(dM)".to_string(),
-            ),
-            Func::Sum => (
-                Expr::call(func, vec![da]),
-                "the sum of entries is linear: d sum(M) = sum(dM)".to_string(),
-            ),
-            Func::Diag => (
-                Expr::call(func, vec![da]),
-                "diag is linear: d diag(M) = diag(dM)".to_string(),
-            ),
-            Func::Det => (
-                Expr::mul(e.clone(), Expr::call(Func::Tr, vec![Expr::mul(inv(), da)])),
-                "Jacobi's formula: d det(M) = det(M) tr(M⁻¹ dM)".to_string(),
-            ),
-            Func::Logdet => (
-                Expr::call(Func::Tr, vec![Expr::mul(inv(), da)]),
-                "derivative of log|det|: d log|det(M)| = tr(M⁻¹ dM)".to_string(),
-            ),
-            Func::Norm => (
-                Expr::binary(
-                    BinOp::Div,
-                    Expr::call(Func::Inner, vec![a.clone(), da]),
-                    e.clone(),
-                ),
-                "derivative of the norm: d‖M‖ = ⟨M, dM⟩ / ‖M‖".to_string(),
-            ),
-            Func::Exp => (
-                hadamard(e.clone(), da, scalar),
-                entrywise("d exp(M) = exp(M) ⊙ dM", "d exp(s) = exp(s) ds"),
-            ),
-            Func::Log => (
-                hadamard_div(da, a.clone(), scalar),
-                entrywise("d log(M) = dM ⊘ M", "d log(s) = ds / s"),
-            ),
-            Func::Sqrt => (
-                hadamard_div(da, Expr::mul(Expr::int(2), e.clone()), scalar),
-                entrywise("d √M = dM ⊘ (2 √M)", "d √s = ds / (2 √s)"),
-            ),
-            Func::Sin => (
-                hadamard(Expr::call(Func::Cos, vec![a.clone()]), da, scalar),
-                entrywise("d sin(M) = cos(M) ⊙ dM", "d sin(s) = cos(s) ds"),
-            ),
-            Func::Cos => (
-                Expr::neg(hadamard(Expr::call(Func::Sin, vec![a.clone()]), da, scalar)),
-                entrywise("d cos(M) = −sin(M) ⊙ dM", "d cos(s) = −sin(s) ds"),
-            ),
-            Func::Tanh => {
-                let two = BigRational::from_integer(2.into());
-                let square = Expr::new(ExprKind::ElemPower(Box::new(e.clone()), two));
-                let shape = self.env.shape(a);
-                let one = if shape.is_scalar() {
-                    Expr::int(1)
-                } else {
-                    Expr::mul(Expr::int(1), Expr::new(ExprKind::Ones(Some(shape))))
-                };
-                (
-                    hadamard(Expr::sub(one, square), da, scalar),
-                    entrywise(
-                        "d tanh(M) = (𝟙 − tanh(M)∘²) ⊙ dM",
-                        "d tanh(s) = (1 − tanh(s)²) ds",
-                    ),
-                )
-            }
-            Func::Inner => unreachable!("handled above"),
-        };
-        Ok((Some(expr), rule))
+        Ok((derivative, text))
     }
 }
 
@@ -1949,40 +1667,6 @@ fn differential_of(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Var(_) | ExprKind::Num(_) => format!("d{}", uni(e)),
         _ => format!("d({})", uni(e)),
-    }
-}
-
-/// Entry-wise product, a plain product when a side is a scalar — as the
-/// forward pass writes it.
-fn hadamard(a: Expr, b: Expr, scalar: bool) -> Expr {
-    if scalar {
-        Expr::mul(a, b)
-    } else {
-        Expr::binary(BinOp::EMul, a, b)
-    }
-}
-
-fn hadamard_div(a: Expr, b: Expr, divisor_scalar: bool) -> Expr {
-    if divisor_scalar {
-        Expr::binary(BinOp::Div, a, b)
-    } else {
-        Expr::binary(BinOp::EDiv, a, b)
-    }
-}
-
-fn plus(a: Option<Expr>, b: Option<Expr>) -> Option<Expr> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(Expr::add(a, b)),
-        (a, None) => a,
-        (None, b) => b,
-    }
-}
-
-fn minus(a: Option<Expr>, b: Option<Expr>) -> Option<Expr> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(Expr::sub(a, b)),
-        (a, None) => a,
-        (None, b) => b.map(Expr::neg),
     }
 }
 

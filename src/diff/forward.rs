@@ -1,8 +1,13 @@
 //! Forward mode: the tangent of an expression, given the tangents of the
 //! variables it mentions. Emits unsimplified terms; `None` is an exact zero,
 //! so inactive branches never appear in a result.
+//!
+//! Each node is differentiated by [`differentiate_node`], which takes its
+//! children's tangents from the caller and names the rule it used: the
+//! recursive [`tangent`] and the step-by-step derivation share one set of
+//! rules.
 
-use crate::ast::{BinOp, Expr, ExprKind, Func, Name, Shape};
+use crate::ast::{BinOp, Expr, ExprKind, Func, Name};
 use crate::shape::Env;
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -11,6 +16,24 @@ use num_traits::One;
 /// The tangent of a variable: `Some(expression)`, or `None` when it is held
 /// constant.
 pub type LeafTangent<'a> = dyn Fn(&Name) -> Option<Expr> + 'a;
+
+/// A differentiation rule, in words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    /// The rule, as in `product rule: d(M N) = dM N + M dN`.
+    pub text: &'static str,
+    /// An operand whose differential vanished (`with dA = 0`), if one did.
+    pub constant: Option<Expr>,
+}
+
+impl Rule {
+    fn plain(text: &'static str) -> Rule {
+        Rule {
+            text,
+            constant: None,
+        }
+    }
+}
 
 /// The tangent of `expr`, each variable's tangent given by `leaf`.
 ///
@@ -25,12 +48,34 @@ pub type LeafTangent<'a> = dyn Fn(&Name) -> Option<Expr> + 'a;
 /// assert_eq!(tidied.to_string(), "-inv(A) * dot(A) * inv(A)");
 /// ```
 pub fn tangent(expr: &Expr, env: &Env, leaf: &LeafTangent) -> Option<Expr> {
-    Forward { env, leaf }.tangent(expr)
+    differentiate_node(expr, env, leaf, &mut |child| tangent(child, env, leaf)).0
 }
 
-struct Forward<'a> {
+/// The tangent of `expr` one level down: `child` gives each child's tangent
+/// (`None` for a constant), and the rule used is returned beside it.
+///
+/// ```
+/// use matdiff::ast::{Expr, Name};
+/// use matdiff::diff::differentiate_node;
+/// let model = matdiff::shape::analyze_source("f = A * B").unwrap();
+/// let e = matdiff::parse::parse_expr("A * B").unwrap();
+/// let leaf = |n: &Name| Some(Expr::name(n.dot()));
+/// let (t, rule) = differentiate_node(&e, &model.env, &leaf, &mut |c| leaf(&Name::plain(c.to_string())));
+/// assert_eq!(t.unwrap().to_string(), "dot(A) * B + A * dot(B)");
+/// assert!(rule.text.starts_with("product rule"));
+/// ```
+pub fn differentiate_node(
+    expr: &Expr,
+    env: &Env,
+    leaf: &LeafTangent,
+    child: &mut dyn FnMut(&Expr) -> Option<Expr>,
+) -> (Option<Expr>, Rule) {
+    Forward { env, child }.node(expr, leaf)
+}
+
+struct Forward<'a, 'b> {
     env: &'a Env,
-    leaf: &'a LeafTangent<'a>,
+    child: &'b mut dyn FnMut(&Expr) -> Option<Expr>,
 }
 
 fn mul(a: Expr, b: Expr) -> Expr {
@@ -39,6 +84,10 @@ fn mul(a: Expr, b: Expr) -> Expr {
 
 fn num(n: i64) -> Expr {
     Expr::int(n)
+}
+
+fn two() -> BigRational {
+    BigRational::from_integer(BigInt::from(2))
 }
 
 /// `a + b` over optional (zero) terms.
@@ -58,106 +107,173 @@ fn minus(a: Option<Expr>, b: Option<Expr>) -> Option<Expr> {
     }
 }
 
-impl Forward<'_> {
-    fn shape(&self, e: &Expr) -> Shape {
-        self.env.shape(e)
+/// The operand of a two-operand rule whose differential vanished.
+fn vanished<'e>(da: &Option<Expr>, db: &Option<Expr>, a: &'e Expr, b: &'e Expr) -> Option<Expr> {
+    match (da, db) {
+        (None, Some(_)) => Some(a.clone()),
+        (Some(_), None) => Some(b.clone()),
+        _ => None,
     }
+}
 
-    /// Entry-wise product, written as a plain product when one side is a scalar.
-    fn hadamard(&self, a: Expr, b: Expr) -> Expr {
-        if self.shape(&a).is_scalar() || self.shape(&b).is_scalar() {
-            mul(a, b)
-        } else {
-            Expr::binary(BinOp::EMul, a, b)
-        }
+impl Forward<'_, '_> {
+    fn scalar(&self, e: &Expr) -> bool {
+        self.env.shape(e).is_scalar()
     }
+}
 
-    fn hadamard_div(&self, a: Expr, b: Expr) -> Expr {
-        if self.shape(&b).is_scalar() {
-            Expr::binary(BinOp::Div, a, b)
-        } else {
-            Expr::binary(BinOp::EDiv, a, b)
-        }
+/// Entry-wise product, a plain product when `scalar`. Shapes are decided
+/// from the operands of the expression being differentiated, never from a
+/// tangent, which may be a placeholder in a step-by-step derivation.
+fn hadamard(a: Expr, b: Expr, scalar: bool) -> Expr {
+    if scalar {
+        mul(a, b)
+    } else {
+        Expr::binary(BinOp::EMul, a, b)
     }
+}
 
-    /// The constant `c` entry-wise in the shape of `like`: `c` or `c * ones`.
-    fn constant_like(&self, c: i64, like: &Expr) -> Expr {
-        let shape = self.shape(like);
+/// Entry-wise quotient, a plain division when the divisor is a scalar.
+fn hadamard_div(a: Expr, b: Expr, divisor_scalar: bool) -> Expr {
+    if divisor_scalar {
+        Expr::binary(BinOp::Div, a, b)
+    } else {
+        Expr::binary(BinOp::EDiv, a, b)
+    }
+}
+
+impl Forward<'_, '_> {
+    /// `1`, or `1 * ones` shaped like `like`.
+    fn one_like(&self, like: &Expr) -> Expr {
+        let shape = self.env.shape(like);
         if shape.is_scalar() {
-            num(c)
+            num(1)
         } else {
-            mul(num(c), Expr::new(ExprKind::Ones(Some(shape))))
+            mul(num(1), Expr::new(ExprKind::Ones(Some(shape))))
         }
     }
 
-    fn tangent(&self, e: &Expr) -> Option<Expr> {
+    fn node(&mut self, e: &Expr, leaf: &LeafTangent) -> (Option<Expr>, Rule) {
         match &e.kind {
-            ExprKind::Num(_) | ExprKind::Identity(_) | ExprKind::Ones(_) => None,
-            ExprKind::Var(name) => (self.leaf)(name),
-            ExprKind::Neg(a) => self.tangent(a).map(Expr::neg),
-            ExprKind::Transpose(a) => self.tangent(a).map(Expr::transpose),
+            ExprKind::Num(_) | ExprKind::Identity(_) | ExprKind::Ones(_) => {
+                (None, Rule::plain("a constant has no differential"))
+            }
+            ExprKind::Var(name) => (leaf(name), Rule::plain("a variable's tangent")),
+            ExprKind::Neg(a) => (
+                (self.child)(a).map(Expr::neg),
+                Rule::plain("a sign comes out of d: d(−M) = −dM"),
+            ),
+            ExprKind::Transpose(a) => (
+                (self.child)(a).map(Expr::transpose),
+                Rule::plain("transpose commutes with d: d(Mᵀ) = (dM)ᵀ"),
+            ),
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b),
             ExprKind::Power(a, k) => self.power(a, *k),
             ExprKind::ElemPower(a, k) => {
-                let da = self.tangent(a)?;
-                let k_minus_one = k - BigRational::one();
-                let derivative = mul(
-                    Expr::num(k.clone()),
-                    Expr::new(ExprKind::ElemPower(a.clone(), k_minus_one)),
-                );
-                Some(self.hadamard(derivative, da))
+                let Some(da) = (self.child)(a) else {
+                    return (None, Rule::plain("a constant has no differential"));
+                };
+                let lower = Expr::new(ExprKind::ElemPower(a.clone(), k - BigRational::one()));
+                let scalar = self.scalar(a);
+                let text = if scalar {
+                    "power rule: d(sᵏ) = k sᵏ⁻¹ ds"
+                } else {
+                    "power rule, entry by entry: d(M∘ᵏ) = k M∘⁽ᵏ⁻¹⁾ ⊙ dM"
+                };
+                let derivative = hadamard(mul(Expr::num(k.clone()), lower), da, scalar);
+                (Some(derivative), Rule::plain(text))
             }
             ExprKind::Call(func, args) => self.call(*func, e, args),
         }
     }
 
-    fn binary(&self, op: BinOp, a: &Expr, b: &Expr) -> Option<Expr> {
-        let (da, db) = (self.tangent(a), self.tangent(b));
+    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> (Option<Expr>, Rule) {
+        let (da, db) = ((self.child)(a), (self.child)(b));
+        let constant = vanished(&da, &db, a, b);
+        let by_number = constant.as_ref().is_some_and(|c| c.as_num().is_some());
+        let divisor_varies = db.is_some();
+        let (sa, sb) = (self.scalar(a), self.scalar(b));
         let (a, b) = (a.clone(), b.clone());
-        match op {
-            BinOp::Add => plus(da, db),
-            BinOp::Sub => minus(da, db),
-            BinOp::Mul => plus(da.map(|d| mul(d, b.clone())), db.map(|d| mul(a.clone(), d))),
-            BinOp::EMul => plus(
-                da.map(|d| self.hadamard(d, b.clone())),
-                db.map(|d| self.hadamard(a.clone(), d)),
+        let (expr, text) = match op {
+            BinOp::Add => (plus(da, db), "sum rule: d(M + N) = dM + dN"),
+            BinOp::Sub => (minus(da, db), "sum rule: d(M − N) = dM − dN"),
+            BinOp::Mul => (
+                plus(da.map(|d| mul(d, b.clone())), db.map(|d| mul(a.clone(), d))),
+                if by_number {
+                    "a constant factor: d(c M) = c dM"
+                } else {
+                    "product rule: d(M N) = dM N + M dN"
+                },
+            ),
+            BinOp::EMul => (
+                plus(
+                    da.map(|d| hadamard(d, b.clone(), sa || sb)),
+                    db.map(|d| hadamard(a.clone(), d, sa || sb)),
+                ),
+                if by_number {
+                    "a constant factor: d(c M) = c dM"
+                } else if sa || sb {
+                    "product rule: d(M N) = dM N + M dN"
+                } else {
+                    "Hadamard product rule: d(M ⊙ N) = dM ⊙ N + M ⊙ dN"
+                },
             ),
             // (a/s)' = a'/s − s' a / s²
-            BinOp::Div => minus(
-                da.map(|d| Expr::binary(BinOp::Div, d, b.clone())),
-                db.map(|d| {
-                    Expr::binary(
-                        BinOp::Div,
-                        mul(d, a.clone()),
-                        Expr::new(ExprKind::Power(Box::new(b.clone()), 2)),
-                    )
-                }),
-            ),
+            BinOp::Div => {
+                let text = if db.is_none() {
+                    "division by a constant: d(M / c) = dM / c"
+                } else {
+                    "quotient rule: d(M / s) = dM / s − ds M / s²"
+                };
+                let square = Expr::new(ExprKind::Power(Box::new(b.clone()), 2));
+                (
+                    minus(
+                        da.map(|d| Expr::binary(BinOp::Div, d, b.clone())),
+                        db.map(|d| Expr::binary(BinOp::Div, mul(d, a.clone()), square)),
+                    ),
+                    text,
+                )
+            }
             // (a ⊘ b)' = a' ⊘ b − a ⊙ b' ⊘ b⊙²
-            BinOp::EDiv => minus(
-                da.map(|d| self.hadamard_div(d, b.clone())),
-                db.map(|d| {
-                    let square = Expr::new(ExprKind::ElemPower(
-                        Box::new(b.clone()),
-                        BigRational::from_integer(BigInt::from(2)),
-                    ));
-                    self.hadamard_div(self.hadamard(a.clone(), d), square)
-                }),
-            ),
-        }
+            BinOp::EDiv => {
+                let text = match (db.is_none(), sa && sb) {
+                    (true, _) if sb => "division by a constant: d(M / c) = dM / c",
+                    (true, _) => "entry-wise division by a constant: d(M ⊘ N) = dM ⊘ N",
+                    (false, true) => "quotient rule: d(s / t) = ds / t − s dt / t²",
+                    (false, false) => "Hadamard quotient rule: d(M ⊘ N) = dM ⊘ N − M ⊙ dN ⊘ N∘²",
+                };
+                let square = Expr::new(ExprKind::ElemPower(Box::new(b.clone()), two()));
+                (
+                    minus(
+                        da.map(|d| hadamard_div(d, b.clone(), sb)),
+                        db.map(|d| hadamard_div(hadamard(a.clone(), d, sa || sb), square, sb)),
+                    ),
+                    text,
+                )
+            }
+        };
+        // "with dc = 0" adds nothing to "a constant factor" or "division by a constant".
+        let divisor_constant = matches!(op, BinOp::Div | BinOp::EDiv) && !divisor_varies;
+        let constant = constant.filter(|_| !by_number && !divisor_constant);
+        (expr, Rule { text, constant })
     }
 
-    fn power(&self, a: &Expr, k: i64) -> Option<Expr> {
-        let da = self.tangent(a)?;
+    fn power(&mut self, a: &Expr, k: i64) -> (Option<Expr>, Rule) {
+        let Some(da) = (self.child)(a) else {
+            return (None, Rule::plain("a constant has no differential"));
+        };
         if k == 0 {
-            return None;
+            return (None, Rule::plain("a constant has no differential: M⁰ = I"));
         }
-        if self.shape(a).is_scalar() {
+        if self.scalar(a) {
             let lower = match k - 1 {
                 1 => a.clone(),
                 k => Expr::new(ExprKind::Power(Box::new(a.clone()), k)),
             };
-            return Some(mul(mul(num(k), lower), da));
+            return (
+                Some(mul(mul(num(k), lower), da)),
+                Rule::plain("power rule: d(sᵏ) = k sᵏ⁻¹ ds"),
+            );
         }
         // A^k with k < 0 is inv(A)^|k|; its base's tangent is −inv(A) Ȧ inv(A).
         let (base, dbase) = if k > 0 {
@@ -189,47 +305,124 @@ impl Forward<'_> {
             }
             sum = plus(sum, Some(term));
         }
-        sum
+        let text = match k {
+            1 => "d(M¹) = dM",
+            2 => "product rule: d(M²) = d(M M) = dM M + M dM",
+            -1 => "derivative of the inverse: d(M⁻¹) = −M⁻¹ dM M⁻¹",
+            -2 => "product rule on M⁻² = M⁻¹ M⁻¹, with d(M⁻¹) = −M⁻¹ dM M⁻¹",
+            k if k > 0 => "product rule: d(Mᵏ) = Σᵢ Mⁱ dM Mᵏ⁻¹⁻ⁱ",
+            _ => "product rule on M⁻ᵏ = (M⁻¹)ᵏ, with d(M⁻¹) = −M⁻¹ dM M⁻¹",
+        };
+        (sum, Rule::plain(text))
     }
 
-    fn call(&self, func: Func, e: &Expr, args: &[Expr]) -> Option<Expr> {
+    fn call(&mut self, func: Func, e: &Expr, args: &[Expr]) -> (Option<Expr>, Rule) {
         let a = &args[0];
         if func == Func::Inner {
-            let (da, db) = (self.tangent(a), self.tangent(&args[1]));
-            return plus(
-                da.map(|d| Expr::call(Func::Inner, vec![d, args[1].clone()])),
-                db.map(|d| Expr::call(Func::Inner, vec![a.clone(), d])),
+            let (da, db) = ((self.child)(a), (self.child)(&args[1]));
+            let constant = vanished(&da, &db, a, &args[1]);
+            return (
+                plus(
+                    da.map(|d| Expr::call(Func::Inner, vec![d, args[1].clone()])),
+                    db.map(|d| Expr::call(Func::Inner, vec![a.clone(), d])),
+                ),
+                Rule {
+                    text: "product rule: d⟨M, N⟩ = ⟨dM, N⟩ + ⟨M, dN⟩",
+                    constant,
+                },
             );
         }
-        let da = self.tangent(a)?;
+        let Some(da) = (self.child)(a) else {
+            return (None, Rule::plain("a constant has no differential"));
+        };
+        let scalar = self.scalar(a);
+        let entrywise = |matrix: &'static str, scalar_rule: &'static str| {
+            Rule::plain(if scalar { scalar_rule } else { matrix })
+        };
         let inv = || Expr::call(Func::Inv, vec![a.clone()]);
-        Some(match func {
-            Func::Inv => Expr::neg(mul(mul(inv(), da), inv())),
-            Func::Tr | Func::Sum | Func::Diag => Expr::call(func, vec![da]),
-            // d det A = det A · tr(A⁻¹ Ȧ)
-            Func::Det => mul(e.clone(), Expr::call(Func::Tr, vec![mul(inv(), da)])),
-            Func::Logdet => Expr::call(Func::Tr, vec![mul(inv(), da)]),
-            // d‖a‖ = ⟨a, ȧ⟩ / ‖a‖
-            Func::Norm => Expr::binary(
-                BinOp::Div,
-                Expr::call(Func::Inner, vec![a.clone(), da]),
-                e.clone(),
+        let (expr, rule) = match func {
+            Func::Inv => (
+                Expr::neg(mul(mul(inv(), da), inv())),
+                Rule::plain("derivative of the inverse: d(M⁻¹) = −M⁻¹ dM M⁻¹"),
             ),
-            Func::Exp => self.hadamard(e.clone(), da),
-            Func::Log => self.hadamard_div(da, a.clone()),
-            Func::Sqrt => self.hadamard_div(da, mul(num(2), e.clone())),
-            Func::Sin => self.hadamard(Expr::call(Func::Cos, vec![a.clone()]), da),
-            Func::Cos => Expr::neg(self.hadamard(Expr::call(Func::Sin, vec![a.clone()]), da)),
+            Func::Tr => (
+                Expr::call(func, vec![da]),
+                Rule::plain("the trace is linear: d tr(M) = tr(dM)"),
+            ),
+            Func::Sum => (
+                Expr::call(func, vec![da]),
+                Rule::plain("the sum of entries is linear: d sum(M) = sum(dM)"),
+            ),
+            Func::Diag => (
+                Expr::call(func, vec![da]),
+                Rule::plain("diag is linear: d diag(M) = diag(dM)"),
+            ),
+            // d det A = det A · tr(A⁻¹ Ȧ)
+            Func::Det => (
+                mul(e.clone(), Expr::call(Func::Tr, vec![mul(inv(), da)])),
+                Rule::plain("Jacobi's formula: d det(M) = det(M) tr(M⁻¹ dM)"),
+            ),
+            Func::Logdet => (
+                Expr::call(Func::Tr, vec![mul(inv(), da)]),
+                Rule::plain("derivative of log|det|: d log|det(M)| = tr(M⁻¹ dM)"),
+            ),
+            // d‖a‖ = ⟨a, ȧ⟩ / ‖a‖
+            Func::Norm => (
+                Expr::binary(
+                    BinOp::Div,
+                    Expr::call(Func::Inner, vec![a.clone(), da]),
+                    e.clone(),
+                ),
+                Rule::plain("derivative of the norm: d‖M‖ = ⟨M, dM⟩ / ‖M‖"),
+            ),
+            Func::Exp => (
+                hadamard(e.clone(), da, scalar),
+                entrywise(
+                    "chain rule, entry by entry: d exp(M) = exp(M) ⊙ dM",
+                    "chain rule: d exp(s) = exp(s) ds",
+                ),
+            ),
+            Func::Log => (
+                hadamard_div(da, a.clone(), scalar),
+                entrywise(
+                    "chain rule, entry by entry: d log(M) = dM ⊘ M",
+                    "chain rule: d log(s) = ds / s",
+                ),
+            ),
+            Func::Sqrt => (
+                hadamard_div(da, mul(num(2), e.clone()), scalar),
+                entrywise(
+                    "chain rule, entry by entry: d √M = dM ⊘ (2 √M)",
+                    "chain rule: d √s = ds / (2 √s)",
+                ),
+            ),
+            Func::Sin => (
+                hadamard(Expr::call(Func::Cos, vec![a.clone()]), da, scalar),
+                entrywise(
+                    "chain rule, entry by entry: d sin(M) = cos(M) ⊙ dM",
+                    "chain rule: d sin(s) = cos(s) ds",
+                ),
+            ),
+            Func::Cos => (
+                Expr::neg(hadamard(Expr::call(Func::Sin, vec![a.clone()]), da, scalar)),
+                entrywise(
+                    "chain rule, entry by entry: d cos(M) = −sin(M) ⊙ dM",
+                    "chain rule: d cos(s) = −sin(s) ds",
+                ),
+            ),
             // tanh' = 1 − tanh²
             Func::Tanh => {
-                let square = Expr::new(ExprKind::ElemPower(
-                    Box::new(e.clone()),
-                    BigRational::from_integer(BigInt::from(2)),
-                ));
-                let one_minus = Expr::sub(self.constant_like(1, a), square);
-                self.hadamard(one_minus, da)
+                let square = Expr::new(ExprKind::ElemPower(Box::new(e.clone()), two()));
+                (
+                    hadamard(Expr::sub(self.one_like(a), square), da, scalar),
+                    entrywise(
+                        "chain rule, entry by entry: d tanh(M) = (𝟙 − tanh(M)∘²) ⊙ dM",
+                        "chain rule: d tanh(s) = (1 − tanh(s)²) ds",
+                    ),
+                )
             }
             Func::Inner => unreachable!("handled above"),
-        })
+        };
+        (Some(expr), rule)
     }
 }

@@ -7,5 +7,5 @@
 mod forward;
 mod reverse;
 
-pub use forward::{tangent, LeafTangent};
+pub use forward::{differentiate_node, tangent, LeafTangent, Rule};
 pub use reverse::{pullback, pullback_with_steps, Contribution, Step};
