@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 /// let v = matdiff::json::to_json(&d, "C = inv(A)");
 /// assert_eq!(v["results"][0]["expr"], "-C' * bar(C) * C'");
 /// assert_eq!(v["bindings"][0]["name"], "C");
+/// assert_eq!(v["stop_reason"], "saturated");
 /// ```
 pub fn to_json(derivation: &Derivation, input: &str) -> Value {
     let results: Vec<Value> = derivation
@@ -42,6 +43,7 @@ pub fn to_json(derivation: &Derivation, input: &str) -> Value {
         "input": input,
         "results": results,
         "bindings": bindings,
+        "stop_reason": derivation.stop.name(),
     })
 }
 

@@ -152,6 +152,13 @@ fn run_derive(mode: Mode, args: Derive) -> Outcome {
         ..Default::default()
     };
     let derivation = derive(&model, mode, &options).map_err(fail)?;
+    if derivation.stop.hit_limit() {
+        eprintln!(
+            "note: simplification stopped at its {} ({}); the result is correct but may not be the simplest form",
+            derivation.stop.name().replace('_', " "),
+            limits_text(&options.limits)
+        );
+    }
     let steps = if args.steps {
         Some(matdiff::steps::explain_derivation(&derivation, &options).map_err(fail)?)
     } else {
@@ -176,6 +183,15 @@ fn run_derive(mode: Mode, args: Derive) -> Outcome {
             }
         }
     })
+}
+
+fn limits_text(limits: &matdiff::egraph::Limits) -> String {
+    format!(
+        "{} nodes, {} iterations, {} ms",
+        limits.nodes,
+        limits.iterations,
+        limits.time.as_millis()
+    )
 }
 
 fn main() -> ExitCode {

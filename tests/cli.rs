@@ -152,3 +152,37 @@ fn exit_statuses() {
     let unknown_flag = matdiff(&["forward", "--nope", "C = inv(A)"]);
     assert_eq!(unknown_flag.status.code(), Some(2));
 }
+
+/// A long sum of products in a trace: more than the default limits allow.
+fn pathological_program() -> String {
+    let names = ["A", "B", "C", "D"];
+    let terms: Vec<String> = (0..24)
+        .map(|i| {
+            let f: Vec<&str> = (0..4).map(|j| names[(i * 7 + j * 3 + i / 4) % 4]).collect();
+            format!("{} * X * {}", f[0..2].join(" * "), f[2..4].join(" * "))
+        })
+        .collect();
+    format!(
+        "A, B, C, D, X: matrix(n, n); tr(({}) * X')",
+        terms.join(" + ")
+    )
+}
+
+#[test]
+fn reaching_a_limit_is_said_on_stderr_and_in_json() {
+    let program = pathological_program();
+    let out = matdiff(&["grad", "--format", "json", &program]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: simplification stopped at its"),
+        "{}",
+        stderr(&out)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reason = v["stop_reason"].as_str().unwrap();
+    assert!(reason.ends_with("_limit"), "{reason}");
+    let calm = matdiff(&["grad", "--format", "json", "tr(A * X)"]);
+    assert!(stderr(&calm).is_empty(), "{}", stderr(&calm));
+    let v: serde_json::Value = serde_json::from_slice(&calm.stdout).unwrap();
+    assert_eq!(v["stop_reason"], "saturated");
+}
