@@ -326,14 +326,7 @@ pub fn analyze(program: &Program) -> Result<Model> {
             }
         })
         .collect();
-    let bare_output = matches!(
-        program
-            .stmts
-            .iter()
-            .rev()
-            .find(|s| !matches!(s, Stmt::Decl { .. })),
-        Some(Stmt::Expr(_))
-    );
+    let bare_output = has_bare_output(program);
     Ok(Model {
         inputs,
         bindings,
@@ -410,14 +403,7 @@ fn check_order(statements: &[(String, Span, Expr)], program: &Program) -> Result
             .with_help("matdiff derives the tangents and adjoints of assigned names itself"));
         }
     }
-    let bare_output = matches!(
-        program
-            .stmts
-            .iter()
-            .rev()
-            .find(|s| !matches!(s, Stmt::Decl { .. })),
-        Some(Stmt::Expr(_))
-    );
+    let bare_output = has_bare_output(program);
     for (index, (_, _, expr)) in statements.iter().enumerate() {
         if let Some((name, span)) = first_use_of(expr, &|base| {
             statements[index..].iter().any(|(n, _, _)| n == base)
@@ -436,6 +422,18 @@ fn check_order(statements: &[(String, Span, Expr)], program: &Program) -> Result
         }
     }
     Ok(())
+}
+
+/// True when the program's output is a bare expression (named `f`).
+fn has_bare_output(program: &Program) -> bool {
+    matches!(
+        program
+            .stmts
+            .iter()
+            .rev()
+            .find(|s| !matches!(s, Stmt::Decl { .. })),
+        Some(Stmt::Expr(_))
+    )
 }
 
 /// The span of the first variable satisfying `pred`.

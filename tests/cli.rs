@@ -1,6 +1,9 @@
 //! The command line as SPEC §2 fixes it: exact outputs, standard input,
 //! `--`, JSON, and exit statuses.
 
+mod common;
+use common::pathological_program;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -151,21 +154,6 @@ fn exit_statuses() {
     assert_eq!(bad_usage.status.code(), Some(2));
     let unknown_flag = matdiff(&["forward", "--nope", "C = inv(A)"]);
     assert_eq!(unknown_flag.status.code(), Some(2));
-}
-
-/// A long sum of products in a trace: more than the default limits allow.
-fn pathological_program() -> String {
-    let names = ["A", "B", "C", "D"];
-    let terms: Vec<String> = (0..24)
-        .map(|i| {
-            let f: Vec<&str> = (0..4).map(|j| names[(i * 7 + j * 3 + i / 4) % 4]).collect();
-            format!("{} * X * {}", f[0..2].join(" * "), f[2..4].join(" * "))
-        })
-        .collect();
-    format!(
-        "A, B, C, D, X: matrix(n, n); tr(({}) * X')",
-        terms.join(" + ")
-    )
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! and its result is still right (numerically the same as a fully checked
 //! derivation).
 
+mod common;
+use common::pathological_program;
+
 use matdiff::ast::Name;
 use matdiff::check::{check, Sample};
 use matdiff::derive::{derive, Derivation, Mode, Options};
@@ -10,22 +13,6 @@ use matdiff::eval::Values;
 use matdiff::shape::{analyze_source, Model};
 use rand::SeedableRng;
 use std::time::Duration;
-
-/// A long sum of products of square matrices, nested in a trace: many
-/// bracketings and factorings for the e-graph to explore.
-fn pathological_program() -> String {
-    let names = ["A", "B", "C", "D"];
-    let terms: Vec<String> = (0..24)
-        .map(|i| {
-            let f: Vec<&str> = (0..4).map(|j| names[(i * 7 + j * 3 + i / 4) % 4]).collect();
-            format!("{} * X * {}", f[0..2].join(" * "), f[2..4].join(" * "))
-        })
-        .collect();
-    format!(
-        "A, B, C, D, X: matrix(n, n); tr(({}) * X')",
-        terms.join(" + ")
-    )
-}
 
 fn values_of(model: &Model, derivation: &Derivation, seed: u64) -> Vec<matdiff::eval::Matrix> {
     let sample = Sample::draw(model, seed).unwrap();
