@@ -19,4 +19,4 @@ pub const MAX_OPERATORS: usize = 1000;
 
 /// Stack for the command line's worker thread: derived trees are a few
 /// times deeper than their statements.
-pub const STACK_BYTES: usize = 256 * 1024 * 1024;
+pub const STACK_BYTES: usize = 64 * 1024 * 1024;
