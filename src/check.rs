@@ -199,10 +199,98 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
             });
         }
     }
+    if scalar_output {
+        comparisons.extend(hessian_comparisons(model, &point, &options, &tangents)?);
+    }
     Ok(Report {
         sizes: point.sizes.clone(),
         comparisons,
     })
+}
+
+/// The Hessian against central differences of the gradient: each block
+/// `hess(x, y)` applied to ẏ, each product `dot(bar(X))` along the inputs'
+/// tangents. A Hessian matdiff cannot read off is not compared.
+fn hessian_comparisons(
+    model: &Model,
+    point: &Sample,
+    options: &Options,
+    tangents: &Values,
+) -> Result<Vec<Comparison>> {
+    let Ok(hessian) = derive(model, Mode::Hessian, options) else {
+        return Ok(Vec::new());
+    };
+    let expanded = Options {
+        expand: true,
+        ..options.clone()
+    };
+    let gradient = derive(model, Mode::Grad, &expanded)?;
+    let size = |d: &Dim| point.size(d);
+    let mut with_tangents = point.values.clone();
+    with_tangents.extend(tangents.clone());
+    // The gradient's lines moved along `moving`'s tangents, by central differences.
+    let gradient_moved = |moving: &[Name]| -> Result<HashMap<Name, Matrix>> {
+        let at = |sign: f64| -> Result<HashMap<Name, Matrix>> {
+            let mut inputs = point.values.clone();
+            for x in moving {
+                let value = &point.values[x] + &tangents[&x.dot()] * (sign * STEP);
+                inputs.insert(x.clone(), value);
+            }
+            let mut values = point.run(model, &inputs).map_err(|p| {
+                Error::whole_program(format!("the program is not defined near the point: {p}"))
+            })?;
+            evaluate_lines(model, &gradient.lines, &mut values, &size)
+        };
+        let (plus, minus) = (at(1.0)?, at(-1.0)?);
+        Ok(plus
+            .into_iter()
+            .map(|(k, p)| {
+                let d = (&p - &minus[&k]) / (2.0 * STEP);
+                (k, d)
+            })
+            .collect())
+    };
+    let mut out = Vec::new();
+    for line in &hessian.lines {
+        let value = eval(&line.expr, &with_tangents, &size)
+            .map_err(|e| Error::whole_program(format!("could not evaluate {line}: {e}")))?;
+        let (symbolic, numeric) = match &line.block {
+            Some((x, y)) => {
+                let moved = gradient_moved(std::slice::from_ref(y))?;
+                let direction = &tangents[&y.dot()];
+                let applied = if value.ncols() == direction.nrows() {
+                    &value * direction
+                } else {
+                    Matrix::from_element(1, 1, f64::NAN)
+                };
+                (applied, moved[&x.bar()].clone())
+            }
+            None => {
+                let moving: Vec<Name> = hessian
+                    .lines
+                    .iter()
+                    .map(|l| l.lhs.unmark().unmark())
+                    .collect();
+                let moved = gradient_moved(&moving)?;
+                (value, moved[&line.lhs.unmark()].clone())
+            }
+        };
+        // A printed `0` is the zero of whatever shape it stands for.
+        let symbolic = if line.expr.is_zero() {
+            Matrix::zeros(numeric.nrows(), numeric.ncols())
+        } else {
+            symbolic
+        };
+        out.push(Comparison {
+            what: format!(
+                "{} against differences of the gradient",
+                line.lhs_text(crate::print::Notation::Plain)
+            ),
+            error: relative(&symbolic, &numeric),
+            tolerance: DIFFERENCE_TOLERANCE,
+        });
+    }
+    Ok(out)
 }
 
 /// Distinct sizes for distinct dimensions (3, 4, 5, …), fixed sizes kept.

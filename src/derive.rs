@@ -21,6 +21,9 @@ pub enum Mode {
     Reverse,
     /// The gradient of a scalar output.
     Grad,
+    /// Second derivatives of a scalar output: Hessian blocks for vector
+    /// and scalar inputs, Hessian-vector products for matrix inputs.
+    Hessian,
 }
 
 impl Mode {
@@ -34,6 +37,7 @@ impl Mode {
             Mode::Forward => "forward",
             Mode::Reverse => "reverse",
             Mode::Grad => "grad",
+            Mode::Hessian => "hessian",
         }
     }
 }
@@ -53,10 +57,56 @@ pub struct Options {
 /// One printed line: `lhs = expr`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Line {
-    /// `dot(C)` or `bar(A)`.
+    /// `dot(C)` or `bar(A)`; for a Hessian block, the first input.
     pub lhs: Name,
     /// The right-hand side, tidied.
     pub expr: Expr,
+    /// For a Hessian block, the inputs it is the second derivative in:
+    /// the line reads `hess(x)` or `hess(x, y)`.
+    pub block: Option<(Name, Name)>,
+}
+
+impl Line {
+    /// A line `lhs = expr`.
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, Name};
+    /// let line = matdiff::derive::Line::new(Name::plain("A").bar(), Expr::var("C"));
+    /// assert_eq!(line.to_string(), "bar(A) = C");
+    /// ```
+    pub fn new(lhs: Name, expr: Expr) -> Line {
+        Line {
+            lhs,
+            expr,
+            block: None,
+        }
+    }
+
+    /// The left-hand side in a notation: `bar(A)`, `hess(x, y)`, `Ā`, …
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, Name};
+    /// use matdiff::print::Notation;
+    /// let x = Name::plain("x");
+    /// let mut line = matdiff::derive::Line::new(x.clone(), Expr::var("A"));
+    /// line.block = Some((x.clone(), x));
+    /// assert_eq!(line.lhs_text(Notation::Plain), "hess(x)");
+    /// ```
+    pub fn lhs_text(&self, notation: crate::print::Notation) -> String {
+        use crate::print::{render_name, Notation};
+        let Some((a, b)) = &self.block else {
+            return render_name(&self.lhs, notation);
+        };
+        let (a, b) = (render_name(a, notation), render_name(b, notation));
+        match notation {
+            Notation::Plain if a == b => format!("hess({a})"),
+            Notation::Plain => format!("hess({a}, {b})"),
+            Notation::Unicode if a == b => format!("∇²_{a}"),
+            Notation::Unicode => format!("∇²_{a},{b}"),
+            Notation::Latex if a == b => format!("\\nabla^2_{{{a}}}"),
+            Notation::Latex => format!("\\nabla^2_{{{a}, {b}}}"),
+        }
+    }
 }
 
 /// The result of a derivation.
@@ -93,6 +143,9 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         Mode::Forward => forward(model, &wrt, options.expand, &mut presenter)?,
         Mode::Reverse => reverse(model, &wrt, options.expand, &mut presenter)?,
         Mode::Grad => grad(model, &wrt, options.expand, &mut presenter)?,
+        Mode::Hessian => crate::hessian::lines(model, &wrt, options, &mut |e| {
+            presenter.present(e, Some(model.bindings.len()))
+        })?,
     };
     let stop = presenter.stop;
     for line in &lines {
@@ -164,7 +217,12 @@ pub fn simplified(expr: &Expr, model: &Model, limits: &Limits) -> Simplified {
 
 impl std::fmt::Display for Line {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} = {}", self.lhs, self.expr)
+        write!(
+            f,
+            "{} = {}",
+            self.lhs_text(crate::print::Notation::Plain),
+            self.expr
+        )
     }
 }
 
@@ -332,7 +390,7 @@ fn forward(
         if !expr.is_zero() {
             tangents.insert(binding.name.clone(), expr.clone());
         }
-        lines.push(Line { lhs, expr });
+        lines.push(Line::new(lhs, expr));
     }
     Ok(lines)
 }
@@ -365,10 +423,7 @@ fn reverse_lines(
                 expr = p.present(&expr, all);
             }
             let zero = expr.is_zero();
-            lines.push(Line {
-                lhs: this.bar(),
-                expr,
-            });
+            lines.push(Line::new(this.bar(), expr));
             if zero {
                 continue;
             }
@@ -398,10 +453,7 @@ fn reverse_lines(
         if let Some(p) = presenter.as_deref_mut() {
             expr = p.present(&expr, all);
         }
-        lines.push(Line {
-            lhs: input.bar(),
-            expr,
-        });
+        lines.push(Line::new(input.bar(), expr));
     }
     Ok(lines)
 }
@@ -483,10 +535,7 @@ fn substitute_adjoints(
             known.insert(line.lhs, expr);
         } else {
             let expr = presenter.present(&expr, (!expand).then_some(model.bindings.len()));
-            out.push(Line {
-                lhs: line.lhs,
-                expr,
-            });
+            out.push(Line::new(line.lhs, expr));
         }
     }
     Ok(out)

@@ -1,7 +1,7 @@
 //! The `--format json` object of SPEC §2.
 
 use crate::derive::Derivation;
-use crate::print::{render, render_name, Notation};
+use crate::print::{render, Notation};
 use crate::steps::StepLine;
 use serde_json::{json, Value};
 
@@ -21,10 +21,10 @@ pub fn to_json(derivation: &Derivation, input: &str) -> Value {
         .lines
         .iter()
         .map(|line| {
-            let lhs_unicode = render_name(&line.lhs, Notation::Unicode);
-            let lhs_latex = render_name(&line.lhs, Notation::Latex);
+            let lhs_unicode = line.lhs_text(Notation::Unicode);
+            let lhs_latex = line.lhs_text(Notation::Latex);
             json!({
-                "lhs": line.lhs.to_string(),
+                "lhs": line.lhs_text(Notation::Plain),
                 "wrt": line.lhs.base,
                 "expr": render(&line.expr, Notation::Plain),
                 "unicode": format!("{lhs_unicode} = {}", render(&line.expr, Notation::Unicode)),

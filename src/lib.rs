@@ -28,6 +28,7 @@ pub mod diff;
 pub mod egraph;
 pub mod error;
 pub mod eval;
+pub mod hessian;
 pub mod json;
 pub mod limits;
 pub mod parse;

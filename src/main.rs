@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use matdiff::derive::{derive, Mode, Options};
 use matdiff::error::{Error, Origin};
-use matdiff::print::{render, render_name, Notation};
+use matdiff::print::{render, Notation};
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -52,6 +52,9 @@ enum Command {
     Reverse(Derive),
     /// The gradient of a scalar output
     Grad(Derive),
+    /// Second derivatives of a scalar output: hess(x) for vector inputs,
+    /// dot(bar(X)) in terms of dot(X) for matrix inputs
+    Hessian(Derive),
     /// Verify forward and reverse results numerically
     Check {
         /// Inputs to differentiate with respect to, comma-separated
@@ -116,6 +119,7 @@ fn run(command: Command) -> Outcome {
         Command::Forward(args) => run_derive(Mode::Forward, args),
         Command::Reverse(args) => run_derive(Mode::Reverse, args),
         Command::Grad(args) => run_derive(Mode::Grad, args),
+        Command::Hessian(args) => run_derive(Mode::Hessian, args),
         Command::Check { wrt, seed, program } => {
             let source = read_program(&program).map_err(|e| failure(e, "", None))?;
             let fail = |e| failure(e, &source, wrt.as_deref());
@@ -174,7 +178,7 @@ fn run_derive(mode: Mode, args: Derive) -> Outcome {
             let results = derivation
                 .lines
                 .iter()
-                .map(|line| format!("{} = {}", render_name(&line.lhs, n), render(&line.expr, n)))
+                .map(|line| format!("{} = {}", line.lhs_text(n), render(&line.expr, n)))
                 .collect::<Vec<_>>()
                 .join("\n");
             match steps {

@@ -5,7 +5,7 @@
 //! Plain output re-parses to the same tree: a right-nested product keeps its
 //! parentheses (`A * (B * x)`), a left-nested one is printed flat.
 
-use crate::ast::{BinOp, Expr, ExprKind, Func, Mark, Name};
+use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Mark, Name};
 use num_rational::BigRational;
 use num_traits::{One, Signed};
 use std::fmt;
@@ -100,6 +100,7 @@ fn level(expr: &Expr) -> Level {
         ExprKind::Binary(..) => Level::Product,
         ExprKind::Power(..) | ExprKind::ElemPower(..) => Level::Power,
         ExprKind::Transpose(_) => Level::Postfix,
+        ExprKind::Ones(Some(s)) if s.rows == Dim::One && s.cols != Dim::One => Level::Postfix,
         _ => Level::Atom,
     }
 }
@@ -151,11 +152,24 @@ impl Printer<'_> {
             ExprKind::Num(value) => self.number(value),
             ExprKind::Var(name) => self.push(&render_name(name, self.notation)),
             ExprKind::Identity(_) => self.push("I"),
-            ExprKind::Ones(_) => self.push(match self.notation {
-                Notation::Plain => "ones",
-                Notation::Unicode => "𝟙",
-                Notation::Latex => "\\mathbf{1}",
-            }),
+            ExprKind::Ones(shape) => {
+                self.push(match self.notation {
+                    Notation::Plain => "ones",
+                    Notation::Unicode => "𝟙",
+                    Notation::Latex => "\\mathbf{1}",
+                });
+                // A row of ones reads back as `ones'`; plain `ones` is a column.
+                if shape
+                    .as_ref()
+                    .is_some_and(|s| s.rows == Dim::One && s.cols != Dim::One)
+                {
+                    self.push(match self.notation {
+                        Notation::Plain => "'",
+                        Notation::Unicode => "ᵀ",
+                        Notation::Latex => "^{\\top}",
+                    });
+                }
+            }
             ExprKind::Neg(inner) => {
                 self.push(self.minus());
                 self.expr(inner, Level::Unary);
@@ -210,7 +224,7 @@ impl Printer<'_> {
                 | ExprKind::Power(..)
                 | ExprKind::ElemPower(..)
                 | ExprKind::Call(Func::Inv, _)
-        );
+        ) || matches!(&base.kind, ExprKind::Ones(Some(s)) if s.rows == Dim::One && s.cols != Dim::One);
         if self.notation == Notation::Latex && ends_in_superscript {
             self.push("{");
             self.node(base);

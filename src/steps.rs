@@ -186,6 +186,9 @@ pub fn explain_derivation(derivation: &Derivation, options: &Options) -> Result<
         Mode::Forward => explainer.forward(),
         Mode::Reverse => explainer.reverse(None),
         Mode::Grad => explainer.reverse(Some(Expr::int(1))),
+        Mode::Hessian => Err(Error::whole_program(
+            "`--steps` does not show Hessian derivations yet; `grad --steps` shows the gradient they start from",
+        )),
     }
 }
 

@@ -53,6 +53,8 @@ fn node(expr: Expr, env: &Env) -> Expr {
         ExprKind::Power(base, k) => power(base, *k, env),
         ExprKind::ElemPower(base, k) => elem_power(base, k, env),
         ExprKind::Call(func, args) => call(*func, args, env).unwrap_or(expr),
+        // The 1×1 identity is the number 1.
+        ExprKind::Identity(Some(Dim::One)) => Expr::int(1),
         _ => expr,
     }
 }
@@ -95,8 +97,16 @@ fn collect_terms(expr: &Expr, sign: BigRational, out: &mut Terms, env: &Env) {
 }
 
 fn rebuild_sum(terms: Terms, env: &Env) -> Expr {
+    let mut terms: Terms = terms.into_iter().filter(|(c, _)| !c.is_zero()).collect();
+    // `b - a`, not `-a + b`: a leading minus costs a negation.
+    if terms.first().is_some_and(|(c, _)| c.is_negative()) {
+        if let Some(i) = terms.iter().position(|(c, _)| c.is_positive()) {
+            let positive = terms.remove(i);
+            terms.insert(0, positive);
+        }
+    }
     let mut result: Option<Expr> = None;
-    for (coef, term) in terms.into_iter().filter(|(c, _)| !c.is_zero()) {
+    for (coef, term) in terms {
         let as_product = |c: BigRational| match &term {
             Some(t) => rebuild_product(c, factors(t, env).1, env),
             None => Expr::num(c),
@@ -479,8 +489,6 @@ fn transpose(inner: &Expr, env: &Env) -> Expr {
         }
         // diag(x) is a symmetric matrix; diag(A) is a column vector.
         ExprKind::Call(Func::Diag, _) if env.shape(inner).is_square() => inner.clone(),
-        ExprKind::Call(func, args) if func.is_elementwise() => Expr::call(*func, vec![t(&args[0])]),
-        ExprKind::ElemPower(a, k) => Expr::new(ExprKind::ElemPower(Box::new(t(a)), k.clone())),
         _ => Expr::transpose(inner.clone()),
     }
 }
@@ -587,21 +595,16 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
                 && env.shape(arg).cols == Dim::One
                 && !matches!(arg.kind, ExprKind::Ones(_)) =>
         {
-            let (coef, fs) = factors(arg, env);
-            let [ones @ Expr {
-                kind: ExprKind::Ones(_),
-                ..
-            }, scalars @ ..] = &fs.iter().rev().cloned().collect::<Vec<_>>()[..]
-            else {
-                return None;
-            };
-            if !scalars.iter().all(|f| env.shape(f).is_scalar()) {
+            let (coef, mut fs) = factors(arg, env);
+            let at = fs
+                .iter()
+                .position(|f| matches!(f.kind, ExprKind::Ones(_)))?;
+            let ones = fs.remove(at);
+            if !fs.iter().all(|f| env.shape(f).is_scalar()) {
                 return None;
             }
-            let identity = call(Func::Diag, std::slice::from_ref(ones), env)?;
-            let mut factors: Vec<Expr> = scalars.iter().rev().cloned().collect();
-            factors.push(identity);
-            Some(rebuild_product(coef, factors, env))
+            fs.push(call(Func::Diag, std::slice::from_ref(&ones), env)?);
+            Some(rebuild_product(coef, fs, env))
         }
         // diag of a ones vector is I; the diagonal of a ones matrix, ones.
         Func::Diag if matches!(arg.kind, ExprKind::Ones(_)) => {

@@ -5,7 +5,9 @@
 //! moving each tangent to the end of its term, as the seed exercise does.
 
 mod forward;
+mod jacobian;
 mod reverse;
 
 pub use forward::{differentiate_node, tangent, LeafTangent, Rule};
+pub use jacobian::linear_map;
 pub use reverse::{pullback, pullback_with_steps, Contribution, Step};

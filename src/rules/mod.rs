@@ -92,6 +92,12 @@ fn same_shape(a: &str, b: &str) -> Condition {
     Box::new(move |g, _, s| data(g, s, a).shape == data(g, s, b).shape)
 }
 
+/// `a` has the transposed shape of `b`.
+fn transposed_shape(a: &str, b: &str) -> Condition {
+    let (a, b) = (var(a), var(b));
+    Box::new(move |g, _, s| data(g, s, a).shape == data(g, s, b).shape.transposed())
+}
+
 /// `v` is the identity matrix.
 fn identity(v: &str) -> Condition {
     let v = var(v);

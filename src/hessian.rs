@@ -1,0 +1,79 @@
+//! Second derivatives, by forward mode over the gradient. For vector and
+//! scalar inputs the Hessian itself, read off the gradient's tangent
+//! ġ = H ẋ; for matrix inputs the Hessian applied to a direction,
+//! `dot(bar(X))` in terms of `dot(X)`.
+
+use crate::ast::{Dim, Expr, Name};
+use crate::derive::{derive, Line, Mode, Options};
+use crate::diff::{linear_map, tangent};
+use crate::error::{Error, Result};
+use crate::shape::Model;
+use crate::tidy::tidy;
+
+/// The Hessian lines of a scalar program, each passed through `present`.
+pub(crate) fn lines(
+    model: &Model,
+    wrt: &[Name],
+    options: &Options,
+    present: &mut dyn FnMut(&Expr) -> Expr,
+) -> Result<Vec<Line>> {
+    let output = model.output();
+    let shape = model.env.shape(&output.expr);
+    if !shape.is_scalar() {
+        return Err(Error::input(
+            format!(
+                "`hessian` needs a scalar output, but `{}` is {}",
+                output.name,
+                shape.describe()
+            ),
+            output.span,
+        )
+        .with_help("differentiate a scalar such as `tr(…)`, `sum(…)` or `x' * A * x`"));
+    }
+    let gradient = derive(
+        model,
+        Mode::Grad,
+        &Options {
+            wrt: options.wrt.clone(),
+            expand: true,
+            limits: options.limits.clone(),
+        },
+    )?;
+    let env = &model.env;
+    let gradient_of = |x: &Name| -> &Expr {
+        let line = gradient.lines.iter().find(|l| l.lhs == x.bar());
+        &line.expect("the gradient has a line per input").expr
+    };
+    let is_matrix = |x: &Name| {
+        let s = env.name_shape(x);
+        s.rows != Dim::One && s.cols != Dim::One
+    };
+    let mut out = Vec::new();
+    if wrt.iter().any(is_matrix) {
+        // Hessian-vector products: every input moves along its tangent.
+        let leaf = |n: &Name| wrt.contains(n).then(|| Expr::name(n.dot()));
+        for x in wrt {
+            let product =
+                tangent(gradient_of(x), env, &leaf).map_or_else(|| Expr::int(0), |t| present(&t));
+            out.push(Line::new(x.bar().dot(), product));
+        }
+        return Ok(out);
+    }
+    for (i, x) in wrt.iter().enumerate() {
+        for y in &wrt[i..] {
+            let leaf = |n: &Name| (n == y).then(|| Expr::name(n.dot()));
+            let block = match tangent(gradient_of(x), env, &leaf) {
+                None => Expr::int(0),
+                Some(t) => {
+                    let t = tidy(&t, env);
+                    let matrix = linear_map(&t, &y.dot(), env).map_err(Error::whole_program)?;
+                    present(&matrix)
+                }
+            };
+            let mut line = Line::new(x.clone(), block);
+            line.block = Some((x.clone(), y.clone()));
+            out.push(line);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,216 @@
+//! Second order and structure (`tests/data/second-order.jsonl`): Hessians,
+//! Hessian-vector products and gradients with respect to symmetric
+//! matrices. Every result is checked numerically (the Hessian against
+//! differences of the gradient), compared with the case's best-known
+//! formula, and required to cost no more flops than it.
+
+use matdiff::ast::{Name, Shape};
+use matdiff::check::{check, Sample};
+use matdiff::derive::{derive, Line, Mode, Options};
+use matdiff::eval::{Matrix, Values};
+use matdiff::print::Notation;
+use matdiff::shape::{analyze_source, Model};
+use rand::SeedableRng;
+use serde_json::Value;
+
+struct Case {
+    id: String,
+    mode: Mode,
+    program: String,
+    wrt: String,
+    expected: Vec<(String, String)>,
+    /// Flops a case allows above its formula, with its `cost_note` saying why.
+    cost_slack: f64,
+}
+
+fn cases() -> Vec<Case> {
+    let path = format!(
+        "{}/tests/data/second-order.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let wrt: Vec<&str> = v["wrt"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w.as_str().unwrap())
+                .collect();
+            Case {
+                id: v["id"].as_str().unwrap().to_string(),
+                mode: match v["mode"].as_str().unwrap() {
+                    "hessian" => Mode::Hessian,
+                    _ => Mode::Grad,
+                },
+                program: v["program"].as_str().unwrap().to_string(),
+                wrt: wrt.join(","),
+                expected: v["expected"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, e)| (k.clone(), e.as_str().unwrap().to_string()))
+                    .collect(),
+                cost_slack: v["cost_slack"].as_f64().unwrap_or(0.0),
+            }
+        })
+        .collect()
+}
+
+/// The key a line answers to in the data: `hess(x)`, `dot(bar(X))`, or the
+/// input's name for a gradient.
+fn key(mode: Mode, line: &Line) -> String {
+    match mode {
+        Mode::Grad => line.lhs.unmark().to_string(),
+        _ => line.lhs_text(Notation::Plain),
+    }
+}
+
+fn shape_of(model: &Model, line: &Line) -> Shape {
+    match &line.block {
+        Some((x, y)) => Shape::new(model.env.name_shape(x).rows, model.env.name_shape(y).rows),
+        None => model.env.name_shape(&line.lhs),
+    }
+}
+
+/// The value of `text` as a line of the given shape, and its flops.
+fn value(
+    model: &Model,
+    sample: &Sample,
+    seeds: &Values,
+    text: &str,
+    shape: &Shape,
+) -> Result<(Matrix, f64), String> {
+    let expr = matdiff::parse::parse_expr(text).map_err(|e| e.render(text))?;
+    // A literal 0 stands for the zero of any shape.
+    let expected_shape = (!expr.is_zero()).then_some(shape);
+    let expr = model
+        .elaborate(&expr, expected_shape)
+        .map_err(|e| e.render(text))?;
+    let flops = matdiff::cost::flops(&expr, &model.env);
+    let v = sample.eval(&expr, seeds).map_err(|e| e.message)?;
+    let size = |d| sample.size(d);
+    let v = if expr.is_zero() {
+        Matrix::zeros(size(&shape.rows), size(&shape.cols))
+    } else {
+        v
+    };
+    Ok((v, flops))
+}
+
+fn run(case: &Case) -> Result<(), String> {
+    let model = analyze_source(&case.program).map_err(|e| e.render(&case.program))?;
+    let options = Options {
+        wrt: Some(case.wrt.clone()),
+        ..Default::default()
+    };
+    let derivation = derive(&model, case.mode, &options).map_err(|e| e.render(&case.program))?;
+    let report = check(&model, Some(&case.wrt), 1).map_err(|e| e.render(&case.program))?;
+    if !report.passed() {
+        return Err(format!("numerical check failed:\n{report}"));
+    }
+    if case.mode == Mode::Hessian
+        && !report
+            .comparisons
+            .iter()
+            .any(|c| c.what.contains("differences of the gradient"))
+    {
+        return Err(format!("the Hessian was not checked:\n{report}"));
+    }
+    let sample = Sample::draw(&model, 11).map_err(|e| e.message)?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let seeds: Values = model
+        .inputs
+        .iter()
+        .map(|x| (x.dot(), sample.random_like(&model, x, &mut rng)))
+        .collect();
+    for (k, expected) in &case.expected {
+        let line = derivation
+            .lines
+            .iter()
+            .find(|l| key(case.mode, l) == *k)
+            .ok_or_else(|| {
+                format!(
+                    "no line for {k} in {:?}",
+                    derivation
+                        .lines
+                        .iter()
+                        .map(|l| l.to_string())
+                        .collect::<Vec<_>>()
+                )
+            })?;
+        let shape = shape_of(&model, line);
+        let (ours, our_flops) = value(&model, &sample, &seeds, &line.expr.to_string(), &shape)?;
+        let (theirs, their_flops) = value(&model, &sample, &seeds, expected, &shape)?;
+        let scale = ours.norm().max(theirs.norm()).max(1e-12);
+        let error = if ours.shape() == theirs.shape() {
+            (&ours - &theirs).norm() / scale
+        } else {
+            f64::INFINITY
+        };
+        if error > 1e-8 {
+            return Err(format!(
+                "{line} differs from `{expected}` (relative error {error:.2e})"
+            ));
+        }
+        if our_flops > their_flops * (1.0 + 1e-9) + case.cost_slack {
+            return Err(format!(
+                "{line} costs {our_flops} flops, `{expected}` {their_flops}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn second_order_and_symmetric_cases_are_right_and_no_costlier() {
+    let cases = cases();
+    let hessians = cases.iter().filter(|c| c.mode == Mode::Hessian).count();
+    let symmetric = cases
+        .iter()
+        .filter(|c| c.program.contains("symmetric"))
+        .count();
+    assert!(
+        hessians >= 12 && symmetric >= 6,
+        "{hessians} Hessian and {symmetric} symmetric cases"
+    );
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            run(case)
+                .err()
+                .map(|why| format!("{} ({}):\n{why}", case.id, case.program))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} cases failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn forward_mode_applies_to_derived_results() {
+    // Tangents and adjoints are ordinary names, so a derived result can be
+    // differentiated again: the reverse result of C = inv(A), differentiated
+    // forward, checks out against its own differences.
+    let model = analyze_source("C = inv(A)").unwrap();
+    let expand = Options {
+        expand: true,
+        ..Default::default()
+    };
+    let reverse = derive(&model, Mode::Reverse, &expand).unwrap();
+    let text = format!("G = {}", reverse.lines[0].expr);
+    let second = analyze_source(&text).unwrap();
+    assert!(second.inputs.contains(&Name::plain("C").bar()), "{text}");
+    let forward = derive(&second, Mode::Forward, &Options::default()).unwrap();
+    assert!(forward.lines[0]
+        .expr
+        .mentions(&|n| *n == Name::plain("A").dot()));
+    let report = check(&second, None, 3).unwrap();
+    assert!(report.passed(), "{report}");
+}
