@@ -186,9 +186,7 @@ pub fn explain_derivation(derivation: &Derivation, options: &Options) -> Result<
         Mode::Forward => explainer.forward(),
         Mode::Reverse => explainer.reverse(None),
         Mode::Grad => explainer.reverse(Some(Expr::int(1))),
-        Mode::Hessian => Err(Error::whole_program(
-            "`--steps` does not show Hessian derivations yet; `grad --steps` shows the gradient they start from",
-        )),
+        Mode::Hessian => explainer.hessian(options),
     }
 }
 
@@ -566,6 +564,56 @@ impl Explainer<'_> {
     /// Ends a chain on the derivation's own line for `lhs`: the line the
     /// mode built (the chain's last so far) simplified as `derive` does —
     /// e-graph, then names of the first `upto` assignments unless expanding.
+    /// Hessians: the gradient step by step, then each gradient
+    /// differentiated along the inputs' tangents; a block is read off the
+    /// gradient's tangent ġ = H ẏ.
+    fn hessian(mut self, options: &Options) -> Result<Vec<StepLine>> {
+        let expanded = Options {
+            expand: true,
+            ..options.clone()
+        };
+        let gradient = derive(self.model, Mode::Grad, &expanded)?;
+        let mut steps = explain_derivation(&gradient, &expanded)?;
+        let all = self.model.bindings.len();
+        for line in self.results {
+            let (x, moving): (Name, Vec<Name>) = match &line.block {
+                Some((x, y)) => (x.clone(), vec![y.clone()]),
+                None => (line.lhs.unmark().unmark(), self.wrt.clone()),
+            };
+            let Some(g) = gradient.lines.iter().find(|l| l.lhs == x.bar()) else {
+                continue;
+            };
+            let leaf = |n: &Name| moving.contains(n).then(|| Expr::name(n.dot()));
+            let derivative = self.differentiate_expr(&x.bar(), &g.expr, &leaf)?;
+            match (&line.block, derivative) {
+                (None, _) => self.end_on_result(&line.lhs, all)?,
+                (Some(_), None) => {
+                    let lhs = Expr::var(&line.lhs_text(Notation::Plain));
+                    self.out.start(
+                        lhs,
+                        Formula::new(line.expr.clone()),
+                        "the gradient does not depend on it",
+                    )?;
+                }
+                (Some((_, y)), Some(t)) => {
+                    let matrix = crate::diff::linear_map(&tidy(&t, self.env), &y.dot(), self.env)
+                        .map_err(Error::whole_program)?;
+                    let lhs = Expr::var(&line.lhs_text(Notation::Plain));
+                    let rule = format!(
+                        "read off the block: the tangent above is H {}",
+                        render_name(&y.dot(), Notation::Unicode)
+                    );
+                    self.out.start(lhs, Formula::new(matrix.clone()), rule)?;
+                    if matrix != line.expr {
+                        self.simplify(&matrix, line.expr.clone())?;
+                    }
+                }
+            }
+        }
+        steps.extend(self.out.finish());
+        Ok(steps)
+    }
+
     fn end_on_result(&mut self, lhs: &Name, upto: usize) -> Result<()> {
         let Some(result) = self.result(lhs).cloned() else {
             return Ok(());
@@ -706,19 +754,26 @@ impl Explainer<'_> {
         leaf: &dyn Fn(&Name) -> Option<Expr>,
     ) -> Result<Option<Expr>> {
         let binding = &self.model.bindings[index];
-        let lhs = Expr::name(Name::plain(&binding.name).dot());
-        let definition = &binding.expr;
+        let name = Name::plain(&binding.name);
+        self.differentiate_expr(&name, &binding.expr, leaf)
+    }
+
+    /// The chain `dot(name) = d(definition) = …`, one rule a step.
+    fn differentiate_expr(
+        &mut self,
+        name: &Name,
+        definition: &Expr,
+        leaf: &dyn Fn(&Name) -> Option<Expr>,
+    ) -> Result<Option<Expr>> {
+        let lhs = Expr::name(name.dot());
         let Some(expected) = tangent(definition, self.env, leaf) else {
-            let rule = format!(
-                "{} does not depend on the inputs differentiated",
-                binding.name
-            );
+            let rule = format!("{name} does not depend on the inputs differentiated");
             self.out.start(lhs, Formula::new(Expr::int(0)), rule)?;
             return Ok(None);
         };
         let assignment = format!(
             "differentiate both sides of {} = {}",
-            binding.name,
+            render_name(name, Notation::Unicode),
             uni(definition)
         );
         if let ExprKind::Var(_) = definition.kind {

@@ -214,3 +214,33 @@ fn forward_mode_applies_to_derived_results() {
     let report = check(&second, None, 3).unwrap();
     assert!(report.passed(), "{report}");
 }
+
+/// `hessian --steps`: the gradient step by step, then the gradient
+/// differentiated along the direction; the last step is the result.
+#[test]
+fn hessian_steps_end_on_the_result() {
+    for (name, program, wrt) in [
+        ("hessian-logdet", "logdet(X)", None),
+        (
+            "hessian-quadratic-form",
+            "x' * A * x",
+            Some("x".to_string()),
+        ),
+    ] {
+        let model = analyze_source(program).unwrap();
+        let options = Options {
+            wrt,
+            ..Default::default()
+        };
+        let derivation = derive(&model, Mode::Hessian, &options).unwrap();
+        let steps = matdiff::steps::explain_derivation(&derivation, &options).unwrap();
+        let last = steps.last().unwrap();
+        assert_eq!(
+            last.equation(Notation::Plain),
+            derivation.lines.last().unwrap().to_string()
+        );
+        insta::with_settings!({ snapshot_path => "snapshots/second_order", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(name, matdiff::steps::render_steps(&steps, Notation::Plain));
+        });
+    }
+}
