@@ -925,6 +925,8 @@ static CHECK_CASES: AtomicUsize = AtomicUsize::new(0);
 static CHECK_SKIPPED: AtomicUsize = AtomicUsize::new(0);
 static GRAD_CASES: AtomicUsize = AtomicUsize::new(0);
 static GRAD_SKIPPED: AtomicUsize = AtomicUsize::new(0);
+static HESSIAN_CASES: AtomicUsize = AtomicUsize::new(0);
+static HESSIAN_UNREAD: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs the numerical check; skips (counting) a program with no defined
 /// point, and fails on any other error or on a failed comparison.
@@ -1305,6 +1307,43 @@ proptest! {
         reparses(&grad.lines, &case)?;
         checks_out(&case, &model, &GRAD_CASES, &GRAD_SKIPPED)?;
         expand_agrees(&case, &model, Mode::Grad)?;
+    }
+
+    /// Forward over reverse: the Hessian of a scalar output (products with
+    /// a direction for matrix inputs, blocks for vectors and scalars) is
+    /// derived and agrees with central differences of the gradient.
+    #[test]
+    fn hessians_of_scalar_outputs_pass(case in programs(true)) {
+        let model = analyzed(&case)?;
+        let total = HESSIAN_CASES.fetch_add(1, Ordering::Relaxed) + 1;
+        match derive(&model, Mode::Hessian, &Options::default()) {
+            Ok(hessian) => {
+                prop_assert!(!hessian.lines.is_empty());
+                reparses(&hessian.lines, &case)?;
+                if let Ok(report) = check(&model, None, case.seed) {
+                    let compared = report
+                        .comparisons
+                        .iter()
+                        .filter(|c| c.what.contains("differences of the gradient"))
+                        .count();
+                    prop_assert_eq!(compared, hessian.lines.len(), "{}", report);
+                    prop_assert!(report.passed(), "check failed for\n{}\n{}", case.text, report);
+                }
+            }
+            // A block matdiff cannot read off is refused with a message, not
+            // guessed; it must stay rare.
+            Err(e) if e.message.contains("cannot be read off") => {
+                let n = HESSIAN_UNREAD.fetch_add(1, Ordering::Relaxed) + 1;
+                assert!(n <= 2 + total / 10, "{n} of {total} Hessians could not be read off: {}", e.message);
+            }
+            Err(e) => {
+                return Err(TestCaseError::fail(format!(
+                    "hessian failed for\n{}\n{}",
+                    case.text,
+                    e.render(&case.text)
+                )));
+            }
+        }
     }
 
     /// `--expand` writes the reverse (and forward) results in terms of the
