@@ -24,6 +24,7 @@ enum Format {
     Unicode,
     Latex,
     Json,
+    Numpy,
 }
 
 #[derive(clap::Args)]
@@ -74,6 +75,9 @@ enum Command {
         /// The expression, or `-` for standard input
         expr: String,
     },
+    /// An interactive session: declarations and assignments persist, and
+    /// commands such as :forward, :reverse, :grad, :check act on them
+    Repl,
 }
 
 fn read_program(arg: &str) -> Result<String, Error> {
@@ -143,6 +147,9 @@ fn run(command: Command) -> Outcome {
             let simplified = matdiff::derive::simplified(output, &model, &Default::default());
             Ok(render(&simplified.expr, notation(format)))
         }
+        // The session prints as it goes and ends the process with its own
+        // status, so nothing is left for `main` to print.
+        Command::Repl => std::process::exit(matdiff::repl::run()),
     }
 }
 
@@ -173,6 +180,7 @@ fn run_derive(mode: Mode, args: Derive) -> Outcome {
             let value = matdiff::json::to_json_with_steps(&derivation, &source, steps.as_deref());
             serde_json::to_string_pretty(&value).expect("JSON values serialise")
         }
+        Format::Numpy => matdiff::numpy::to_numpy(&derivation).trim_end().to_string(),
         format => {
             let n = notation(format);
             let results = derivation

@@ -178,7 +178,7 @@ impl Printer<'_> {
             ExprKind::Transpose(inner) => match &inner.kind {
                 // inv(A)' reads A⁻ᵀ, and avoids a double superscript in LaTeX.
                 ExprKind::Call(Func::Inv, args) if self.notation != Notation::Plain => {
-                    self.expr(&args[0], Level::Postfix);
+                    self.superscript_base(&args[0]);
                     self.push(if self.notation == Notation::Unicode {
                         "⁻ᵀ"
                     } else {

@@ -326,6 +326,16 @@ pub fn analyze(program: &Program) -> Result<Model> {
             }
         })
         .collect();
+    let bindings: Vec<Binding> = bindings;
+    // An assignment whose definition is symmetric whatever the inputs
+    // (`C = inv(S)`, `G = X * X'`) is known to be, like a declared one.
+    for binding in &bindings {
+        if env.shape(&binding.expr).is_square() && provably_symmetric(&binding.expr, &env) {
+            if let Some(info) = env.vars.get_mut(&binding.name) {
+                info.symmetric = true;
+            }
+        }
+    }
     let bare_output = has_bare_output(program);
     Ok(Model {
         inputs,
@@ -422,6 +432,41 @@ fn check_order(statements: &[(String, Span, Expr)], program: &Program) -> Result
         }
     }
     Ok(())
+}
+
+/// True when `expr` equals its transpose for every value of its inputs, by
+/// a syntactic argument: symmetric names and `I`, and what keeps symmetry
+/// (sums, inverses, powers, transposes, scalar multiples, `A * A'`, `diag`
+/// of a vector, element-wise functions).
+fn provably_symmetric(expr: &Expr, env: &Env) -> bool {
+    let sym = |e: &Expr| provably_symmetric(e, env);
+    if env.shape(expr).is_scalar() {
+        return true;
+    }
+    match &expr.kind {
+        ExprKind::Var(name) => env.is_symmetric(name) && name.is_plain(),
+        ExprKind::Identity(_) => true,
+        ExprKind::Ones(Some(s)) => s.is_square(),
+        ExprKind::Neg(a)
+        | ExprKind::Transpose(a)
+        | ExprKind::Power(a, _)
+        | ExprKind::ElemPower(a, _) => sym(a),
+        ExprKind::Binary(BinOp::Add | BinOp::Sub | BinOp::EMul | BinOp::EDiv, a, b) => {
+            sym(a) && sym(b)
+        }
+        ExprKind::Binary(BinOp::Div, a, _) => sym(a),
+        ExprKind::Binary(BinOp::Mul, a, b) => {
+            let scalar = |e: &Expr| env.shape(e).is_scalar();
+            (scalar(a) && sym(b))
+                || (scalar(b) && sym(a))
+                || matches!(&b.kind, ExprKind::Transpose(t) if **t == **a)
+                || matches!(&a.kind, ExprKind::Transpose(t) if **t == **b)
+        }
+        ExprKind::Call(Func::Inv, args) => sym(&args[0]),
+        ExprKind::Call(Func::Diag, args) => env.shape(&args[0]).cols == Dim::One,
+        ExprKind::Call(f, args) if f.is_elementwise() => sym(&args[0]),
+        _ => false,
+    }
 }
 
 /// True when the program's output is a bare expression (named `f`).
