@@ -51,24 +51,28 @@ pub fn render_name(name: &Name, notation: Notation) -> String {
     match notation {
         Notation::Plain => name.to_string(),
         Notation::Unicode => {
-            let mut out = unicode_base(&name.base);
+            // The marks sit on the letter, not on an index: λ̄_reg, W̄1.
+            let base = unicode_base(&name.base);
+            let split = base.char_indices().nth(1).map_or(base.len(), |(i, _)| i);
+            let (letter, rest) = base.split_at(split);
+            let mut out = letter.to_string();
             for mark in &name.marks {
                 out.push(match mark {
                     Mark::Dot => '\u{307}',
                     Mark::Bar => '\u{304}',
                 });
             }
-            out
+            out + rest
         }
         Notation::Latex => {
-            let mut out = latex_base(&name.base);
+            let (mut out, index) = latex_parts(&name.base);
             for mark in &name.marks {
                 out = match mark {
                     Mark::Dot => format!("\\dot{{{out}}}"),
                     Mark::Bar => format!("\\bar{{{out}}}"),
                 };
             }
-            out
+            out + &index
         }
     }
 }
@@ -440,7 +444,9 @@ fn unicode_base(base: &str) -> String {
     }
 }
 
-fn latex_base(base: &str) -> String {
+/// A name in LaTeX as its letter and its index: `\lambda`, `_{\mathrm{reg}}`.
+/// A name that is not a letter with an index is one italic word, no index.
+fn latex_parts(base: &str) -> (String, String) {
     let (head, rest) = match greek_prefix(base) {
         Some((spelled, rest)) => {
             let letter = GREEK.iter().find(|g| g.0 == spelled).map_or("", |g| g.2);
@@ -453,16 +459,22 @@ fn latex_base(base: &str) -> String {
             let rest = &base[first_end..];
             let tail_is_index = rest.starts_with('_') || rest.chars().all(|c| c.is_ascii_digit());
             if !tail_is_index {
-                return format!("\\mathit{{{}}}", base.replace('_', "\\_"));
+                return (
+                    format!("\\mathit{{{}}}", base.replace('_', "\\_")),
+                    String::new(),
+                );
             }
             (head, rest)
         }
     };
     let suffix = split_suffix(rest);
     if suffix.is_empty() {
-        head
+        (head, String::new())
     } else {
-        format!("{head}_{{\\mathrm{{{}}}}}", suffix.replace('_', "\\_"))
+        (
+            head,
+            format!("_{{\\mathrm{{{}}}}}", suffix.replace('_', "\\_")),
+        )
     }
 }
 
