@@ -16,8 +16,8 @@
 //!
 //! The data flow is one straight line, one module a stage:
 //! text → [`parse`] → [`ast`] → [`shape`] → [`diff`] → [`tidy`] →
-//! [`print`] / [`json`], with [`eval`] and [`check`] proving results;
-//! [`derive`] strings the stages together for each mode.
+//! [`print`](mod@print) / [`json`], with [`eval`] and [`check`] proving results;
+//! [`derive`](mod@derive) strings the stages together for each mode.
 #![warn(missing_docs)]
 
 pub mod ast;

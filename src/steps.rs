@@ -1,5 +1,5 @@
 //! Derivations step by step: the rewrites behind the lines
-//! [`derive`] prints, one rewrite a line, each with the rule it used in
+//! [`derive`](fn@crate::derive::derive) prints, one rewrite a line, each with the rule it used in
 //! words — as the seed exercise's solution reads.
 //!
 //! Each line is an equation `lhs = rhs`; a line that continues the chain
@@ -21,7 +21,7 @@
 //! shows as one `simplify` step. Bracketing, the place of a sign and of a
 //! number factor are bookkeeping and take no line of their own.
 //!
-//! The last line for each result is the result [`derive`] prints, taken
+//! The last line for each result is the result [`derive`](fn@crate::derive::derive) prints, taken
 //! from it, so the steps and the results never disagree.
 //!
 //! ```
