@@ -15,13 +15,14 @@
 //! (`npm ci` in `tests/js`). Without them the test fails and says how to
 //! install them (`bash .ci/run` does).
 
+mod common;
+
 use matdiff::ast::Name;
 use matdiff::derive::{derive, Mode, Options};
 use matdiff::print::{render, render_name, Notation};
 use matdiff::shape::analyze_source;
 use matdiff::steps::{explain, render_steps};
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -307,35 +308,7 @@ fn katex_renders_every_latex_string() {
         .iter()
         .map(|t| json!({"id": t.id, "tex": t.tex, "display": t.steps, "text_unicode": t.steps}))
         .collect();
-    let input = serde_json::to_vec(&input).expect("strings serialise");
-    let mut child = Command::new(&node)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", node.display()));
-    // Write from another thread, so a full stdout pipe cannot deadlock us.
-    let mut stdin = child.stdin.take().expect("a piped stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let output = child.wait_with_output().expect("node runs");
-    writer
-        .join()
-        .expect("the writer thread")
-        .expect("node reads its input");
-    assert!(
-        output.status.success(),
-        "{} {} failed:\n{}",
-        node.display(),
-        script.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "render.js's output is not JSON ({e}):\n{}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    });
+    let report = common::run_json_tool(&node, &script, &Value::from(input));
     assert_eq!(report["rendered"], strings.len(), "KaTeX saw every string");
     let failures = report["failures"].as_array().expect("a failure list");
     let text: Vec<String> = failures

@@ -16,6 +16,8 @@
 //! in the repository, else `python3`; without numpy the test fails and says
 //! how to install it (`bash .ci/run` does).
 
+mod common;
+
 use matdiff::ast::Name;
 use matdiff::check::Sample;
 use matdiff::derive::{derive, Mode, Options};
@@ -24,7 +26,6 @@ use matdiff::shape::{analyze_source, Model};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -228,35 +229,7 @@ fn generated_numpy_agrees_with_the_evaluator() {
     let cases = all_cases();
     assert!(cases.len() >= 250, "only {} cases", cases.len());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/check_numpy.py");
-    let mut child = Command::new(&python)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-    let input = serde_json::to_vec(&cases).expect("cases serialise");
-    // Write from another thread, so a full stdout pipe cannot deadlock us.
-    let mut stdin = child.stdin.take().expect("a piped stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let output = child.wait_with_output().expect("the driver runs");
-    writer
-        .join()
-        .expect("the writer thread")
-        .expect("the driver reads its input");
-    assert!(
-        output.status.success(),
-        "{} {} failed:\n{}",
-        python.display(),
-        script.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "the driver's output is not JSON ({e}):\n{}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    });
+    let report = common::run_json_tool(&python, &script, &Value::from(cases.clone()));
     assert_eq!(report["ran"], cases.len(), "the driver ran every case");
     let failures = report["failures"].as_array().expect("a failure list");
     let text: Vec<String> = failures

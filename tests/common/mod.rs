@@ -1,4 +1,10 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests. Each test crate uses some of
+//! them.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 /// A long sum of products of square matrices, nested in a trace: many
 /// bracketings and factorings for the e-graph, more than its default
@@ -15,4 +21,43 @@ pub fn pathological_program() -> String {
         "A, B, C, D, X: matrix(n, n); tr(({}) * X')",
         terms.join(" + ")
     )
+}
+
+/// Runs `interpreter script`, writes `input` (JSON) to its standard input
+/// and parses the JSON report it prints. Panics, saying why, if it fails.
+pub fn run_json_tool(
+    interpreter: &Path,
+    script: &Path,
+    input: &serde_json::Value,
+) -> serde_json::Value {
+    let mut child = Command::new(interpreter)
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", interpreter.display()));
+    let input = serde_json::to_vec(input).expect("the input serialises");
+    // Write from another thread, so a full stdout pipe cannot deadlock us.
+    let mut stdin = child.stdin.take().expect("a piped stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().expect("the tool runs");
+    writer
+        .join()
+        .expect("the writer thread")
+        .expect("the tool reads its input");
+    assert!(
+        output.status.success(),
+        "{} {} failed:\n{}",
+        interpreter.display(),
+        script.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}'s output is not JSON ({e}):\n{}",
+            script.display(),
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
 }
