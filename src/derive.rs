@@ -138,6 +138,7 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         model,
         limits: &options.limits,
         stop: Stop::Saturated,
+        namer: Namer::all(model),
     };
     let lines = match mode {
         Mode::Forward => forward(model, &wrt, options.expand, &mut presenter)?,
@@ -172,6 +173,7 @@ struct Presenter<'a> {
     model: &'a Model,
     limits: &'a Limits,
     stop: Stop,
+    namer: Namer,
 }
 
 impl Presenter<'_> {
@@ -186,7 +188,7 @@ impl Presenter<'_> {
             self.stop = result.stop;
         }
         match upto {
-            Some(upto) => Namer::new(self.model, upto).name(&result.expr),
+            Some(upto) => self.namer.upto(upto).name(&result.expr),
             None => result.expr,
         }
     }
@@ -267,12 +269,30 @@ fn wrt_inputs(model: &Model, wrt: Option<&str>) -> Result<Vec<Name>> {
 /// Replaces every subexpression equal to an assignment's (tidied)
 /// definition by the assigned name, outermost first.
 pub(crate) struct Namer {
-    definitions: Vec<(Expr, String)>,
+    /// Tidied definitions with their assignment's index, in program order;
+    /// built once per derivation, since tidying them is the costly part.
+    definitions: std::rc::Rc<Vec<(Expr, String, usize)>>,
+    /// Only assignments before this index are named.
+    upto: usize,
+}
+
+impl Clone for Namer {
+    fn clone(&self) -> Namer {
+        Namer {
+            definitions: self.definitions.clone(),
+            upto: self.upto,
+        }
+    }
 }
 
 impl Namer {
     /// Names the assignments before `upto` (never the `f` of a bare output).
     pub(crate) fn new(model: &Model, upto: usize) -> Namer {
+        Namer::all(model).upto(upto)
+    }
+
+    /// Names every assignment (never the `f` of a bare output).
+    pub(crate) fn all(model: &Model) -> Namer {
         // `f` of a bare expression is matdiff's name, not the user's: results
         // spell that value out.
         let named = if model.bare_output {
@@ -280,13 +300,30 @@ impl Namer {
         } else {
             model.bindings.len()
         };
-        let definitions = model.bindings[..upto.min(named)]
+        let definitions = model.bindings[..named]
             .iter()
-            .map(|b| (tidy(&b.expr, &model.env), b.name.clone()))
+            .enumerate()
+            .map(|(i, b)| (tidy(&b.expr, &model.env), b.name.clone(), i))
             // Naming `A'` or `-A` would hide a plainer form of the same value.
-            .filter(|(e, _)| !is_trivial(e))
+            .filter(|(e, _, _)| !is_trivial(e))
             .collect();
-        Namer { definitions }
+        Namer {
+            definitions: std::rc::Rc::new(definitions),
+            upto: usize::MAX,
+        }
+    }
+
+    /// The same names, restricted to the assignments before `upto`.
+    pub(crate) fn upto(&self, upto: usize) -> Namer {
+        Namer {
+            definitions: self.definitions.clone(),
+            upto,
+        }
+    }
+
+    fn visible(&self) -> &[(Expr, String, usize)] {
+        let end = self.definitions.partition_point(|(_, _, i)| *i < self.upto);
+        &self.definitions[..end]
     }
 
     pub(crate) fn name(&self, expr: &Expr) -> Expr {
@@ -295,7 +332,7 @@ impl Namer {
 
     /// [`Namer::name`], also noting which definitions (by index) it used.
     pub(crate) fn name_tracking(&self, expr: &Expr, used: &mut Vec<usize>) -> Expr {
-        if let Some(i) = self.definitions.iter().rposition(|(d, _)| d == expr) {
+        if let Some(i) = self.visible().iter().rposition(|(d, _, _)| d == expr) {
             if !used.contains(&i) {
                 used.push(i);
             }
@@ -305,8 +342,9 @@ impl Namer {
     }
 
     /// The `index`th definition and its name.
-    pub(crate) fn definition(&self, index: usize) -> &(Expr, String) {
-        &self.definitions[index]
+    pub(crate) fn definition(&self, index: usize) -> (&Expr, &str) {
+        let (expr, name, _) = &self.definitions[index];
+        (expr, name)
     }
 }
 
@@ -352,6 +390,7 @@ fn forward(
     presenter: &mut Presenter,
 ) -> Result<Vec<Line>> {
     let env = &model.env;
+    let names = presenter.namer.clone();
     let expanded = expanded_definitions(model);
     let mut tangents: HashMap<String, Expr> = HashMap::new();
     let mut lines = Vec::new();
@@ -382,10 +421,9 @@ fn forward(
                 check_size(&t, &lhs)?;
                 presenter.present(&t, None)
             }
-            Some(t) => presenter.present(
-                &Namer::new(model, index + 1).name(&tidy(&t, env)),
-                Some(index + 1),
-            ),
+            Some(t) => {
+                presenter.present(&names.upto(index + 1).name(&tidy(&t, env)), Some(index + 1))
+            }
         };
         if !expr.is_zero() {
             tangents.insert(binding.name.clone(), expr.clone());
@@ -407,7 +445,7 @@ fn reverse_lines(
     let all = Some(model.bindings.len());
     let env = &model.env;
     let active = active_names(model, wrt);
-    let namer = Namer::new(model, model.bindings.len());
+    let namer = Namer::all(model);
     let mut contributions: HashMap<Name, Vec<(usize, Expr)>> = HashMap::new();
     let mut lines = Vec::new();
     let last = model.bindings.len() - 1;
@@ -433,7 +471,7 @@ fn reverse_lines(
         let Some(local) = tangent(&binding.expr, env, &leaf) else {
             continue;
         };
-        let local = Namer::new(model, index + 1).name(&tidy(&local, env));
+        let local = namer.upto(index + 1).name(&tidy(&local, env));
         // Only the tangents introduced here are leaves: a program may use
         // `dot(A)` itself as an input.
         let is_leaf = |n: &Name| n.outer_mark() == Some(Mark::Dot) && varies(&n.unmark());
