@@ -28,6 +28,8 @@
 //! together at the end. Review changed messages with
 //! `INSTA_UPDATE=always cargo test --test errors` and `git diff`.
 
+mod common;
+
 use std::io::Read;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -67,16 +69,11 @@ impl Case {
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         let mut mode = "forward".to_string();
         let mut wrt = None;
-        for line in text.lines() {
-            let Some(comment) = line.trim_start().strip_prefix('#') else {
-                break;
-            };
-            if let Some((key, value)) = comment.split_once(':') {
-                match key.trim() {
-                    "mode" => mode = value.trim().to_string(),
-                    "wrt" => wrt = Some(value.trim().to_string()),
-                    _ => {}
-                }
+        for (key, value) in common::header(&text) {
+            match key.as_str() {
+                "mode" => mode = value,
+                "wrt" => wrt = Some(value),
+                _ => {}
             }
         }
         assert!(

@@ -136,15 +136,9 @@ fn steps_cases() -> Vec<Program> {
                 mode: Mode::Forward,
                 expand: false,
             };
-            for line in text.lines() {
-                let Some(comment) = line.trim_start().strip_prefix('#') else {
-                    break;
-                };
-                let Some((key, value)) = comment.split_once(':') else {
-                    continue;
-                };
-                let value = value.trim();
-                match key.trim() {
+            for (key, value) in common::header(&text) {
+                let value = value.as_str();
+                match key.as_str() {
                     "mode" => case.mode = mode_named(value).expect("a known mode"),
                     "wrt" => case.wrt = Some(value.to_string()),
                     "expand" => case.expand = value == "true",

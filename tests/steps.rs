@@ -21,6 +21,8 @@
 //! Every case runs even when an earlier one fails. Review changed steps with
 //! `INSTA_UPDATE=always cargo test --test steps` and `git diff`.
 
+mod common;
+
 use matdiff::ast::{Expr, Name};
 use matdiff::check::Sample;
 use matdiff::derive::{derive, Line, Mode, Options};
@@ -54,15 +56,9 @@ impl Case {
         let text = std::fs::read_to_string(path)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         let (mut mode, mut wrt, mut expand) = (Mode::Forward, None, false);
-        for line in text.lines() {
-            let Some(comment) = line.trim_start().strip_prefix('#') else {
-                break;
-            };
-            let Some((key, value)) = comment.split_once(':') else {
-                continue;
-            };
-            let value = value.trim();
-            match key.trim() {
+        for (key, value) in common::header(&text) {
+            let value = value.as_str();
+            match key.as_str() {
                 "mode" => {
                     mode = match value {
                         "forward" => Mode::Forward,

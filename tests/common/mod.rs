@@ -23,6 +23,16 @@ pub fn pathological_program() -> String {
     )
 }
 
+/// The `# key: value` comment lines a test-data file starts with (its
+/// mode, `--wrt` and so on), keys and values trimmed.
+pub fn header(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map_while(|line| line.trim_start().strip_prefix('#'))
+        .filter_map(|comment| comment.split_once(':'))
+        .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
+        .collect()
+}
+
 /// Runs `interpreter script`, writes `input` (JSON) to its standard input
 /// and parses the JSON report it prints. Panics, saying why, if it fails.
 pub fn run_json_tool(
