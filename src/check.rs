@@ -4,10 +4,10 @@
 //! well-conditioned inputs with distinct sizes for distinct dimensions, so a
 //! missing transpose cannot hide.
 
-use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Name};
-use crate::derive::{derive, Line, Mode, Options};
+use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Name, Span};
+use crate::derive::{derive, Derivation, Line, Mode, Options};
 use crate::error::{Error, Result};
-use crate::eval::{eval, Matrix, Values};
+use crate::eval::{eval, EvalError, Matrix, Values};
 use crate::shape::Model;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -22,9 +22,23 @@ pub const IDENTITY_TOLERANCE: f64 = 1e-9;
 /// Step of the central differences, relative to inputs of order one.
 const STEP: f64 = 1e-5;
 
+/// Smaller steps tried, at the same point, when a comparison fails at
+/// `STEP`: a steep function (`exp(100 * alpha)`) or a nearby kink can make
+/// differences inaccurate where the derivative is right. A wrong derivative
+/// fails at every step.
+const SMALLER_STEPS: [f64; 2] = [1e-6, 1e-7];
+
 /// How many random draws to try before giving up on a program that is not
-/// defined there (a singular matrix, a log of a negative entry).
+/// defined there (a singular matrix, a log of a negative entry), or whose
+/// derivatives are not.
 const DRAWS: u64 = 12;
+
+/// From this draw on every input is drawn positive.
+const POSITIVE_FROM: u64 = DRAWS / 2;
+
+/// From this draw on the inputs are scaled up, 2, 4, 8, … times, for
+/// programs defined only away from the origin (`log(x - 2 * ones)`).
+const SPREAD_FROM: u64 = DRAWS * 3 / 4;
 
 /// One comparison.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,14 +52,16 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// True when within tolerance.
+    /// True when within tolerance; a NaN or infinite error never passes.
     ///
     /// ```
     /// let c = matdiff::check::Comparison { what: "x".into(), error: 1e-12, tolerance: 1e-9 };
     /// assert!(c.passed());
+    /// let nan = matdiff::check::Comparison { error: f64::NAN, ..c };
+    /// assert!(!nan.passed());
     /// ```
     pub fn passed(&self) -> bool {
-        self.error <= self.tolerance
+        self.error.is_finite() && self.error <= self.tolerance
     }
 }
 
@@ -56,6 +72,12 @@ pub struct Report {
     pub sizes: Vec<(Dim, usize)>,
     /// Every comparison made.
     pub comparisons: Vec<Comparison>,
+    /// Why earlier random draws were set aside, one entry a draw: the
+    /// program or a derivative was not defined there.
+    pub skipped: Vec<String>,
+    /// The step of the central differences (smaller than the usual 1e-5
+    /// when that one was too coarse).
+    pub step: f64,
 }
 
 impl Report {
@@ -67,7 +89,7 @@ impl Report {
     /// assert!(report.passed());
     /// ```
     pub fn passed(&self) -> bool {
-        self.comparisons.iter().all(Comparison::passed)
+        !self.comparisons.is_empty() && self.comparisons.iter().all(Comparison::passed)
     }
 }
 
@@ -80,6 +102,18 @@ impl std::fmt::Display for Report {
             .collect();
         if !sizes.is_empty() {
             writeln!(f, "sizes: {}", sizes.join(", "))?;
+        }
+        if let Some(last) = self.skipped.last() {
+            let n = self.skipped.len();
+            let draws = if n == 1 { "draw" } else { "draws" };
+            writeln!(f, "skipped {n} random {draws} (the last: {last})")?;
+        }
+        if self.step != STEP {
+            writeln!(
+                f,
+                "differences with step {:e} (at {STEP:e} they were too coarse)",
+                self.step
+            )?;
         }
         for c in &self.comparisons {
             let verdict = if c.passed() { "ok" } else { "FAILED" };
@@ -97,10 +131,21 @@ impl std::fmt::Display for Report {
 /// Checks the forward and reverse results of a program numerically (and the
 /// gradient, for a scalar output), with inputs drawn from `seed`.
 ///
+/// Where the program or one of its derivatives is not defined at a draw —
+/// a singular matrix, `log` of a negative entry, a division by zero, an
+/// overflow — the point is set aside (the report says so) and another is
+/// drawn, up to a bound; when no draw works the result is an error naming
+/// the problem and, where it can, the sub-expression. No NaN or infinity is
+/// ever compared as a pass.
+///
 /// ```
 /// let model = matdiff::shape::analyze_source("y = A * x").unwrap();
 /// let report = matdiff::check::check(&model, None, 7).unwrap();
 /// assert!(report.passed(), "{report}");
+///
+/// let singular = matdiff::shape::analyze_source("A: matrix(n, n); C = inv(A - A)").unwrap();
+/// let err = matdiff::check::check(&singular, None, 7).unwrap_err();
+/// assert!(err.message.contains("cannot invert `A - A`: it is singular"), "{err}");
 /// ```
 pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
     let options = Options {
@@ -116,15 +161,160 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
     } else {
         None
     };
+    let derived = Derived {
+        options,
+        forward,
+        reverse,
+        grad,
+    };
+    let sizes = choose_sizes(model);
+    let mut skipped: Vec<Undefined> = Vec::new();
+    let mut tries = 0;
+    for attempt in 0..DRAWS {
+        let mut point = match Sample::attempt(model, &sizes, seed, attempt) {
+            Ok(point) => point,
+            Err(problem) => {
+                skipped.push(problem);
+                continue;
+            }
+        };
+        // The first point tried keeps the tangents it always had.
+        let rng = StdRng::seed_from_u64(seed.wrapping_add(0x5eed).wrapping_add(tries));
+        tries += 1;
+        match check_at(model, &derived, &point, rng.clone()) {
+            Ok(mut report) => {
+                if !report.passed() {
+                    // The same tangents, finer differences.
+                    for step in SMALLER_STEPS {
+                        point.step = step;
+                        if let Ok(finer) = check_at(model, &derived, &point, rng.clone()) {
+                            if finer.passed() {
+                                report = finer;
+                                break;
+                            }
+                        }
+                    }
+                }
+                report.skipped = skipped.iter().map(|u| u.message.clone()).collect();
+                return Ok(report);
+            }
+            Err(Trouble::Undefined(problem)) => skipped.push(problem),
+            Err(Trouble::Fatal(error)) => return Err(error),
+        }
+    }
+    Err(undefined_everywhere(skipped))
+}
+
+/// The derivations a check compares.
+struct Derived {
+    options: Options,
+    forward: Derivation,
+    reverse: Derivation,
+    grad: Option<Derivation>,
+}
+
+/// Why a draw could not be used: the program, a derivative, or the program
+/// within a difference step of the point, is not defined there.
+#[derive(Clone, Debug)]
+struct Undefined {
+    /// The evaluator's words, with the line for a derivative.
+    message: String,
+    /// The written sub-expression, when the problem is in the program.
+    span: Option<Span>,
+    /// What was not defined.
+    what: Part,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    /// The program at the point.
+    Program,
+    /// The program a difference step away from the point.
+    Near,
+    /// A derived line at the point.
+    Derivative,
+}
+
+/// What stops a check at one draw.
+enum Trouble {
+    /// Another draw may do: the numbers were out of bounds here.
+    Undefined(Undefined),
+    /// No draw will do: the derivation or its evaluation is at fault.
+    Fatal(Error),
+}
+
+impl From<Error> for Trouble {
+    fn from(error: Error) -> Trouble {
+        Trouble::Fatal(error)
+    }
+}
+
+/// The error when no draw worked, from the problems of each draw: the first
+/// problem of the kind most draws had (the program itself, its
+/// neighbourhood, or a derivative).
+fn undefined_everywhere(skipped: Vec<Undefined>) -> Error {
+    let n = skipped.len();
+    // On a tie the last wins: the program's own problem.
+    let parts = [Part::Derivative, Part::Near, Part::Program];
+    let count = |p: &Part| skipped.iter().filter(|u| u.what == *p).count();
+    let commonest = parts.iter().max_by_key(|p| count(p)).copied();
+    let chosen = skipped.iter().find(|u| Some(u.what) == commonest).cloned();
+    let Some(problem) = chosen else {
+        return Error::whole_program("could not find random inputs to check the program at");
+    };
+    let what = match problem.what {
+        Part::Program => "the program is defined",
+        Part::Near => "the program is defined near the point, for differences",
+        Part::Derivative => "the derivatives are defined",
+    };
+    let message = format!(
+        "could not find random inputs where {what} ({n} draws tried): {}",
+        problem.message
+    );
+    let help = "matdiff draws entries in [-1, 1] (positive, and later larger, where `log`, \
+                `sqrt` or a divisor needs them) and square matrices far from singular; a \
+                program not defined at such inputs cannot be checked numerically";
+    let error = match problem.span {
+        Some(span) => Error::input(message, span),
+        None => Error::whole_program(message),
+    };
+    error.with_help(help)
+}
+
+/// Sorts an evaluation error: a problem of the numbers (another draw may
+/// avoid it) or of the expression (an error now).
+fn sort_out(error: EvalError, what: Part, context: String) -> Trouble {
+    if error.problem.depends_on_values() {
+        Trouble::Undefined(Undefined {
+            message: format!("{context}{error}"),
+            span: error.span,
+            what,
+        })
+    } else {
+        Trouble::Fatal(Error::whole_program(format!("{context}{error}")))
+    }
+}
+
+/// The whole check at one point.
+fn check_at(
+    model: &Model,
+    derived: &Derived,
+    point: &Sample,
+    mut rng: StdRng,
+) -> std::result::Result<Report, Trouble> {
+    let Derived {
+        options,
+        forward,
+        reverse,
+        grad,
+    } = derived;
     let wrt_inputs: Vec<Name> = reverse
         .lines
         .iter()
         .filter(|l| !model.is_assigned(&l.lhs.base))
         .map(|l| l.lhs.unmark())
         .collect();
-    let point = Sample::draw(model, seed)?;
     let size_of = |d: &Dim| point.size(d);
-    let mut rng = StdRng::seed_from_u64(seed.wrapping_add(0x5eed));
     let mut comparisons = Vec::new();
 
     let tangents: Values = wrt_inputs
@@ -198,13 +388,13 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
                 tolerance: DIFFERENCE_TOLERANCE,
             });
         }
-    }
-    if scalar_output {
-        comparisons.extend(hessian_comparisons(model, &point, &options, &tangents)?);
+        comparisons.extend(hessian_comparisons(model, point, options, &tangents)?);
     }
     Ok(Report {
         sizes: point.sizes.clone(),
         comparisons,
+        skipped: Vec::new(),
+        step: point.step,
     })
 }
 
@@ -216,7 +406,7 @@ fn hessian_comparisons(
     point: &Sample,
     options: &Options,
     tangents: &Values,
-) -> Result<Vec<Comparison>> {
+) -> std::result::Result<Vec<Comparison>, Trouble> {
     let Ok(hessian) = derive(model, Mode::Hessian, options) else {
         return Ok(Vec::new());
     };
@@ -229,31 +419,30 @@ fn hessian_comparisons(
     let mut with_tangents = point.values.clone();
     with_tangents.extend(tangents.clone());
     // The gradient's lines moved along `moving`'s tangents, by central differences.
-    let gradient_moved = |moving: &[Name]| -> Result<HashMap<Name, Matrix>> {
-        let at = |sign: f64| -> Result<HashMap<Name, Matrix>> {
+    let gradient_moved = |moving: &[Name]| -> std::result::Result<HashMap<Name, Matrix>, Trouble> {
+        let at = |sign: f64| -> std::result::Result<HashMap<Name, Matrix>, Trouble> {
             let mut inputs = point.values.clone();
             for x in moving {
-                let value = &point.values[x] + &tangents[&x.dot()] * (sign * STEP);
+                let value = &point.values[x] + &tangents[&x.dot()] * (sign * point.step);
                 inputs.insert(x.clone(), value);
             }
-            let mut values = point.run(model, &inputs).map_err(|p| {
-                Error::whole_program(format!("the program is not defined near the point: {p}"))
-            })?;
+            let mut values = point.run(model, &inputs).map_err(|e| near(e, point.step))?;
             evaluate_lines(model, &gradient.lines, &mut values, &size)
         };
         let (plus, minus) = (at(1.0)?, at(-1.0)?);
-        Ok(plus
-            .into_iter()
+        plus.into_iter()
             .map(|(k, p)| {
-                let d = (&p - &minus[&k]) / (2.0 * STEP);
-                (k, d)
+                let d = difference(&p, &minus[&k], point.step)?;
+                Ok((k, d))
             })
-            .collect())
+            .collect()
     };
     let mut out = Vec::new();
     for line in &hessian.lines {
-        let value = eval(&line.expr, &with_tangents, &size)
-            .map_err(|e| Error::whole_program(format!("could not evaluate {line}: {e}")))?;
+        let value = eval(&line.expr, &with_tangents, &size).map_err(|e| {
+            let lhs = line.lhs_text(crate::print::Notation::Plain);
+            sort_out(e, Part::Derivative, format!("could not evaluate {lhs}: "))
+        })?;
         let (symbolic, numeric) = match &line.block {
             Some((x, y)) => {
                 let moved = gradient_moved(std::slice::from_ref(y))?;
@@ -331,22 +520,30 @@ fn evaluate_lines(
     lines: &[Line],
     values: &mut Values,
     size: &dyn Fn(&Dim) -> usize,
-) -> Result<HashMap<Name, Matrix>> {
+) -> std::result::Result<HashMap<Name, Matrix>, Trouble> {
     let mut out = HashMap::new();
     for line in lines {
-        let value = eval(&line.expr, values, size)
-            .map_err(|e| Error::whole_program(format!("could not evaluate {line}: {e}")))?;
+        let value = eval(&line.expr, values, size).map_err(|e| {
+            if e.problem.depends_on_values() {
+                let context = format!("could not evaluate {}: ", line.lhs);
+                sort_out(e, Part::Derivative, context)
+            } else {
+                Trouble::Fatal(Error::whole_program(format!(
+                    "could not evaluate {line}: {e}"
+                )))
+            }
+        })?;
         let shape = model.env.name_shape(&line.lhs);
         let (rows, cols) = (size(&shape.rows), size(&shape.cols));
         let value = if line.expr.is_zero() {
             Matrix::zeros(rows, cols)
         } else if value.shape() != (rows, cols) {
-            return Err(Error::whole_program(format!(
+            return Err(Trouble::Fatal(Error::whole_program(format!(
                 "internal error: {line} evaluates to a {}×{} value, but {} is {rows}×{cols}",
                 value.nrows(),
                 value.ncols(),
                 line.lhs
-            )));
+            ))));
         } else {
             value
         };
@@ -372,13 +569,15 @@ impl Pairing {
         }
     }
 
-    /// Relative difference of two pairings (infinite when either is NaN).
+    /// Relative difference of two pairings; infinite (a failure) when
+    /// either is NaN or infinite.
     fn error(self, other: Pairing) -> f64 {
         let diff = (self.value - other.value).abs();
-        if diff.is_nan() {
+        let scale = self.scale.max(other.scale);
+        let finite = [self.value, other.value, self.scale, other.scale, diff];
+        if !finite.iter().all(|x| x.is_finite()) {
             return f64::INFINITY;
         }
-        let scale = self.scale.max(other.scale);
         if scale < 1e-8 {
             diff
         } else {
@@ -388,27 +587,53 @@ impl Pairing {
 }
 
 /// ⟨a, b⟩; NaN (a failed comparison, not a panic) when shapes differ.
+/// Computed on the parts scaled to entries at most 1, so large but finite
+/// values do not overflow on the way.
 fn pair(a: &Matrix, b: &Matrix) -> Pairing {
-    if a.shape() == b.shape() {
-        Pairing {
-            value: a.dot(b),
-            scale: a.norm() * b.norm(),
-        }
-    } else {
-        Pairing {
+    if a.shape() != b.shape() {
+        return Pairing {
             value: f64::NAN,
             scale: 0.0,
-        }
+        };
+    }
+    let (ka, kb) = (a.amax(), b.amax());
+    if !needs_scaling(ka) && !needs_scaling(kb) {
+        return Pairing {
+            value: a.dot(b),
+            scale: a.norm() * b.norm(),
+        };
+    }
+    let (a, b) = (a / ka, b / kb);
+    Pairing {
+        value: a.dot(&b) * ka * kb,
+        scale: a.norm() * b.norm() * ka * kb,
     }
 }
 
+/// Whether entries as large as `k` could overflow (or underflow) when
+/// squared; such values are scaled before norms and inner products.
+fn needs_scaling(k: f64) -> bool {
+    k.is_finite() && k != 0.0 && !(1e-100..=1e100).contains(&k)
+}
+
+/// ‖a − b‖ relative to the larger of ‖a‖, ‖b‖ (absolute below 1e-8);
+/// infinite (a failure) for differing shapes or any NaN or infinity.
 fn relative(a: &Matrix, b: &Matrix) -> f64 {
     if a.shape() != b.shape() {
         return f64::INFINITY;
     }
-    let scale = a.norm().max(b.norm());
-    let diff = (a - b).norm();
-    if diff.is_nan() {
+    if a.iter().chain(b.iter()).any(|x| !x.is_finite()) {
+        return f64::INFINITY;
+    }
+    let k = a.amax().max(b.amax());
+    // Scaled to entries at most 1 where squares could overflow.
+    let (scale, diff) = if needs_scaling(k) {
+        let (sa, sb) = (a / k, b / k);
+        (sa.norm().max(sb.norm()) * k, (sa - sb).norm() * k)
+    } else {
+        (a.norm().max(b.norm()), (a - b).norm())
+    };
+    if !diff.is_finite() || !scale.is_finite() {
         f64::INFINITY
     } else if scale < 1e-8 {
         diff
@@ -435,40 +660,71 @@ pub struct Sample {
     pub values: Values,
     sizes: Vec<(Dim, usize)>,
     positive: HashSet<String>,
+    /// The step of central differences taken from this point.
+    step: f64,
 }
 
 impl Sample {
-    /// Draws inputs from `seed` until the program evaluates to finite numbers.
+    /// Draws inputs from `seed` until the program evaluates to finite
+    /// numbers; after a bounded number of draws, an error saying what was not
+    /// defined (singular, negative under `log`, overflowing) and where.
+    ///
+    /// ```
+    /// let model = matdiff::shape::analyze_source("f = sum(log(x - x))").unwrap();
+    /// let err = matdiff::check::Sample::draw(&model, 1).err().unwrap();
+    /// assert!(err.message.contains("`log` of zero"), "{err}");
+    /// assert!(err.span.is_some());
+    /// ```
     pub fn draw(model: &Model, seed: u64) -> Result<Sample> {
         let sizes = choose_sizes(model);
-        let mut positive = positive_inputs(model);
-        let mut last_problem = String::new();
+        let mut skipped = Vec::new();
         for attempt in 0..DRAWS {
-            if attempt == DRAWS / 2 {
-                // Perhaps the program needs positive values where it is not obvious.
-                positive.extend(model.inputs.iter().map(|n| n.base.clone()));
-            }
-            let mut rng = StdRng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(attempt));
-            let mut point = Sample {
-                values: Values::new(),
-                sizes: sizes.clone(),
-                positive: positive.clone(),
-            };
-            for input in &model.inputs {
-                let value = point.random_input(model, input, &mut rng);
-                point.values.insert(input.clone(), value);
-            }
-            match point.run(model, &point.values.clone()) {
-                Ok(values) => {
-                    point.values = values;
-                    return Ok(point);
-                }
-                Err(problem) => last_problem = problem,
+            match Sample::attempt(model, &sizes, seed, attempt) {
+                Ok(point) => return Ok(point),
+                Err(problem) => skipped.push(problem),
             }
         }
-        Err(Error::whole_program(format!(
-            "could not find random inputs where the program is defined ({last_problem})"
-        )))
+        Err(undefined_everywhere(skipped))
+    }
+
+    /// The `attempt`th draw from `seed`, if the program is defined there.
+    fn attempt(
+        model: &Model,
+        sizes: &[(Dim, usize)],
+        seed: u64,
+        attempt: u64,
+    ) -> std::result::Result<Sample, Undefined> {
+        let mut positive = positive_inputs(model);
+        if attempt >= POSITIVE_FROM {
+            // Perhaps the program needs positive values where it is not obvious.
+            positive.extend(model.inputs.iter().map(|n| n.base.clone()));
+        }
+        let spread = match attempt.checked_sub(SPREAD_FROM) {
+            Some(k) => 2f64.powi(k as i32 + 1),
+            None => 1.0,
+        };
+        let mut rng = StdRng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(attempt));
+        let mut point = Sample {
+            values: Values::new(),
+            sizes: sizes.to_vec(),
+            positive,
+            step: STEP,
+        };
+        for input in &model.inputs {
+            let value = point.random_input(model, input, &mut rng) * spread;
+            point.values.insert(input.clone(), value);
+        }
+        match point.run(model, &point.values) {
+            Ok(values) => {
+                point.values = values;
+                Ok(point)
+            }
+            Err(e) => Err(Undefined {
+                message: e.message,
+                span: e.span,
+                what: Part::Program,
+            }),
+        }
     }
 
     /// An input value: entries in [-1, 1] (in [0.5, 1.5] where the program
@@ -532,8 +788,9 @@ impl Sample {
         }
     }
 
-    /// Values of every assignment, given the inputs.
-    fn run(&self, model: &Model, inputs: &Values) -> std::result::Result<Values, String> {
+    /// Values of every assignment, given the inputs. An error says what
+    /// was not defined, pointing into the program.
+    fn run(&self, model: &Model, inputs: &Values) -> std::result::Result<Values, EvalError> {
         self.run_from(model, 0, inputs.clone())
     }
 
@@ -542,40 +799,45 @@ impl Sample {
         model: &Model,
         start: usize,
         mut values: Values,
-    ) -> std::result::Result<Values, String> {
+    ) -> std::result::Result<Values, EvalError> {
         for binding in &model.bindings[start..] {
-            let value = eval(&binding.expr, &values, &|d| self.size(d))
-                .map_err(|e| format!("{}: {e}", binding.name))?;
-            if value.iter().any(|v| !v.is_finite()) {
-                return Err(format!("{} is not finite there", binding.name));
-            }
+            let value = eval(&binding.expr, &values, &|d| self.size(d)).map_err(|mut e| {
+                e.span = e.span.or(Some(binding.span));
+                if !e.problem.depends_on_values() {
+                    e.message = format!("{}: {}", binding.name, e.message);
+                }
+                e
+            })?;
             values.insert(Name::plain(&binding.name), value);
         }
         Ok(values)
     }
 
     /// Central differences of every assignment along the given input tangents.
-    fn directional(&self, model: &Model, tangents: &Values) -> Result<HashMap<String, Matrix>> {
-        let shifted = |sign: f64| -> Result<Values> {
+    fn directional(
+        &self,
+        model: &Model,
+        tangents: &Values,
+    ) -> std::result::Result<HashMap<String, Matrix>, Trouble> {
+        let shifted = |sign: f64| -> std::result::Result<Values, Trouble> {
             let mut inputs = self.values.clone();
             for (tangent, direction) in tangents {
                 let base = tangent.unmark();
-                let value = &self.values[&base] + direction * (sign * STEP);
+                let value = &self.values[&base] + direction * (sign * self.step);
                 inputs.insert(base, value);
             }
-            self.run(model, &inputs).map_err(|p| {
-                Error::whole_program(format!("the program is not defined near the point: {p}"))
-            })
+            self.run(model, &inputs).map_err(|e| near(e, self.step))
         };
         let (plus, minus) = (shifted(1.0)?, shifted(-1.0)?);
-        Ok(model
+        model
             .bindings
             .iter()
             .map(|b| {
                 let key = Name::plain(&b.name);
-                (b.name.clone(), (&plus[&key] - &minus[&key]) / (2.0 * STEP))
+                let d = difference(&plus[&key], &minus[&key], self.step)?;
+                Ok((b.name.clone(), d))
             })
-            .collect())
+            .collect()
     }
 
     /// Central difference of the output when one intermediate is moved
@@ -585,22 +847,49 @@ impl Sample {
         model: &Model,
         name: &Name,
         direction: &Matrix,
-    ) -> Result<Matrix> {
+    ) -> std::result::Result<Matrix, Trouble> {
         let index = model
             .bindings
             .iter()
             .position(|b| b.name == name.base)
             .expect("an assigned name");
         let output = Name::plain(&model.output().name);
-        let shifted = |sign: f64| -> Result<Matrix> {
+        let shifted = |sign: f64| -> std::result::Result<Matrix, Trouble> {
             let mut values = self.values.clone();
-            values.insert(name.clone(), &self.values[name] + direction * (sign * STEP));
-            let values = self.run_from(model, index + 1, values).map_err(|p| {
-                Error::whole_program(format!("the program is not defined near the point: {p}"))
-            })?;
+            values.insert(
+                name.clone(),
+                &self.values[name] + direction * (sign * self.step),
+            );
+            let values = self
+                .run_from(model, index + 1, values)
+                .map_err(|e| near(e, self.step))?;
             Ok(values[&output].clone())
         };
-        Ok((shifted(1.0)? - shifted(-1.0)?) / (2.0 * STEP))
+        difference(&shifted(1.0)?, &shifted(-1.0)?, self.step)
+    }
+}
+
+/// A problem found a difference step away from the point.
+fn near(e: EvalError, step: f64) -> Trouble {
+    sort_out(
+        e,
+        Part::Near,
+        format!("at a step of {step:e} from the point, "),
+    )
+}
+
+/// The central difference (plus − minus) / 2h. Both sides are finite, but
+/// their difference may not be: such a point is set aside.
+fn difference(plus: &Matrix, minus: &Matrix, step: f64) -> std::result::Result<Matrix, Trouble> {
+    let d = (plus - minus) / (2.0 * step);
+    if d.iter().all(|x| x.is_finite()) {
+        Ok(d)
+    } else {
+        Err(Trouble::Undefined(Undefined {
+            message: "a central difference overflows".into(),
+            span: None,
+            what: Part::Near,
+        }))
     }
 }
 
