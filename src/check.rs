@@ -4,7 +4,7 @@
 //! well-conditioned inputs with distinct sizes for distinct dimensions, so a
 //! missing transpose cannot hide.
 
-use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Name, Span};
+use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Mark, Name, Span};
 use crate::derive::{derive, Derivation, Line, Mode, Options};
 use crate::error::{Error, Result};
 use crate::eval::{eval, EvalError, Matrix, Values};
@@ -22,11 +22,12 @@ pub const IDENTITY_TOLERANCE: f64 = 1e-9;
 /// Step of the central differences, relative to inputs of order one.
 const STEP: f64 = 1e-5;
 
-/// Smaller steps tried, at the same point, when a comparison fails at
-/// `STEP`: a steep function (`exp(100 * alpha)`) or a nearby kink can make
-/// differences inaccurate where the derivative is right. A wrong derivative
-/// fails at every step.
-const SMALLER_STEPS: [f64; 2] = [1e-6, 1e-7];
+/// Other steps tried, at the same point, when a comparison fails at `STEP`:
+/// a steep function (`exp(1000 * alpha)`) or a nearby kink needs a smaller
+/// one, a large value with a small derivative (`logdet` of a 200×200
+/// matrix) a larger one, against rounding. A wrong derivative fails at
+/// every step.
+const OTHER_STEPS: [f64; 4] = [1e-6, 1e-4, 1e-7, 1e-3];
 
 /// How many random draws to try before giving up on a program that is not
 /// defined there (a singular matrix, a log of a negative entry), or whose
@@ -75,8 +76,8 @@ pub struct Report {
     /// Why earlier random draws were set aside, one entry a draw: the
     /// program or a derivative was not defined there.
     pub skipped: Vec<String>,
-    /// The step of the central differences (smaller than the usual 1e-5
-    /// when that one was too coarse).
+    /// The step of the central differences (another than the usual 1e-5
+    /// when that one was too coarse or too fine).
     pub step: f64,
 }
 
@@ -111,7 +112,7 @@ impl std::fmt::Display for Report {
         if self.step != STEP {
             writeln!(
                 f,
-                "differences with step {:e} (at {STEP:e} they were too coarse)",
+                "differences with step {:e} (at {STEP:e} they were inaccurate)",
                 self.step
             )?;
         }
@@ -185,7 +186,7 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
             Ok(mut report) => {
                 if !report.passed() {
                     // The same tangents, finer differences.
-                    for step in SMALLER_STEPS {
+                    for step in OTHER_STEPS {
                         point.step = step;
                         if let Ok(finer) = check_at(model, &derived, &point, rng.clone()) {
                             if finer.passed() {
@@ -271,9 +272,18 @@ fn undefined_everywhere(skipped: Vec<Undefined>) -> Error {
         "could not find random inputs where {what} ({n} draws tried): {}",
         problem.message
     );
-    let help = "matdiff draws entries in [-1, 1] (positive, and later larger, where `log`, \
-                `sqrt` or a divisor needs them) and square matrices far from singular; a \
-                program not defined at such inputs cannot be checked numerically";
+    let help = match problem.what {
+        Part::Program | Part::Near => {
+            "matdiff draws entries in [-1, 1] (positive, and later larger, where `log`, \
+             `sqrt` or a divisor needs them) and square matrices far from singular; a \
+             program not defined at such inputs, or right next to them, cannot be checked \
+             numerically"
+        }
+        Part::Derivative => {
+            "a derivative can be undefined where the program is defined: `norm` and \
+             `sqrt` are not differentiable at zero"
+        }
+    };
     let error = match problem.span {
         Some(span) => Error::input(message, span),
         None => Error::whole_program(message),
@@ -523,8 +533,14 @@ fn evaluate_lines(
 ) -> std::result::Result<HashMap<Name, Matrix>, Trouble> {
     let mut out = HashMap::new();
     for line in lines {
-        let value = eval(&line.expr, values, size).map_err(|e| {
+        let value = eval(&line.expr, values, size).map_err(|mut e| {
             if e.problem.depends_on_values() {
+                // A derived node has no place; the tangent of an assignment
+                // points at the expression it differentiates.
+                let binding = model.binding(&line.lhs.base);
+                if let (None, Some(b), [Mark::Dot]) = (e.span, binding, &line.lhs.marks[..]) {
+                    e.span = Some(b.expr.span).filter(|s| s.end > s.start);
+                }
                 let context = format!("could not evaluate {}: ", line.lhs);
                 sort_out(e, Part::Derivative, context)
             } else {
@@ -781,7 +797,7 @@ impl Sample {
         let m = Matrix::from_fn(self.size(&shape.rows), self.size(&shape.cols), |_, _| {
             rng.gen_range(-1.0..1.0)
         });
-        if model.env.is_symmetric(name) && name.marks.iter().all(|m| *m == crate::ast::Mark::Dot) {
+        if model.env.is_symmetric(name) && name.marks.iter().all(|m| *m == Mark::Dot) {
             (&m + m.transpose()) * 0.5
         } else {
             m
