@@ -777,6 +777,25 @@ impl Expr {
             _ => self.map_children(&mut |c| c.substitute(f)),
         }
     }
+
+    /// The number of nodes [`Expr::substitute`] would build, where `size_of`
+    /// gives the size of each replacement, without building it: a chain of
+    /// definitions can double in size at every step. Saturates at
+    /// `usize::MAX`.
+    ///
+    /// ```
+    /// use matdiff::ast::Expr;
+    /// let e = Expr::add(Expr::var("C"), Expr::var("C"));
+    /// assert_eq!(e.substituted_size(&|n| (n.base == "C").then_some(10)), 21);
+    /// ```
+    pub fn substituted_size(&self, size_of: &dyn Fn(&Name) -> Option<usize>) -> usize {
+        match &self.kind {
+            ExprKind::Var(name) => size_of(name).unwrap_or(1),
+            _ => self.children().into_iter().fold(1, |total: usize, c| {
+                total.saturating_add(c.substituted_size(size_of))
+            }),
+        }
+    }
 }
 
 /// A type written in a declaration.

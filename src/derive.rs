@@ -137,6 +137,7 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
     let mut presenter = Presenter {
         model,
         limits: &options.limits,
+        started: std::time::Instant::now(),
         stop: Stop::Saturated,
         namer: Namer::all(model),
     };
@@ -172,6 +173,8 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
 struct Presenter<'a> {
     model: &'a Model,
     limits: &'a Limits,
+    /// When the derivation started, for the limits' budget.
+    started: std::time::Instant,
     stop: Stop,
     namer: Namer,
 }
@@ -183,7 +186,12 @@ impl Presenter<'_> {
         if expr.is_zero() {
             return expr.clone();
         }
-        let result = simplified(expr, self.model, self.limits);
+        let remaining = self.limits.budget.saturating_sub(self.started.elapsed());
+        let limits = Limits {
+            time: self.limits.time.min(remaining),
+            ..self.limits.clone()
+        };
+        let result = simplified(expr, self.model, &limits);
         if result.stop.hit_limit() && !self.stop.hit_limit() {
             self.stop = result.stop;
         }
@@ -205,6 +213,12 @@ impl Presenter<'_> {
 pub fn simplified(expr: &Expr, model: &Model, limits: &Limits) -> Simplified {
     let env = &model.env;
     let tidied = tidy(expr, env);
+    if limits.time.is_zero() {
+        return Simplified {
+            expr: tidied,
+            stop: Stop::TimeLimit,
+        };
+    }
     let result = crate::egraph::simplify(&tidied, env, limits);
     let candidate = tidy(&result.expr, env);
     // Keep the derivation's own form, whose terms follow the program, unless
@@ -358,29 +372,106 @@ fn is_trivial(expr: &Expr) -> bool {
     }
 }
 
-/// Definitions with every intermediate substituted away.
-pub(crate) fn expanded_definitions(model: &Model) -> HashMap<String, Expr> {
-    let mut out: HashMap<String, Expr> = HashMap::new();
+/// An expression with some names replaced, each replacement stored with
+/// its size so that the size of a substitution is known before it is built.
+pub(crate) struct Replacements<K> {
+    map: HashMap<K, Option<(Expr, usize)>>,
+    key: fn(&Name) -> Option<K>,
+}
+
+impl<K: std::hash::Hash + Eq> Replacements<K> {
+    fn new(key: fn(&Name) -> Option<K>) -> Self {
+        Replacements {
+            map: HashMap::new(),
+            key,
+        }
+    }
+
+    /// Records a replacement; `None` marks one too large to build.
+    fn insert(&mut self, key: K, expr: Option<Expr>) {
+        let entry = expr.map(|e| {
+            let size = e.size();
+            (e, size)
+        });
+        self.map.insert(key, entry);
+    }
+
+    /// Whether `name` has a replacement.
+    pub(crate) fn replaces(&self, name: &Name) -> bool {
+        (self.key)(name).is_some_and(|k| self.map.contains_key(&k))
+    }
+
+    /// `expr` with the replacements made, or `None` when the result would
+    /// have more than [`MAX_RESULT_NODES`] nodes.
+    pub(crate) fn apply(&self, expr: &Expr) -> Option<Expr> {
+        let size = expr.substituted_size(&|n| {
+            let entry = self.map.get(&(self.key)(n)?)?;
+            Some(entry.as_ref().map_or(usize::MAX, |(_, size)| *size))
+        });
+        (size <= MAX_RESULT_NODES).then(|| {
+            expr.substitute(&|n| {
+                let entry = self.map.get(&(self.key)(n)?)?;
+                entry.as_ref().map(|(e, _)| e.clone())
+            })
+        })
+    }
+}
+
+/// Intermediates by their definitions in terms of the inputs only.
+pub(crate) type Expansions = Replacements<String>;
+
+/// Definitions with every intermediate substituted away, each only as long
+/// as it stays within [`MAX_RESULT_NODES`]: `X2 = X1 * X1` doubles the size
+/// of the expansion at every step.
+pub(crate) fn expanded_definitions(model: &Model) -> Expansions {
+    let mut out = Replacements::new(|n: &Name| n.is_plain().then(|| n.base.clone()));
     for binding in &model.bindings {
-        let expr = binding
-            .expr
-            .substitute(&|n| n.is_plain().then(|| out.get(&n.base).cloned()).flatten());
+        let expr = out.apply(&binding.expr);
         out.insert(binding.name.clone(), expr);
     }
     out
 }
 
-fn finish(expr: Option<Expr>, env: &Env) -> Expr {
-    expr.map_or_else(|| Expr::int(0), |e| tidy(&e, env))
+/// `expr` with the intermediates expanded, or an error saying the result
+/// for `what` is too large.
+pub(crate) fn expand_with(expansions: &Expansions, expr: &Expr, what: &Name) -> Result<Expr> {
+    expansions.apply(expr).ok_or_else(|| too_large(what))
 }
 
-fn check_size(expr: &Expr, what: &Name) -> Result<()> {
-    if expr.size() > MAX_RESULT_NODES {
-        return Err(Error::whole_program(format!(
-            "the result for {what} grows past {MAX_RESULT_NODES} nodes while expanding intermediates"
-        )));
+/// `expr` with `replace` applied to its names, or an error saying the
+/// result for `what` is too large, found before anything is built.
+pub(crate) fn substitute_bounded<'a>(
+    expr: &Expr,
+    replace: &dyn Fn(&Name) -> Option<&'a Expr>,
+    what: &Name,
+) -> Result<Expr> {
+    let sizes = std::cell::RefCell::new(HashMap::<Name, usize>::new());
+    let size = expr.substituted_size(&|n| {
+        let replacement = replace(n)?;
+        Some(
+            *sizes
+                .borrow_mut()
+                .entry(n.clone())
+                .or_insert_with(|| replacement.size()),
+        )
+    });
+    if size > MAX_RESULT_NODES {
+        return Err(too_large(what));
     }
-    Ok(())
+    Ok(expr.substitute(&|n| replace(n).cloned()))
+}
+
+fn too_large(what: &Name) -> Error {
+    Error::whole_program(format!(
+        "the result for {what} grows past {MAX_RESULT_NODES} nodes while expanding intermediates"
+    ))
+    .with_help(
+        "leave out --expand, or use `reverse`, whose results name the intermediates' adjoints",
+    )
+}
+
+fn finish(expr: Option<Expr>, env: &Env) -> Expr {
+    expr.map_or_else(|| Expr::int(0), |e| tidy(&e, env))
 }
 
 fn forward(
@@ -391,7 +482,7 @@ fn forward(
 ) -> Result<Vec<Line>> {
     let env = &model.env;
     let names = presenter.namer.clone();
-    let expanded = expanded_definitions(model);
+    let mut expanded = None;
     let mut tangents: HashMap<String, Expr> = HashMap::new();
     let mut lines = Vec::new();
     for (index, binding) in model.bindings.iter().enumerate() {
@@ -413,12 +504,11 @@ fn forward(
         let expr = match raw {
             None => Expr::int(0),
             Some(t) if expand => {
-                let t = t.substitute(&|n| {
-                    n.is_plain()
-                        .then(|| expanded.get(&n.base).cloned())
-                        .flatten()
-                });
-                check_size(&t, &lhs)?;
+                let t = expand_with(
+                    expanded.get_or_insert_with(|| expanded_definitions(model)),
+                    &t,
+                    &lhs,
+                )?;
                 presenter.present(&t, None)
             }
             Some(t) => {
@@ -552,25 +642,26 @@ fn substitute_adjoints(
     presenter: &mut Presenter,
 ) -> Result<Vec<Line>> {
     let env = &model.env;
-    let expanded = expanded_definitions(model);
-    let mut known: HashMap<Name, Expr> = HashMap::new();
+    let expanded = expand.then(|| expanded_definitions(model));
+    let mut known = Replacements::new(|n: &Name| Some(n.clone()));
     if let Some(seed) = output_adjoint {
-        known.insert(Name::plain(&model.output().name).bar(), seed);
+        known.insert(Name::plain(&model.output().name).bar(), Some(seed));
     }
     let mut out = Vec::new();
     for line in lines {
-        let mut expr = line.expr.substitute(&|n| known.get(n).cloned());
-        if expand {
-            expr = expr.substitute(&|n| {
-                n.is_plain()
-                    .then(|| expanded.get(&n.base).cloned())
-                    .flatten()
-            });
+        let Some(mut expr) = known.apply(&line.expr) else {
+            if model.is_assigned(&line.lhs.base) {
+                known.insert(line.lhs, None);
+                continue;
+            }
+            return Err(too_large(&line.lhs));
+        };
+        if let Some(expanded) = &expanded {
+            expr = expand_with(expanded, &expr, &line.lhs)?;
         }
-        check_size(&expr, &line.lhs)?;
         let expr = tidy(&expr, env);
         if model.is_assigned(&line.lhs.base) {
-            known.insert(line.lhs, expr);
+            known.insert(line.lhs, Some(expr));
         } else {
             let expr = presenter.present(&expr, (!expand).then_some(model.bindings.len()));
             out.push(Line::new(line.lhs, expr));

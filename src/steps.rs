@@ -36,7 +36,8 @@
 
 use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Mark, Name};
 use crate::derive::{
-    active_names, derive, expanded_definitions, Derivation, Line, Mode, Namer, Options,
+    active_names, derive, expand_with, expanded_definitions, substitute_bounded, Derivation,
+    Expansions, Line, Mode, Namer, Options,
 };
 use crate::diff::{differentiate_node, pullback_with_steps, tangent, Contribution, Step};
 use crate::egraph::Limits;
@@ -666,7 +667,7 @@ impl Explainer<'_> {
     /// (written out under `--expand`).
     fn forward(mut self) -> Result<Vec<StepLine>> {
         let model = self.model;
-        let expanded = expanded_definitions(model);
+        let mut expanded = None;
         let wrt = self.wrt.clone();
         // The tangents found so far that are not zero, as the mode builds
         // them (before the e-graph): they are the leaves of later lines.
@@ -679,7 +680,10 @@ impl Explainer<'_> {
             let this = Name::plain(&binding.name);
             let line = match self.differentiate(index, &leaf)? {
                 None => Expr::int(0),
-                Some(raw) if self.expand => self.write_out(&raw, &tangents, &expanded)?,
+                Some(raw) if self.expand => {
+                    let expanded = expanded.get_or_insert_with(|| expanded_definitions(model));
+                    self.write_out(&raw, &this.dot(), &tangents, expanded)?
+                }
                 Some(raw) => {
                     let tidied = tidy(&raw, self.env);
                     self.simplify(&raw, tidied.clone())?;
@@ -699,8 +703,9 @@ impl Explainer<'_> {
     fn write_out(
         &mut self,
         raw: &Expr,
+        what: &Name,
         tangents: &HashMap<String, Expr>,
-        expanded: &HashMap<String, Expr>,
+        expanded: &Expansions,
     ) -> Result<Expr> {
         let mut t = raw.clone();
         let is_tangent = |n: &Name| {
@@ -720,17 +725,12 @@ impl Explainer<'_> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            t = t.substitute(&|n| is_tangent(n).then(|| tangents[&n.base].clone()));
+            t = substitute_bounded(&t, &|n| is_tangent(n).then(|| &tangents[&n.base]), what)?;
             self.out.then(Formula::new(t.clone()), rule)?;
         }
-        let plain = |n: &Name| n.is_plain() && expanded.contains_key(&n.base);
-        if t.mentions(&plain) {
+        if t.mentions(&|n| expanded.replaces(n)) {
             let rule = format!("write out {}", list_definitions(self.model, &t));
-            t = t.substitute(&|n| {
-                n.is_plain()
-                    .then(|| expanded.get(&n.base).cloned())
-                    .flatten()
-            });
+            t = expand_with(expanded, &t, what)?;
             self.out.then(Formula::new(t.clone()), rule)?;
         }
         let tidied = tidy(&t, self.env);
@@ -951,20 +951,15 @@ impl Explainer<'_> {
                     }
                 })
                 .collect();
-            expr = expr.substitute(&|n| known.get(n).cloned());
+            expr = substitute_bounded(&expr, &|n| known.get(n), name)?;
             self.out
                 .then(Formula::new(expr.clone()), words.join("; "))?;
         }
         if self.expand {
             let expanded = expanded_definitions(model);
-            let plain = |n: &Name| n.is_plain() && expanded.contains_key(&n.base);
-            if expr.mentions(&plain) {
+            if expr.mentions(&|n| expanded.replaces(n)) {
                 let rule = format!("write out {}", list_definitions(model, &expr));
-                expr = expr.substitute(&|n| {
-                    n.is_plain()
-                        .then(|| expanded.get(&n.base).cloned())
-                        .flatten()
-                });
+                expr = expand_with(&expanded, &expr, name)?;
                 self.out.then(Formula::new(expr.clone()), rule)?;
             }
         }

@@ -34,8 +34,44 @@ pub fn tidy(expr: &Expr, env: &Env) -> Expr {
 }
 
 fn tidy_once(expr: &Expr, env: &Env) -> Expr {
-    let children_done = expr.map_children(&mut |c| tidy_once(c, env));
+    // A sum or product is flattened whole by `node`, so its operands are
+    // tidied but its partial sums and products are not: a long sum nested
+    // to the left would otherwise rebuild all its terms at every level.
+    let children_done = match &expr.kind {
+        ExprKind::Neg(_) | ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _) => {
+            map_operands(expr, &|e| is_sum(e), &mut |c| tidy_once(c, env))
+        }
+        ExprKind::Binary(BinOp::Mul, _, _) => {
+            map_operands(expr, &|e| is_product(e), &mut |c| tidy_once(c, env))
+        }
+        _ => expr.map_children(&mut |c| tidy_once(c, env)),
+    };
     node(children_done, env)
+}
+
+fn is_sum(expr: &Expr) -> bool {
+    matches!(
+        expr.kind,
+        ExprKind::Neg(_) | ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _)
+    )
+}
+
+fn is_product(expr: &Expr) -> bool {
+    matches!(expr.kind, ExprKind::Binary(BinOp::Mul, _, _))
+}
+
+/// `expr` with `f` applied to the operands of the nested operations that
+/// `inside` accepts, keeping those operations as they are.
+fn map_operands(
+    expr: &Expr,
+    inside: &dyn Fn(&Expr) -> bool,
+    f: &mut dyn FnMut(&Expr) -> Expr,
+) -> Expr {
+    if inside(expr) {
+        expr.map_children(&mut |c| map_operands(c, inside, f))
+    } else {
+        f(expr)
+    }
 }
 
 /// Simplifies one node whose children are already tidy.
@@ -63,13 +99,20 @@ fn node(expr: Expr, env: &Env) -> Expr {
 /// `None` standing for the constant term.
 type Terms = Vec<(BigRational, Option<Expr>)>;
 
-fn terms(expr: &Expr, env: &Env) -> Terms {
-    let mut out = Terms::new();
-    collect_terms(expr, BigRational::one(), &mut out, env);
-    out
+/// Terms being collected, with an index to find like terms in a long sum.
+#[derive(Default)]
+struct Collected {
+    terms: Terms,
+    index: std::collections::HashMap<Option<Expr>, usize>,
 }
 
-fn collect_terms(expr: &Expr, sign: BigRational, out: &mut Terms, env: &Env) {
+fn terms(expr: &Expr, env: &Env) -> Terms {
+    let mut out = Collected::default();
+    collect_terms(expr, BigRational::one(), &mut out, env);
+    out.terms
+}
+
+fn collect_terms(expr: &Expr, sign: BigRational, out: &mut Collected, env: &Env) {
     match &expr.kind {
         ExprKind::Binary(BinOp::Add, a, b) => {
             collect_terms(a, sign.clone(), out, env);
@@ -88,9 +131,12 @@ fn collect_terms(expr: &Expr, sign: BigRational, out: &mut Terms, env: &Env) {
             }
             let term =
                 (!factors.is_empty()).then(|| rebuild_product(BigRational::one(), factors, env));
-            match out.iter_mut().find(|(_, t)| *t == term) {
-                Some((c, _)) => *c += coef,
-                None => out.push((coef, term)),
+            match out.index.get(&term) {
+                Some(&i) => out.terms[i].0 += coef,
+                None => {
+                    out.index.insert(term.clone(), out.terms.len());
+                    out.terms.push((coef, term));
+                }
             }
         }
     }

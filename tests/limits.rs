@@ -40,6 +40,7 @@ fn tight_limits_stop_early_and_stay_correct() {
             nodes: 300,
             iterations: 50,
             time: Duration::from_secs(5),
+            budget: Duration::from_secs(60),
         },
         ..Default::default()
     };
