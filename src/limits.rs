@@ -10,7 +10,7 @@ pub const MAX_DECLARED_SIZE: u64 = 200;
 
 /// Largest derived expression, in nodes, that matdiff will print; beyond it
 /// the result is refused with an error rather than printed after minutes.
-pub const MAX_RESULT_NODES: usize = 200_000;
+pub const MAX_RESULT_NODES: usize = 20_000;
 
 /// Most operators and calls in one statement. Derivation, simplification and
 /// printing recurse over the tree, so its depth must stay within the stack;

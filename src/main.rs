@@ -167,7 +167,7 @@ fn run_derive(mode: Mode, args: Derive) -> Outcome {
         eprintln!(
             "note: simplification stopped at its {} ({}); the result is correct but may not be the simplest form",
             derivation.stop.name().replace('_', " "),
-            limits_text(&options.limits)
+            options.limits
         );
     }
     let steps = if args.steps {
@@ -195,15 +195,6 @@ fn run_derive(mode: Mode, args: Derive) -> Outcome {
             }
         }
     })
-}
-
-fn limits_text(limits: &matdiff::egraph::Limits) -> String {
-    format!(
-        "{} nodes, {} iterations, {} ms",
-        limits.nodes,
-        limits.iterations,
-        limits.time.as_millis()
-    )
 }
 
 fn main() -> ExitCode {

@@ -492,11 +492,9 @@ impl Session {
         let mut out = Output::default();
         if derivation.stop.hit_limit() {
             out.stderr = format!(
-                "note: simplification stopped at its {} ({} nodes, {} iterations, {} ms); the result is correct but may not be the simplest form\n",
+                "note: simplification stopped at its {} ({}); the result is correct but may not be the simplest form\n",
                 derivation.stop.name().replace('_', " "),
-                options.limits.nodes,
-                options.limits.iterations,
-                options.limits.time.as_millis()
+                options.limits
             );
         }
         let n = self.notation;

@@ -30,8 +30,11 @@ pub struct Limits {
     pub nodes: usize,
     /// Most rounds of rule application. Default: 8.
     pub iterations: usize,
-    /// Longest time spent rewriting. Default: 100 ms.
+    /// Longest time spent rewriting one expression. Default: 100 ms.
     pub time: Duration,
+    /// Longest time spent rewriting over a whole derivation, all its lines
+    /// together; lines after it are only tidied. Default: 1 s.
+    pub budget: Duration,
 }
 
 impl Default for Limits {
@@ -40,7 +43,27 @@ impl Default for Limits {
             nodes: 4_000,
             iterations: 8,
             time: Duration::from_millis(100),
+            budget: Duration::from_secs(1),
         }
+    }
+}
+
+/// The limits as a note names them.
+///
+/// ```
+/// let text = matdiff::egraph::Limits::default().to_string();
+/// assert_eq!(text, "4000 nodes, 8 iterations, 100 ms an expression, 1000 ms a derivation");
+/// ```
+impl std::fmt::Display for Limits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} nodes, {} iterations, {} ms an expression, {} ms a derivation",
+            self.nodes,
+            self.iterations,
+            self.time.as_millis(),
+            self.budget.as_millis()
+        )
     }
 }
 
