@@ -127,7 +127,7 @@ impl Error {
     /// assert!(e.render("A\nBC").contains("2:1"));
     /// ```
     pub fn render(&self, text: &str) -> String {
-        let mut out = format!("error: {}\n", self.message);
+        let mut out = format!("error: {}\n", shorten_quotes(&self.message));
         if let Some(span) = self.span {
             out.push_str(&excerpt(text, span, &self.origin));
         }
@@ -168,12 +168,56 @@ fn clamp_to_char(text: &str, offset: usize) -> usize {
     offset
 }
 
+/// Longest text quoted in backticks that a message shows whole; a longer one
+/// (a sum of a thousand terms, say) keeps [`QUOTE_KEEP`] characters at each
+/// end, with ` … ` between.
+pub const MAX_QUOTE: usize = 100;
+
+/// Characters kept at each end of a shortened quote.
+const QUOTE_KEEP: usize = 40;
+
+/// The message with each long `quoted` stretch shortened (see [`MAX_QUOTE`]).
+///
+/// ```
+/// let long = format!("the left side `{}B` is a matrix", "A + ".repeat(100));
+/// let short = matdiff::error::shorten_quotes(&long);
+/// assert!(short.starts_with("the left side `A + A"));
+/// assert!(short.contains(" … "));
+/// assert!(short.ends_with("A + B` is a matrix"));
+/// assert_eq!(matdiff::error::shorten_quotes("`inv` of `A`"), "`inv` of `A`");
+/// ```
+pub fn shorten_quotes(message: &str) -> String {
+    let mut parts: Vec<String> = message.split('`').map(str::to_string).collect();
+    // Odd parts lie between a pair of backticks; an unpaired last one does not.
+    let quoted = if parts.len() % 2 == 1 {
+        parts.len()
+    } else {
+        parts.len() - 1
+    };
+    for part in parts[..quoted].iter_mut().skip(1).step_by(2) {
+        let chars: Vec<char> = part.chars().collect();
+        if chars.len() > MAX_QUOTE {
+            let head: String = chars[..QUOTE_KEEP].iter().collect();
+            let tail: String = chars[chars.len() - QUOTE_KEEP..].iter().collect();
+            *part = format!("{} … {}", head.trim_end(), tail.trim_start());
+        }
+    }
+    parts.join("`")
+}
+
+/// Characters of context an excerpt keeps on each side of the caret; a
+/// longer line is cut to this window, with `…` where text is left out.
+pub const EXCERPT_CONTEXT: usize = 60;
+
+/// A cut must leave out at least this many characters; a shorter stretch is
+/// shown, as `…` would save next to nothing.
+const MIN_ELIDED: usize = 10;
+
 fn excerpt(text: &str, span: Span, origin: &Origin) -> String {
     let start = clamp_to_char(text, span.start);
     let (line, col) = line_col(text, start);
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line_text = &text[line_start..line_end];
     let end = clamp_to_char(text, span.end.max(start)).min(line_end);
     let width = text[start..end].chars().count().max(1);
     let gutter = line.to_string().len();
@@ -182,14 +226,49 @@ fn excerpt(text: &str, span: Span, origin: &Origin) -> String {
         Origin::Program => format!("{line}:{col}"),
         Origin::Option(option) => format!("{option} {line}:{col}"),
     };
-    let indent: String = line_text[..start - line_start]
-        .chars()
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    format!(
-        "{pad}--> {place}\n{pad} |\n{line} | {line_text}\n{pad} | {indent}{carets}\n",
-        carets = "^".repeat(width)
-    )
+    let (shown, indent, carets) = window(&text[line_start..line_end], col - 1, width);
+    format!("{pad}--> {place}\n{pad} |\n{line} | {shown}\n{pad} | {indent}{carets}\n")
+}
+
+/// The part of `line` to quote for a caret at character `at`, `width`
+/// characters wide: the whole line when it is short, else a window of
+/// [`EXCERPT_CONTEXT`] characters either side, `…` marking what is cut.
+/// Returns the quoted text, the indent under it (a tab under a tab, a
+/// space under anything else, so the caret lines up as the line is shown)
+/// and the carets. A span longer than the window is underlined to the
+/// window's end.
+fn window(line: &str, at: usize, width: usize) -> (String, String, String) {
+    let chars: Vec<char> = line.chars().collect();
+    let len = chars.len();
+    let lo = if at > EXCERPT_CONTEXT + MIN_ELIDED {
+        at - EXCERPT_CONTEXT
+    } else {
+        0
+    };
+    let wanted = at + (width + EXCERPT_CONTEXT).min(2 * EXCERPT_CONTEXT);
+    let hi = if len > wanted + MIN_ELIDED {
+        wanted
+    } else {
+        len
+    };
+    // Past the end of the line only for a caret after its last character.
+    let width = width.min(hi.saturating_sub(at)).max(1);
+    let mut shown = String::new();
+    let mut indent = String::new();
+    if lo > 0 {
+        shown.push('…');
+        indent.push(' ');
+    }
+    shown.extend(&chars[lo..hi]);
+    if hi < len {
+        shown.push('…');
+    }
+    indent.extend(
+        chars[lo..at.min(len)]
+            .iter()
+            .map(|&c| if c == '\t' { '\t' } else { ' ' }),
+    );
+    (shown, indent, "^".repeat(width))
 }
 
 /// A result whose error is an [`Error`].

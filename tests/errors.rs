@@ -2,27 +2,37 @@
 //! `matdiff` must refuse with a message (SPEC §2, "Errors").
 //!
 //! A case is one file, `<kebab-name>.txt`, holding the program text. Header
-//! lines at the top may set the command and `--wrt`; they are comments in the
-//! language, so the whole file is passed to `matdiff` unchanged and the
-//! line:column in the message refer to the file:
+//! lines at the top may set the command, `--wrt` and other flags; they are
+//! comments in the language, so the whole file is passed to `matdiff`
+//! unchanged and the line:column in the message refer to the file:
 //!
 //! ```text
 //! # mode: grad
 //! # wrt: Z
+//! # flags: --expand
 //! A: matrix(n, m); inv(A)
 //! ```
 //!
-//! `mode` is `forward` (the default), `reverse`, `grad`, `check` or
-//! `simplify`. A few cases too long to keep as files (nesting past the
-//! parser's limit) are generated here.
+//! `mode` is `forward` (the default), `reverse`, `grad`, `hessian`, `check`,
+//! `simplify` or `repl`; a `repl` case is typed into `matdiff repl` on
+//! standard input, one line at a time, and must print nothing but errors.
+//! Cases too long to keep as files (nesting past the parser's limit, lines
+//! of 200 000 characters) or not text at all are generated here.
 //!
-//! For each case the binary is run as `matdiff <mode> [--wrt W] -- <text>`
-//! with a time limit, and the test asserts: exit status 1 (2 for errors in
-//! `--wrt`), nothing on standard output, no panic, and a message that points
-//! into the text with `--> line:col`, the line itself and a row of carets
-//! under the column it names (whole-program errors, listed in
-//! [`WHOLE_PROGRAM`], have no position). Then standard error is compared
-//! with its snapshot in `tests/snapshots/errors/<kebab-name>.snap`.
+//! For each case the binary is run as `matdiff <mode> [--wrt W] [flags] --
+//! <text>` with a time limit, and the test asserts: exit status 1 (2 for
+//! errors in `--wrt`), nothing on standard output, no panic, no line of the
+//! message longer than [`MAX_LINE`], and a message that points into the
+//! text with `--> line:col`, the line itself (or a window of it, `…` where
+//! it is cut) and a row of carets under the column it names (whole-program
+//! errors, listed in [`WHOLE_PROGRAM`], have no position). Then standard
+//! error is compared with its snapshot in
+//! `tests/snapshots/errors/<kebab-name>.snap`.
+//!
+//! `tests/data/error-messages.txt` lists every message (and hint) the code
+//! can produce, each with the case that produces it or the reason none can;
+//! [`every_message_has_a_case`] holds the list to the source and the cases
+//! to the list.
 //!
 //! Every case runs even when an earlier one fails; the failures are reported
 //! together at the end. Review changed messages with
@@ -42,18 +52,44 @@ const TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Cases whose error is about the program as a whole, so the message has no
 /// `-->` position and no carets.
-const WHOLE_PROGRAM: [&str; 3] = ["declarations-only", "empty-program", "only-comments"];
+const WHOLE_PROGRAM: [&str; 11] = [
+    "declarations-only",
+    "empty-program",
+    "only-comments",
+    "no-inputs",
+    "grad-expansion-too-large",
+    "hessian-not-a-linear-form",
+    "generated-stdin-not-utf8",
+    "generated-repl-stdin-not-utf8",
+    "repl-no-program-yet",
+    "repl-only-declarations",
+    "generated-steps-too-long",
+];
+
+/// Longest line a message may have: an excerpt is cut to a window around
+/// the caret, and long quoted expressions are shortened.
+const MAX_LINE: usize = 400;
+
+/// The modes a case may name.
+const MODES: [&str; 7] = [
+    "forward", "reverse", "grad", "hessian", "check", "simplify", "repl",
+];
 
 /// One bad input.
 struct Case {
     /// The file name without `.txt`; also the snapshot's name.
     name: String,
-    /// `forward`, `reverse`, `grad`, `check` or `simplify`.
+    /// One of [`MODES`].
     mode: String,
     /// The value of `--wrt`, if any.
     wrt: Option<String>,
+    /// Further flags, such as `--steps`.
+    flags: Vec<String>,
     /// The program, passed unchanged (header lines included).
     text: String,
+    /// Bytes for standard input instead of `text` (the program is then
+    /// `-`), for input that is not text.
+    stdin: Option<Vec<u8>>,
 }
 
 impl Case {
@@ -69,32 +105,38 @@ impl Case {
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         let mut mode = "forward".to_string();
         let mut wrt = None;
+        let mut flags = Vec::new();
         for (key, value) in common::header(&text) {
             match key.as_str() {
                 "mode" => mode = value,
                 "wrt" => wrt = Some(value),
+                "flags" => flags = value.split_whitespace().map(str::to_string).collect(),
                 _ => {}
             }
         }
         assert!(
-            ["forward", "reverse", "grad", "check", "simplify"].contains(&mode.as_str()),
+            MODES.contains(&mode.as_str()),
             "{name}: unknown mode `{mode}`"
         );
         Case {
             name,
             mode,
             wrt,
+            flags,
             text,
+            stdin: None,
         }
     }
 
-    /// A generated case in forward mode.
-    fn generated(name: &str, text: String) -> Case {
+    /// A generated case in `mode`.
+    fn generated(name: &str, mode: &str, flags: &[&str], text: String) -> Case {
         Case {
             name: name.to_string(),
-            mode: "forward".to_string(),
+            mode: mode.to_string(),
             wrt: None,
+            flags: flags.iter().map(|f| f.to_string()).collect(),
             text,
+            stdin: None,
         }
     }
 
@@ -104,7 +146,11 @@ impl Case {
             .wrt
             .as_ref()
             .map_or(String::new(), |w| format!(" --wrt '{w}'"));
-        format!("matdiff {}{wrt} -- <{}>", self.mode, self.name)
+        let flags: String = self.flags.iter().map(|f| format!(" {f}")).collect();
+        if self.mode == "repl" {
+            return format!("matdiff repl < <{}>", self.name);
+        }
+        format!("matdiff {}{wrt}{flags} -- <{}>", self.mode, self.name)
     }
 }
 
@@ -122,16 +168,40 @@ fn run(case: &Case) -> Result<Run, String> {
     if let Some(wrt) = &case.wrt {
         command.arg("--wrt").arg(wrt);
     }
+    command.args(&case.flags);
+    let input = if case.mode == "repl" {
+        Some(
+            case.stdin
+                .clone()
+                .unwrap_or_else(|| case.text.clone().into_bytes()),
+        )
+    } else if let Some(bytes) = &case.stdin {
+        command.arg("-");
+        Some(bytes.clone())
+    } else {
+        command.arg("--").arg(&case.text);
+        None
+    };
     command
-        .arg("--")
-        .arg(&case.text)
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env("RUST_BACKTRACE", "0");
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start matdiff: {e}"))?;
+    if let Some(bytes) = input {
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        // Written from another thread, so a full pipe cannot block the test.
+        thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&bytes);
+        });
+    }
     let stdout = drain(child.stdout.take().expect("stdout is piped"));
     let stderr = drain(child.stderr.take().expect("stderr is piped"));
     let start = Instant::now();
@@ -165,9 +235,9 @@ fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
 }
 
 /// Checks that `stderr` points into `text` as SPEC §2 asks: a `-->` line
-/// with `line:col`, that line of `text` quoted, and carets starting under
-/// that column. `origin` is what precedes `line:col` (`--wrt ` for usage
-/// errors).
+/// with `line:col`, that line of `text` quoted (whole, or a window of it
+/// with `…` where it is cut), and carets starting under that column.
+/// `origin` is what precedes `line:col` (`--wrt ` for usage errors).
 fn check_position(stderr: &str, text: &str, origin: &str) -> Result<(), String> {
     let lines: Vec<&str> = stderr.lines().collect();
     let arrow = lines
@@ -195,11 +265,6 @@ fn check_position(stderr: &str, text: &str, origin: &str) -> Result<(), String> 
         .split('\n')
         .nth(line - 1)
         .ok_or_else(|| format!("the text has no line {line}"))?;
-    if quoted != source_line {
-        return Err(format!(
-            "line {line} is quoted as {quoted:?}, but it is {source_line:?}"
-        ));
-    }
     // The caret row: spaces (tabs where the line has tabs), then `^`s.
     let carets = lines
         .iter()
@@ -209,16 +274,53 @@ fn check_position(stderr: &str, text: &str, origin: &str) -> Result<(), String> 
         .find(|l| l.contains('^') && l.chars().all(|c| matches!(c, ' ' | '\t' | '^')))
         .ok_or("no row of `^` carets under the quoted line")?;
     let indent = carets.chars().take_while(|c| *c != '^').count();
-    if indent + 1 != col {
-        return Err(format!(
-            "the carets start at column {}, but the position says column {col}",
-            indent + 1
-        ));
-    }
-    if col > source_line.chars().count() + 1 {
+    let source: Vec<char> = source_line.chars().collect();
+    if col > source.len() + 1 {
         return Err(format!(
             "column {col} is past the end of line {line} ({} characters)",
-            source_line.chars().count()
+            source.len()
+        ));
+    }
+    if quoted == source_line {
+        if indent + 1 != col {
+            return Err(format!(
+                "the carets start at column {}, but the position says column {col}",
+                indent + 1
+            ));
+        }
+        return Ok(());
+    }
+    // A window: `…` where the line is cut, the rest exactly as in the line,
+    // and the carets under the same character as in the whole line.
+    let (cut_before, rest) = match quoted.strip_prefix('…') {
+        Some(rest) => (true, rest),
+        None => (false, quoted),
+    };
+    let (cut_after, shown) = match rest.strip_suffix('…') {
+        Some(shown) => (true, shown),
+        None => (false, rest),
+    };
+    if !cut_before && !cut_after {
+        return Err(format!(
+            "line {line} is quoted as {quoted:?}, but it is {source_line:?}"
+        ));
+    }
+    let shown: Vec<char> = shown.chars().collect();
+    let caret_in_shown = indent
+        .checked_sub(usize::from(cut_before))
+        .ok_or("the carets start under the `…`")?;
+    let lo = (col - 1)
+        .checked_sub(caret_in_shown)
+        .ok_or_else(|| format!("the carets start before column {col} could be shown"))?;
+    let hi = lo + shown.len();
+    if hi > source.len() || source[lo..hi] != shown[..] {
+        return Err(format!(
+            "line {line} is quoted as {quoted:?}, which is not a part of it with the carets under column {col}"
+        ));
+    }
+    if cut_before != (lo > 0) || cut_after != (hi < source.len()) {
+        return Err(format!(
+            "line {line} is quoted as {quoted:?}: `…` must stand exactly where the line is cut"
         ));
     }
     Ok(())
@@ -242,6 +344,13 @@ fn check_run(case: &Case, run: &Run) -> Result<(), String> {
     }
     if !run.stderr.starts_with("error: ") {
         return Err("the message does not start with `error: `".to_string());
+    }
+    if let Some(long) = run.stderr.lines().find(|l| l.chars().count() > MAX_LINE) {
+        return Err(format!(
+            "a line of the message has {} characters, more than {MAX_LINE}: {:?}…",
+            long.chars().count(),
+            long.chars().take(80).collect::<String>()
+        ));
     }
     if case.wrt.is_some() != wrt_error {
         // A case with `--wrt` is there for its `--wrt` error; one without
@@ -278,18 +387,60 @@ fn cases() -> Vec<Case> {
     paths.sort();
     let mut cases: Vec<Case> = paths.iter().map(|p| Case::from_file(p)).collect();
     let depth = 300;
-    cases.push(Case::generated(
+    let forward = |name: &str, text: String| Case::generated(name, "forward", &[], text);
+    // A single argument is limited to 128 KiB: longer programs go through
+    // standard input.
+    let piped = |name: &str, text: String| {
+        let mut case = forward(name, text);
+        case.stdin = Some(case.text.clone().into_bytes());
+        case
+    };
+    cases.push(forward(
         "generated-nesting-too-deep",
         format!("C = {}A{}\n", "(".repeat(depth), ")".repeat(depth)),
     ));
-    cases.push(Case::generated(
+    cases.push(forward(
         "generated-nested-calls-too-deep",
         format!("C = {}A{}\n", "inv(".repeat(depth), ")".repeat(depth)),
     ));
-    cases.push(Case::generated(
+    cases.push(forward(
         "generated-minus-run-too-long",
         format!("C = {}A\n", "-".repeat(depth)),
     ));
+    cases.push(forward(
+        "generated-too-many-operators",
+        format!("C = {}A\n", "A + ".repeat(1001)),
+    ));
+    // Lines of 200 000 characters (400 names of 500 letters), the error at
+    // the start, in the middle and at the end: the excerpt is a window.
+    let name = format!("A{}", "a".repeat(499));
+    let terms = |n: usize| vec![name.as_str(); n].join(" + ");
+    cases.push(piped(
+        "generated-long-line-error-at-start",
+        format!("C = inv(X, Y) + {}\n", terms(400)),
+    ));
+    cases.push(piped(
+        "generated-long-line-error-in-middle",
+        format!("C = {} + inv(X, Y) + {}\n", terms(200), terms(200)),
+    ));
+    cases.push(piped(
+        "generated-long-line-error-at-end",
+        format!("C = {} +", terms(400)),
+    ));
+    // The chain rule through 120 nested calls: each step repeats the chain.
+    cases.push(Case::generated(
+        "generated-steps-too-long",
+        "forward",
+        &["--steps"],
+        format!("C = {}A{}\n", "sin(".repeat(120), ")".repeat(120)),
+    ));
+    let mut not_utf8 = forward("generated-stdin-not-utf8", String::new());
+    not_utf8.stdin = Some(b"C = inv(A) # \xff\n".to_vec());
+    cases.push(not_utf8);
+    let mut repl_not_utf8 =
+        Case::generated("generated-repl-stdin-not-utf8", "repl", &[], String::new());
+    repl_not_utf8.stdin = Some(b"C = inv(A) # \xff\n".to_vec());
+    cases.push(repl_not_utf8);
     cases
 }
 
@@ -304,7 +455,14 @@ fn snapshot_settings(case: &Case) -> insta::Settings {
         .wrt
         .as_ref()
         .map_or(String::new(), |w| format!(" --wrt '{w}'"));
-    settings.set_description(format!("matdiff {}{wrt} -- <program>", case.mode));
+    let flags: String = case.flags.iter().map(|f| format!(" {f}")).collect();
+    settings.set_description(if case.mode == "repl" {
+        "matdiff repl < <program>".to_string()
+    } else if case.stdin.is_some() {
+        format!("matdiff {}{wrt}{flags} - < <program>", case.mode)
+    } else {
+        format!("matdiff {}{wrt}{flags} -- <program>", case.mode)
+    });
     let file = corpus_dir().join(format!("{}.txt", case.name));
     if file.exists() {
         settings.set_input_file(file);
