@@ -427,6 +427,14 @@ fn cases() -> Vec<Case> {
         "generated-long-line-error-at-end",
         format!("C = {} +", terms(400)),
     ));
+    // Past the 1 MiB matdiff reads: 32 768 comment lines after the program.
+    cases.push(piped(
+        "generated-program-too-long",
+        format!(
+            "C = inv(A)\n{}",
+            "# a comment, to make the program long\n".repeat(32 * 1024)
+        ),
+    ));
     // The chain rule through 120 nested calls: each step repeats the chain.
     cases.push(Case::generated(
         "generated-steps-too-long",
@@ -537,6 +545,349 @@ fn every_bad_input_is_refused_with_a_message() {
     assert!(
         failures.is_empty(),
         "{} of the bad inputs failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// One line of `tests/data/error-messages.txt`.
+struct Listed {
+    /// The line number in the listing, for messages.
+    at: usize,
+    /// The file under `src/` the message is written in.
+    file: String,
+    /// The case that prints it, or `None` with the reason none can.
+    case: Result<String, String>,
+    /// `error`, `help` or `note`: the line of the message it is on.
+    part: &'static str,
+    /// The template, escapes decoded, without its `help: ` or `note: `.
+    template: String,
+}
+
+fn listing() -> Vec<Listed> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/error-messages.txt");
+    let text = std::fs::read_to_string(&path).expect("tests/data/error-messages.txt exists");
+    let mut out = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.splitn(3, " | ").collect();
+        let [file, case, template] = fields[..] else {
+            panic!(
+                "error-messages.txt:{}: not `file | case | template`",
+                index + 1
+            );
+        };
+        let case = match case.trim().strip_prefix("- ") {
+            Some(reason) => Err(reason.to_string()),
+            None => Ok(case.trim().to_string()),
+        };
+        let (part, template) = if let Some(t) = template.strip_prefix("help: ") {
+            ("help", t)
+        } else if let Some(t) = template.strip_prefix("note: ") {
+            ("note", t)
+        } else {
+            ("error", template)
+        };
+        out.push(Listed {
+            at: index + 1,
+            file: file.trim().to_string(),
+            case,
+            part,
+            template: decode_escapes(template),
+        });
+    }
+    out
+}
+
+/// `\n`, `\t`, `\\` and `\"` as Rust reads them in a string literal, and a
+/// `\` at the end of a line joining it to the next one's text.
+fn decode_escapes(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('\n') => {
+                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                    chars.next();
+                }
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// A source file with its string literals and comments blanked out (byte
+/// for byte, so offsets agree), and its string literals, decoded, each
+/// with the byte offset it starts at.
+fn lex(source: &str) -> (String, Vec<(usize, String)>) {
+    let bytes = source.as_bytes();
+    let mut code = bytes.to_vec();
+    let mut literals = Vec::new();
+    let blank = |code: &mut Vec<u8>, from: usize, to: usize| {
+        for b in &mut code[from..to] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let ident_before = i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let end = source[i..].find('\n').map_or(bytes.len(), |e| i + e);
+                blank(&mut code, i, end);
+                i = end;
+            }
+            b'r' if !ident_before && matches!(bytes.get(i + 1), Some(b'"' | b'#')) => {
+                let hashes = bytes[i + 1..].iter().take_while(|b| **b == b'#').count();
+                if bytes.get(i + 1 + hashes) != Some(&b'"') {
+                    i += 1;
+                    continue;
+                }
+                let open = i + 2 + hashes;
+                let close = format!("\"{}", "#".repeat(hashes));
+                let end = source[open..]
+                    .find(&close)
+                    .map_or(bytes.len(), |e| open + e);
+                literals.push((i, source[open..end].to_string()));
+                let stop = (end + close.len()).min(bytes.len());
+                blank(&mut code, i, stop);
+                i = stop;
+            }
+            b'"' => {
+                let mut j = i + 1;
+                while j < bytes.len() && bytes[j] != b'"' {
+                    j += if bytes[j] == b'\\' { 2 } else { 1 };
+                }
+                let end = j.min(bytes.len());
+                literals.push((i, decode_escapes(&source[i + 1..end])));
+                let stop = (end + 1).min(bytes.len());
+                blank(&mut code, i, stop);
+                i = stop;
+            }
+            b'\'' => {
+                // A character literal ('x', '\n', '"'), or else a lifetime.
+                if bytes.get(i + 1) == Some(&b'\\') {
+                    let end = source[i + 2..]
+                        .find('\'')
+                        .map_or(bytes.len(), |e| i + 3 + e);
+                    blank(&mut code, i, end);
+                    i = end;
+                } else if let Some(c) = source[i + 1..].chars().next() {
+                    let after = i + 1 + c.len_utf8();
+                    if bytes.get(after) == Some(&b'\'') {
+                        blank(&mut code, i, after + 1);
+                        i = after + 1;
+                    } else {
+                        i += 1;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    (String::from_utf8_lossy(&code).into_owned(), literals)
+}
+
+/// Calls whose string arguments are messages or hints.
+const MESSAGE_CALLS: [&str; 5] = [
+    "Error::input(",
+    "Error::whole_program(",
+    "Error::usage(",
+    ".with_help(",
+    "line_error(",
+];
+
+/// The literals written inside the message calls of a source file, with
+/// their line numbers: only those with words (a letter and a space), so not
+/// the option name of `Error::usage` or a list's `", "`.
+fn message_literals(source: &str) -> Vec<(usize, String)> {
+    let (code, literals) = lex(source);
+    let mut out = Vec::new();
+    for call in MESSAGE_CALLS {
+        for (start, _) in code.match_indices(call) {
+            let open = start + call.len();
+            let mut depth = 1;
+            let mut end = open;
+            for (offset, b) in code[open..].bytes().enumerate() {
+                match b {
+                    b'(' => depth += 1,
+                    b')' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    end = open + offset;
+                    break;
+                }
+            }
+            for (at, literal) in &literals {
+                if (open..end).contains(at)
+                    && literal.contains(' ')
+                    && literal.chars().any(char::is_alphabetic)
+                {
+                    let line = source[..*at].matches('\n').count() + 1;
+                    out.push((line, literal.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The fixed parts of a template, between its `{…}` placeholders.
+fn fixed_parts(template: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        parts.push(&rest[..open]);
+        rest = rest[open..]
+            .find('}')
+            .map_or("", |close| &rest[open + close + 1..]);
+    }
+    parts.push(rest);
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
+/// Whether `text` holds the fixed parts of `template` in order.
+fn matches_template(text: &str, template: &str) -> bool {
+    let mut rest = text;
+    for part in fixed_parts(template) {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The lines of a message a template may be on: the `error:` line, or the
+/// text of its `= help:` or `= note:` lines.
+fn message_lines<'a>(stderr: &'a str, part: &str) -> Vec<&'a str> {
+    match part {
+        "error" => stderr.lines().take(1).collect(),
+        _ => {
+            let prefix = format!("  = {part}: ");
+            stderr
+                .lines()
+                .filter_map(|l| l.strip_prefix(prefix.as_str()))
+                .collect()
+        }
+    }
+}
+
+/// `tests/data/error-messages.txt` against the source and the corpus: every
+/// listed template is still written in its file and printed by its case,
+/// every case it names exists, and every message written in a message call
+/// (`Error::input("…")`, `.with_help("…")` …) anywhere in `src/` is listed.
+#[test]
+fn every_message_has_a_case() {
+    let listed = listing();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let cases = cases();
+    let mut failures = Vec::new();
+    let mut runs: std::collections::HashMap<String, String> = Default::default();
+    for entry in &listed {
+        let place = format!("error-messages.txt:{}", entry.at);
+        let fixed: usize = fixed_parts(&entry.template)
+            .iter()
+            .map(|p| p.trim().chars().count())
+            .sum();
+        if fixed < 3 {
+            failures.push(format!(
+                "{place}: `{}` has too little fixed text to be checked",
+                entry.template
+            ));
+        }
+        let source = match std::fs::read_to_string(src.join(&entry.file)) {
+            Ok(source) => source,
+            Err(e) => {
+                failures.push(format!("{place}: cannot read src/{}: {e}", entry.file));
+                continue;
+            }
+        };
+        let (_, literals) = lex(&source);
+        if !literals.iter().any(|(_, l)| l.contains(&entry.template)) {
+            failures.push(format!(
+                "{place}: src/{} no longer has the message {:?}: update the listing (and the case)",
+                entry.file, entry.template
+            ));
+        }
+        let Ok(name) = &entry.case else {
+            continue;
+        };
+        let Some(case) = cases.iter().find(|c| &c.name == name) else {
+            failures.push(format!("{place}: there is no case `{name}`"));
+            continue;
+        };
+        if !runs.contains_key(name) {
+            let stderr = match run(case) {
+                Ok(run) => run.stderr,
+                Err(e) => format!("(the case did not run: {e})"),
+            };
+            runs.insert(name.clone(), stderr);
+        }
+        let stderr = &runs[name];
+        let lines = message_lines(stderr, entry.part);
+        if !lines.iter().any(|l| matches_template(l, &entry.template)) {
+            failures.push(format!(
+                "{place}: `{name}` no longer prints the {} {:?}; it prints:\n{stderr}",
+                entry.part, entry.template
+            ));
+        }
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut dirs = vec![src.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src/ lists") {
+            let path = entry.expect("src/ lists").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    for path in files {
+        let file = path
+            .strip_prefix(&src)
+            .expect("under src/")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if file == "error.rs" {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).expect("a source file reads");
+        for (line, literal) in message_literals(&source) {
+            if !listed
+                .iter()
+                .any(|l| l.file == file && l.template == literal)
+            {
+                failures.push(format!(
+                    "src/{file}:{line}: the message {literal:?} is not in tests/data/error-messages.txt: \
+                     add a case to tests/data/errors that prints it and list it there \
+                     (or list why no command line can)"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems with the message listing:\n\n{}",
         failures.len(),
         failures.join("\n\n")
     );
