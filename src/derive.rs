@@ -286,6 +286,9 @@ pub(crate) struct Namer {
     /// Tidied definitions with their assignment's index, in program order;
     /// built once per derivation, since tidying them is the costly part.
     definitions: std::rc::Rc<Vec<(Expr, String, usize)>>,
+    /// Positions in `definitions` by the definition's fingerprint, so that
+    /// a long program's names are not each compared with every node.
+    by_fingerprint: std::rc::Rc<HashMap<u64, Vec<usize>>>,
     /// Only assignments before this index are named.
     upto: usize,
 }
@@ -294,9 +297,36 @@ impl Clone for Namer {
     fn clone(&self) -> Namer {
         Namer {
             definitions: self.definitions.clone(),
+            by_fingerprint: self.by_fingerprint.clone(),
             upto: self.upto,
         }
     }
+}
+
+/// A hash of an expression's structure (spans aside) from its node and its
+/// children's fingerprints; `fingerprints` records every subexpression's,
+/// by address, so a whole tree is hashed in one pass.
+fn fingerprint(expr: &Expr, fingerprints: &mut HashMap<*const Expr, u64>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::mem::discriminant(&expr.kind).hash(&mut hasher);
+    match &expr.kind {
+        ExprKind::Num(value) => value.hash(&mut hasher),
+        ExprKind::Var(name) => name.hash(&mut hasher),
+        ExprKind::Identity(dim) => dim.hash(&mut hasher),
+        ExprKind::Ones(shape) => shape.hash(&mut hasher),
+        ExprKind::Binary(op, _, _) => op.hash(&mut hasher),
+        ExprKind::Power(_, k) => k.hash(&mut hasher),
+        ExprKind::ElemPower(_, k) => k.hash(&mut hasher),
+        ExprKind::Call(func, _) => func.hash(&mut hasher),
+        ExprKind::Neg(_) | ExprKind::Transpose(_) => {}
+    }
+    for child in expr.children() {
+        fingerprint(child, fingerprints).hash(&mut hasher);
+    }
+    let value = hasher.finish();
+    fingerprints.insert(expr as *const Expr, value);
+    value
 }
 
 impl Namer {
@@ -321,8 +351,15 @@ impl Namer {
             // Naming `A'` or `-A` would hide a plainer form of the same value.
             .filter(|(e, _, _)| !is_trivial(e))
             .collect();
+        let definitions: Vec<(Expr, String, usize)> = definitions;
+        let mut by_fingerprint: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (position, (expr, _, _)) in definitions.iter().enumerate() {
+            let key = fingerprint(expr, &mut HashMap::new());
+            by_fingerprint.entry(key).or_default().push(position);
+        }
         Namer {
             definitions: std::rc::Rc::new(definitions),
+            by_fingerprint: std::rc::Rc::new(by_fingerprint),
             upto: usize::MAX,
         }
     }
@@ -330,14 +367,9 @@ impl Namer {
     /// The same names, restricted to the assignments before `upto`.
     pub(crate) fn upto(&self, upto: usize) -> Namer {
         Namer {
-            definitions: self.definitions.clone(),
             upto,
+            ..self.clone()
         }
-    }
-
-    fn visible(&self) -> &[(Expr, String, usize)] {
-        let end = self.definitions.partition_point(|(_, _, i)| *i < self.upto);
-        &self.definitions[..end]
     }
 
     pub(crate) fn name(&self, expr: &Expr) -> Expr {
@@ -346,13 +378,34 @@ impl Namer {
 
     /// [`Namer::name`], also noting which definitions (by index) it used.
     pub(crate) fn name_tracking(&self, expr: &Expr, used: &mut Vec<usize>) -> Expr {
-        if let Some(i) = self.visible().iter().rposition(|(d, _, _)| d == expr) {
+        let mut fingerprints = HashMap::new();
+        fingerprint(expr, &mut fingerprints);
+        self.name_with(expr, &fingerprints, used)
+    }
+
+    fn name_with(
+        &self,
+        expr: &Expr,
+        fingerprints: &HashMap<*const Expr, u64>,
+        used: &mut Vec<usize>,
+    ) -> Expr {
+        // The latest visible assignment with this definition.
+        let found = self
+            .by_fingerprint
+            .get(&fingerprints[&(expr as *const Expr)])
+            .and_then(|positions| {
+                positions.iter().rev().copied().find(|&p| {
+                    let (definition, _, index) = &self.definitions[p];
+                    *index < self.upto && definition == expr
+                })
+            });
+        if let Some(i) = found {
             if !used.contains(&i) {
                 used.push(i);
             }
             return Expr::var(&self.definitions[i].1);
         }
-        expr.map_children(&mut |c| self.name_tracking(c, used))
+        expr.map_children(&mut |c| self.name_with(c, fingerprints, used))
     }
 
     /// The `index`th definition and its name.

@@ -9,7 +9,7 @@ use crate::ast::{
     BinOp, Dim, DimSpec, Expr, ExprKind, Func, Name, Program, Shape, Span, Stmt, Type,
 };
 use crate::error::{Error, Result};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// What is known of a variable.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -266,11 +266,13 @@ pub fn analyze(program: &Program) -> Result<Model> {
             symmetric.insert(name.clone());
         }
     }
+    let assigned: HashSet<&str> = statements.iter().map(|(n, _, _)| n.as_str()).collect();
     let mut inputs: Vec<Name> = Vec::new();
+    let mut seen_inputs: HashSet<Name> = HashSet::new();
     let mut inferred = Vec::new();
     for (name, span, expr) in &statements {
         for used in expr.names() {
-            if !statements.iter().any(|(n, _, _)| n == &used.base) && !inputs.contains(used) {
+            if !assigned.contains(used.base.as_str()) && seen_inputs.insert(used.clone()) {
                 inputs.push(used.clone());
             }
             if !shapes.contains_key(&used.base) {
@@ -363,6 +365,7 @@ fn collect_statements(program: &Program) -> Result<Vec<(String, Span, Expr)>> {
                 .with_help("write an expression, such as `C = inv(A)` or `tr(A * X)`")
         })?;
     let mut out: Vec<(String, Span, Expr)> = Vec::new();
+    let mut assigned: HashSet<String> = HashSet::new();
     for (index, stmt) in program.stmts.iter().enumerate() {
         let (name, span, expr) = match stmt {
             Stmt::Decl { .. } => continue,
@@ -380,7 +383,7 @@ fn collect_statements(program: &Program) -> Result<Vec<(String, Span, Expr)>> {
                 .with_help("give this value a name of its own (`name = …`), or remove it"))
             }
         };
-        if out.iter().any(|(n, _, _)| *n == name) {
+        if !assigned.insert(name.clone()) {
             if matches!(stmt, Stmt::Expr(_)) {
                 return Err(Error::input(
                     "the output of a bare expression is named `f`, but the program already assigns `f`",
@@ -398,13 +401,14 @@ fn collect_statements(program: &Program) -> Result<Vec<(String, Span, Expr)>> {
 }
 
 fn check_order(statements: &[(String, Span, Expr)], program: &Program) -> Result<()> {
+    let assigned_at: HashMap<&str, usize> = statements
+        .iter()
+        .enumerate()
+        .map(|(index, (name, _, _))| (name.as_str(), index))
+        .collect();
     for (_, _, expr) in statements {
-        let marked_intermediate = |n: &Name| {
-            !n.is_plain()
-                && statements
-                    .iter()
-                    .any(|(assigned, _, _)| *assigned == n.base)
-        };
+        let marked_intermediate =
+            |n: &Name| !n.is_plain() && assigned_at.contains_key(n.base.as_str());
         if let Some(span) = first_marked_use(expr, &marked_intermediate) {
             return Err(Error::input(
                 "a tangent or adjoint can only be written of an input, not of an assigned name",
@@ -416,7 +420,7 @@ fn check_order(statements: &[(String, Span, Expr)], program: &Program) -> Result
     let bare_output = has_bare_output(program);
     for (index, (_, _, expr)) in statements.iter().enumerate() {
         if let Some((name, span)) = first_use_of(expr, &|base| {
-            statements[index..].iter().any(|(n, _, _)| n == base)
+            assigned_at.get(base).is_some_and(|&at| at >= index)
         }) {
             if bare_output && name == "f" {
                 return Err(Error::input(
