@@ -6,6 +6,7 @@
 
 use crate::ast::{BinOp, DimSpec, Expr, ExprKind, Func, Name, Program, Span, Stmt, Type};
 use crate::error::{Error, Result};
+use crate::limits::MAX_INPUT_BYTES;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
@@ -84,6 +85,22 @@ pub fn parse_expr(source: &str) -> Result<Expr> {
 /// Blanks comments and turns newlines inside parentheses into spaces, byte
 /// for byte, so spans still index the original text.
 fn prepare(source: &str) -> Result<String> {
+    if source.len() > MAX_INPUT_BYTES {
+        // Point at the first character past the limit.
+        let mut at = MAX_INPUT_BYTES;
+        while !source.is_char_boundary(at) {
+            at -= 1;
+        }
+        let width = source[at..].chars().next().map_or(1, char::len_utf8);
+        return Err(Error::input(
+            format!(
+                "the program is {} bytes long; matdiff reads at most {MAX_INPUT_BYTES} bytes (256 KiB)",
+                source.len()
+            ),
+            Span::new(at, at + width),
+        )
+        .with_help("split the program, or derive its parts separately"));
+    }
     let mut out = Vec::with_capacity(source.len());
     let mut open: Vec<usize> = Vec::new();
     let mut in_comment = false;
