@@ -4,7 +4,7 @@
 
 use crate::ast::{Expr, ExprKind, Mark, Name, Span};
 use crate::cost::flops;
-use crate::diff::{pullback, tangent};
+use crate::diff::pullback;
 use crate::egraph::{Limits, Simplified, Stop};
 use crate::error::{Error, Result};
 use crate::limits::MAX_RESULT_NODES;
@@ -330,11 +330,6 @@ fn fingerprint(expr: &Expr, fingerprints: &mut HashMap<*const Expr, u64>) -> u64
 }
 
 impl Namer {
-    /// Names the assignments before `upto` (never the `f` of a bare output).
-    pub(crate) fn new(model: &Model, upto: usize) -> Namer {
-        Namer::all(model).upto(upto)
-    }
-
     /// Names every assignment (never the `f` of a bare output).
     pub(crate) fn all(model: &Model) -> Namer {
         // `f` of a bare expression is matdiff's name, not the user's: results
@@ -488,16 +483,18 @@ pub(crate) fn expanded_definitions(model: &Model) -> Expansions {
 /// `expr` with the intermediates expanded, or an error saying the result
 /// for `what` is too large.
 pub(crate) fn expand_with(expansions: &Expansions, expr: &Expr, what: &Name) -> Result<Expr> {
-    expansions.apply(expr).ok_or_else(|| too_large(what))
+    expansions
+        .apply(expr)
+        .ok_or_else(|| too_large_expanded(what))
 }
 
-/// `expr` with `replace` applied to its names, or an error saying the
-/// result for `what` is too large, found before anything is built.
+/// `expr` with `replace` applied to its names, or `None` when the result
+/// would have more than [`MAX_RESULT_NODES`] nodes, found before anything
+/// is built.
 pub(crate) fn substitute_bounded<'a>(
     expr: &Expr,
     replace: &dyn Fn(&Name) -> Option<&'a Expr>,
-    what: &Name,
-) -> Result<Expr> {
+) -> Option<Expr> {
     let sizes = std::cell::RefCell::new(HashMap::<Name, usize>::new());
     let size = expr.substituted_size(&|n| {
         let replacement = replace(n)?;
@@ -508,19 +505,48 @@ pub(crate) fn substitute_bounded<'a>(
                 .or_insert_with(|| replacement.size()),
         )
     });
-    if size > MAX_RESULT_NODES {
-        return Err(too_large(what));
-    }
-    Ok(expr.substitute(&|n| replace(n).cloned()))
+    (size <= MAX_RESULT_NODES).then(|| expr.substitute(&|n| replace(n).cloned()))
 }
 
-fn too_large(what: &Name) -> Error {
+/// The error for a result that writing out the intermediates (`--expand`)
+/// makes too large.
+pub(crate) fn too_large_expanded(what: &Name) -> Error {
     Error::whole_program(format!(
-        "the result for {what} grows past {MAX_RESULT_NODES} nodes while expanding intermediates"
+        "the result for {what} grows past {MAX_RESULT_NODES} nodes when the intermediates are written out"
     ))
-    .with_help(
-        "leave out --expand, or use `reverse`, whose results name the intermediates' adjoints",
-    )
+    .with_help("leave out --expand: results then name the intermediates")
+}
+
+/// The error for a gradient that substituting the intermediates' adjoints
+/// makes too large.
+pub(crate) fn too_large_substituted(what: &Name) -> Error {
+    Error::whole_program(format!(
+        "the result for {what} grows past {MAX_RESULT_NODES} nodes when the intermediates' adjoints are substituted"
+    ))
+    .with_help("use `reverse`: its lines name the intermediates' adjoints, as in bar(C)")
+}
+
+/// The tangent of `expr`, refused with an error about `what` when it grows
+/// past [`MAX_RESULT_NODES`]: the product rule on a product of k factors
+/// gives k terms of k factors, and tidying that takes minutes.
+pub(crate) fn tangent_of(
+    expr: &Expr,
+    env: &Env,
+    leaf: &crate::diff::LeafTangent,
+    what: &Name,
+) -> Result<Option<Expr>> {
+    crate::diff::tangent_within(expr, env, leaf, MAX_RESULT_NODES).map_err(|_| {
+        let message = format!("the derivative of {what} grows past {MAX_RESULT_NODES} nodes");
+        // A definition points at its text; a derived gradient has none.
+        let error = if expr.span.end > expr.span.start {
+            Error::input(message, expr.span)
+        } else {
+            Error::whole_program(message)
+        };
+        error.with_help(
+            "the derivative of a product of k factors has k terms of k factors: write repeated factors as a power (`A^k`), or name parts of the product",
+        )
+    })
 }
 
 fn finish(expr: Option<Expr>, env: &Env) -> Expr {
@@ -552,8 +578,8 @@ fn forward(
                 None
             }
         };
-        let raw = tangent(&binding.expr, env, &leaf);
         let lhs = Name::plain(&binding.name).dot();
+        let raw = tangent_of(&binding.expr, env, &leaf, &lhs.unmark())?;
         let expr = match raw {
             None => Expr::int(0),
             Some(t) if expand => {
@@ -611,7 +637,7 @@ fn reverse_lines(
         }
         let varies = |n: &Name| n.is_plain() && active.contains(&n.base) || wrt.contains(n);
         let leaf = |n: &Name| varies(n).then(|| Expr::name(n.dot()));
-        let Some(local) = tangent(&binding.expr, env, &leaf) else {
+        let Some(local) = tangent_of(&binding.expr, env, &leaf, &this)? else {
             continue;
         };
         let local = namer.upto(index + 1).name(&tidy(&local, env));
@@ -707,7 +733,7 @@ fn substitute_adjoints(
                 known.insert(line.lhs, None);
                 continue;
             }
-            return Err(too_large(&line.lhs));
+            return Err(too_large_substituted(&line.lhs));
         };
         if let Some(expanded) = &expanded {
             expr = expand_with(expanded, &expr, &line.lhs)?;

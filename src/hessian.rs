@@ -4,8 +4,8 @@
 //! `dot(bar(X))` in terms of `dot(X)`.
 
 use crate::ast::{Dim, Expr, Name};
-use crate::derive::{derive, Line, Mode, Options};
-use crate::diff::{linear_map, tangent};
+use crate::derive::{derive, tangent_of, Line, Mode, Options};
+use crate::diff::linear_map;
 use crate::error::{Error, Result};
 use crate::shape::Model;
 use crate::tidy::tidy;
@@ -53,8 +53,10 @@ pub(crate) fn lines(
         // Hessian-vector products: every input moves along its tangent.
         let leaf = |n: &Name| wrt.contains(n).then(|| Expr::name(n.dot()));
         for x in wrt {
-            let product =
-                tangent(gradient_of(x), env, &leaf).map_or_else(|| Expr::int(0), |t| present(&t));
+            let product = match tangent_of(gradient_of(x), env, &leaf, &x.bar())? {
+                None => Expr::int(0),
+                Some(t) => present(&t),
+            };
             out.push(Line::new(x.bar().dot(), product));
         }
         return Ok(out);
@@ -62,7 +64,7 @@ pub(crate) fn lines(
     for (i, x) in wrt.iter().enumerate() {
         for y in &wrt[i..] {
             let leaf = |n: &Name| (n == y).then(|| Expr::name(n.dot()));
-            let block = match tangent(gradient_of(x), env, &leaf) {
+            let block = match tangent_of(gradient_of(x), env, &leaf, &x.bar())? {
                 None => Expr::int(0),
                 Some(t) => {
                     let t = tidy(&t, env);

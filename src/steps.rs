@@ -36,8 +36,8 @@
 
 use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Mark, Name};
 use crate::derive::{
-    active_names, derive, expand_with, expanded_definitions, substitute_bounded, Derivation,
-    Expansions, Line, Mode, Namer, Options,
+    active_names, derive, expand_with, expanded_definitions, substitute_bounded, tangent_of,
+    too_large_expanded, too_large_substituted, Derivation, Expansions, Line, Mode, Namer, Options,
 };
 use crate::diff::{differentiate_node, pullback_with_steps, tangent, Contribution, Step};
 use crate::egraph::Limits;
@@ -181,6 +181,7 @@ pub fn explain_derivation(derivation: &Derivation, options: &Options) -> Result<
         expand: options.expand,
         limits: options.limits.clone(),
         results: &derivation.lines,
+        namer: Namer::all(model),
         out: Out::default(),
     };
     match derivation.mode {
@@ -550,6 +551,8 @@ struct Explainer<'a> {
     limits: Limits,
     /// The derivation's lines: the last step of each result is its line.
     results: &'a [Line],
+    /// Every assignment's name, by its definition, built once.
+    namer: Namer,
     out: Out,
 }
 
@@ -631,7 +634,7 @@ impl Explainer<'_> {
             let (named, rule) = if self.expand {
                 (simplified.clone(), String::new())
             } else {
-                apply_names(&Namer::new(self.model, upto), &simplified)
+                apply_names(&self.namer.upto(upto), &simplified)
             };
             if named == result {
                 self.simplify(&before, start.clone())?;
@@ -725,7 +728,8 @@ impl Explainer<'_> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            t = substitute_bounded(&t, &|n| is_tangent(n).then(|| &tangents[&n.base]), what)?;
+            t = substitute_bounded(&t, &|n| is_tangent(n).then(|| &tangents[&n.base]))
+                .ok_or_else(|| too_large_expanded(what))?;
             self.out.then(Formula::new(t.clone()), rule)?;
         }
         if t.mentions(&|n| expanded.replaces(n)) {
@@ -740,7 +744,7 @@ impl Explainer<'_> {
 
     /// `= name(expr)` with the intermediates of the first `upto` bindings.
     fn name(&mut self, upto: usize, expr: &Expr) -> Result<Expr> {
-        let (named, rule) = apply_names(&Namer::new(self.model, upto), expr);
+        let (named, rule) = apply_names(&self.namer.upto(upto), expr);
         self.out.then(Formula::new(named.clone()), rule)?;
         Ok(named)
     }
@@ -766,7 +770,7 @@ impl Explainer<'_> {
         leaf: &dyn Fn(&Name) -> Option<Expr>,
     ) -> Result<Option<Expr>> {
         let lhs = Expr::name(name.dot());
-        let Some(expected) = tangent(definition, self.env, leaf) else {
+        let Some(expected) = tangent_of(definition, self.env, leaf, name)? else {
             let rule = format!("{name} does not depend on the inputs differentiated");
             self.out.start(lhs, Formula::new(Expr::int(0)), rule)?;
             return Ok(None);
@@ -811,7 +815,7 @@ impl Explainer<'_> {
         let model = self.model;
         let wrt = self.wrt.clone();
         let active = active_names(model, &wrt);
-        let namer = Namer::new(model, model.bindings.len());
+        let namer = self.namer.upto(model.bindings.len());
         let mut contributions: HashMap<Name, Vec<(usize, Expr)>> = HashMap::new();
         let last = model.bindings.len() - 1;
         let finishing = output_adjoint.is_some() || self.expand;
@@ -951,7 +955,8 @@ impl Explainer<'_> {
                     }
                 })
                 .collect();
-            expr = substitute_bounded(&expr, &|n| known.get(n), name)?;
+            expr = substitute_bounded(&expr, &|n| known.get(n))
+                .ok_or_else(|| too_large_substituted(name))?;
             self.out
                 .then(Formula::new(expr.clone()), words.join("; "))?;
         }
@@ -1727,6 +1732,11 @@ fn differential_of(e: &Expr) -> String {
 /// as one simplification.
 const MAX_EXPLANATION_STEPS: usize = 40;
 
+/// Largest expression, in nodes, whose e-graph proof is sought: egg's
+/// explanations copy the whole term at every rewrite, and a step that
+/// rewrites hundreds of nodes reads better as one simplification.
+const MAX_EXPLAINED_NODES: usize = 400;
+
 /// The e-graph's rewrites from `start` to `target`, one rule a step, when
 /// an explaining run under `limits` proves them equal.
 fn egraph_explanation(
@@ -1737,6 +1747,9 @@ fn egraph_explanation(
 ) -> Option<Vec<(Expr, String)>> {
     use crate::egraph::{from_rec, to_rec, Math, MathAnalysis};
     use egg::{Language, RecExpr, Runner};
+    if start.size().max(target.size()) > MAX_EXPLAINED_NODES {
+        return None;
+    }
     let (start_rec, target_rec) = (to_rec(start), to_rec(target));
     let analysis = MathAnalysis { env: env.clone() };
     // As `egraph::simplify` runs it: under a mock clock (quanta's real one

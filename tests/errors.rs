@@ -52,8 +52,9 @@ const TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Cases whose error is about the program as a whole, so the message has no
 /// `-->` position and no carets.
-const WHOLE_PROGRAM: [&str; 11] = [
+const WHOLE_PROGRAM: [&str; 12] = [
     "declarations-only",
+    "expansion-too-large",
     "empty-program",
     "only-comments",
     "no-inputs",

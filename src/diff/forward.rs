@@ -51,6 +51,60 @@ pub fn tangent(expr: &Expr, env: &Env, leaf: &LeafTangent) -> Option<Expr> {
     differentiate_node(expr, env, leaf, &mut |child| tangent(child, env, leaf)).0
 }
 
+/// [`tangent`], given up as soon as a partial result has more than `limit`
+/// nodes; the error is that partial result's size. The product rule on k
+/// factors gives k terms of k factors, so a tangent can be quadratically
+/// larger than its expression, and building it whole could exhaust memory.
+///
+/// ```
+/// use matdiff::ast::{Expr, Name};
+/// let model = matdiff::shape::analyze_source("f = tr(A * A * A * A)").unwrap();
+/// let leaf = |n: &Name| (n.base == "A").then(|| Expr::name(n.dot()));
+/// let e = &model.output().expr;
+/// assert!(matdiff::diff::tangent_within(e, &model.env, &leaf, 1000).is_ok());
+/// assert!(matdiff::diff::tangent_within(e, &model.env, &leaf, 10).is_err());
+/// ```
+pub fn tangent_within(
+    expr: &Expr,
+    env: &Env,
+    leaf: &LeafTangent,
+    limit: usize,
+) -> Result<Option<Expr>, usize> {
+    let exceeded = std::cell::Cell::new(None);
+    let result = bounded(expr, env, leaf, limit, &exceeded);
+    match exceeded.get() {
+        Some(size) => Err(size),
+        None => Ok(result),
+    }
+}
+
+fn bounded(
+    expr: &Expr,
+    env: &Env,
+    leaf: &LeafTangent,
+    limit: usize,
+    exceeded: &std::cell::Cell<Option<usize>>,
+) -> Option<Expr> {
+    if exceeded.get().is_some() {
+        return None;
+    }
+    let result = differentiate_node(expr, env, leaf, &mut |child| {
+        bounded(child, env, leaf, limit, exceeded)
+    })
+    .0;
+    if exceeded.get().is_some() {
+        return None;
+    }
+    // Each partial result is at most `limit` nodes, so counting them costs
+    // at most `limit` times the depth.
+    let size = result.as_ref().map_or(0, Expr::size);
+    if size > limit {
+        exceeded.set(Some(size));
+        return None;
+    }
+    result
+}
+
 /// The tangent of `expr` one level down: `child` gives each child's tangent
 /// (`None` for a constant), and the rule used is returned beside it.
 ///

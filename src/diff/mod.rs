@@ -8,6 +8,6 @@ mod forward;
 mod jacobian;
 mod reverse;
 
-pub use forward::{differentiate_node, tangent, LeafTangent, Rule};
+pub use forward::{differentiate_node, tangent, tangent_within, LeafTangent, Rule};
 pub use jacobian::linear_map;
 pub use reverse::{pullback, pullback_with_steps, Contribution, Step};
