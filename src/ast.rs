@@ -6,7 +6,7 @@
 
 use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::{One, Zero};
+use num_traits::{One, Signed, Zero};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
@@ -762,6 +762,31 @@ impl Expr {
     /// ```
     pub fn size(&self) -> usize {
         1 + self.children().into_iter().map(Expr::size).sum::<usize>()
+    }
+
+    /// The number of operators its printed form has, as the parser counts
+    /// them against [`MAX_OPERATORS`](crate::limits::MAX_OPERATORS): every
+    /// operation and call, each mark (`dot(A)` is a call), and the sign and
+    /// fraction bar of a number. It may overcount by a sign, never under.
+    ///
+    /// ```
+    /// let e = matdiff::parse::parse_expr("-C' * dot(A) * C / 2").unwrap();
+    /// assert_eq!(e.operator_count(), 6);
+    /// ```
+    pub fn operator_count(&self) -> usize {
+        let own = match &self.kind {
+            ExprKind::Var(name) => name.marks.len(),
+            ExprKind::Num(value) => {
+                usize::from(value.is_negative()) + usize::from(!value.is_integer())
+            }
+            ExprKind::Identity(_) | ExprKind::Ones(_) => 0,
+            _ => 1,
+        };
+        own + self
+            .children()
+            .into_iter()
+            .map(Expr::operator_count)
+            .sum::<usize>()
     }
 
     /// Replaces every variable for which `f` returns a value.

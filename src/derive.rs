@@ -7,7 +7,7 @@ use crate::cost::flops;
 use crate::diff::pullback;
 use crate::egraph::{Limits, Simplified, Stop};
 use crate::error::{Error, Result};
-use crate::limits::MAX_RESULT_NODES;
+use crate::limits::{MAX_OPERATORS, MAX_RESULT_NODES};
 use crate::shape::{Env, Model};
 use crate::tidy::tidy;
 use std::collections::{HashMap, HashSet};
@@ -150,14 +150,20 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         })?,
     };
     let stop = presenter.stop;
+    // Printed results are valid input again, so none may have more
+    // operators than the parser accepts in a statement.
     for line in &lines {
-        let size = line.expr.size();
-        if size > MAX_RESULT_NODES {
+        let count = line.expr.operator_count();
+        if count > MAX_OPERATORS {
             return Err(Error::whole_program(format!(
-                "the result for {} is too large to print ({size} nodes; the limit is {MAX_RESULT_NODES})",
+                "the result for {} has {count} operators; matdiff prints at most {MAX_OPERATORS}, as many as a statement may have, so that results read back as input",
                 line.lhs
             ))
-            .with_help("leave out --expand, or name intermediate values in the program"));
+            .with_help(if options.expand {
+                "leave out --expand, or name intermediate values in the program"
+            } else {
+                "name intermediate values in the program"
+            }));
         }
     }
     Ok(Derivation {

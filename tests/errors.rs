@@ -52,7 +52,7 @@ const TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Cases whose error is about the program as a whole, so the message has no
 /// `-->` position and no carets.
-const WHOLE_PROGRAM: [&str; 12] = [
+const WHOLE_PROGRAM: [&str; 14] = [
     "declarations-only",
     "expansion-too-large",
     "empty-program",
@@ -65,6 +65,8 @@ const WHOLE_PROGRAM: [&str; 12] = [
     "repl-no-program-yet",
     "repl-only-declarations",
     "generated-steps-too-long",
+    "generated-result-too-many-operators",
+    "generated-expanded-result-too-many-operators",
 ];
 
 /// Longest line a message may have: an excerpt is cut to a window around
@@ -448,12 +450,33 @@ fn cases() -> Vec<Case> {
             "# a comment, to make the program long\n".repeat(32 * 1024)
         ),
     ));
-    // The chain rule through 120 nested calls: each step repeats the chain.
+    // 300 assignments of 60-term sums: every tangent's steps are long.
+    let wide: String = (1..300)
+        .map(|i| {
+            let terms: Vec<String> = (i.max(60) - 60..i).map(|j| format!("X{j}")).collect();
+            format!("X{i} = {} * A\n", terms.join(" + "))
+        })
+        .collect();
     cases.push(Case::generated(
         "generated-steps-too-long",
         "forward",
         &["--steps"],
-        format!("C = {}A{}\n", "sin(".repeat(120), ")".repeat(120)),
+        format!("A, X0: matrix(n, n)\n{wide}f = tr(X299)\n"),
+    ));
+    // The chain rule through 120 nested calls repeats the chain in every
+    // factor: the result would not read back as a statement.
+    let nested = format!("C = {}A{}\n", "sin(".repeat(120), ")".repeat(120));
+    cases.push(Case::generated(
+        "generated-result-too-many-operators",
+        "forward",
+        &[],
+        nested.clone(),
+    ));
+    cases.push(Case::generated(
+        "generated-expanded-result-too-many-operators",
+        "forward",
+        &["--expand"],
+        nested,
     ));
     let mut not_utf8 = forward("generated-stdin-not-utf8", String::new());
     not_utf8.stdin = Some(b"C = inv(A) # \xff\n".to_vec());
