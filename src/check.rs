@@ -370,7 +370,11 @@ fn check_at(
         .filter(|l| model.is_assigned(&l.lhs.base))
     {
         let name = Name::plain(&line.lhs.base);
-        let direction = point.random_like(model, &name, &mut rng);
+        // An intermediate can be far from unit size (`A^256`): it moves in
+        // proportion to its size, or a fixed step is lost to rounding.
+        let size = point.values[&name].amax();
+        let scale = if size.is_normal() { size } else { 1.0 };
+        let direction = point.random_like(model, &name, &mut rng) * scale;
         let moved = point.perturbed_intermediate(model, &name, &direction)?;
         comparisons.push(Comparison {
             what: format!("⟨{}, {}⟩ against differences", line.lhs, name.dot()),
