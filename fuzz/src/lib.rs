@@ -1,0 +1,7 @@
+//! Shared code of the fuzz targets: the pipeline driver the regression
+//! tests also use, and a grammar-aware generator of programs.
+
+#[path = "../../tests/common/pipeline.rs"]
+pub mod pipeline;
+
+pub mod generate;
