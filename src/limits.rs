@@ -6,6 +6,15 @@
 /// about two seconds); the cap keeps a pasted file from taking minutes.
 pub const MAX_INPUT_BYTES: usize = 256 * 1024;
 
+/// Most digits in a number. Numbers are exact rationals; a longer literal
+/// only slows every later step down.
+pub const MAX_NUMBER_DIGITS: usize = 100;
+
+/// Most bits in a numerator or denominator that folding a power of numbers
+/// may produce: `((2^64)^64)^64` would need 262 144, and each further `^64`
+/// multiplies that by 64. A larger power is left unfolded.
+pub const MAX_CONSTANT_BITS: u64 = 4096;
+
 /// Largest |k| in `A^k`: a power expands to k products when differentiated.
 pub const MAX_EXPONENT: u64 = 64;
 

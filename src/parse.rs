@@ -6,7 +6,7 @@
 
 use crate::ast::{BinOp, DimSpec, Expr, ExprKind, Func, Name, Program, Span, Stmt, Type};
 use crate::error::{Error, Result};
-use crate::limits::MAX_INPUT_BYTES;
+use crate::limits::{MAX_INPUT_BYTES, MAX_NUMBER_DIGITS};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
@@ -320,7 +320,7 @@ fn build_power(base: Expr, op: Pair<Rule>) -> Result<ExprKind> {
 fn exponent_value(exponent: Pair<Rule>) -> Result<BigRational> {
     let mut parts = exponent.into_inner();
     let first = parts.next().expect("an exponent has a number");
-    let magnitude = parse_number(first.as_str().trim_start_matches('-'));
+    let magnitude = parse_number(first.as_str().trim_start_matches('-'), span_of(&first))?;
     let numerator = if first.as_str().starts_with('-') {
         -magnitude
     } else {
@@ -329,7 +329,7 @@ fn exponent_value(exponent: Pair<Rule>) -> Result<BigRational> {
     match parts.next() {
         None => Ok(numerator),
         Some(den) => {
-            let denominator = parse_number(den.as_str());
+            let denominator = parse_number(den.as_str(), span_of(&den))?;
             if denominator.is_zero() {
                 return Err(Error::input("division by zero", span_of(&den)));
             }
@@ -338,18 +338,26 @@ fn exponent_value(exponent: Pair<Rule>) -> Result<BigRational> {
     }
 }
 
-/// `12.25` as the exact rational 49/4.
-fn parse_number(text: &str) -> BigRational {
+/// `12.25` as the exact rational 49/4; `span` is where `text` is written.
+fn parse_number(text: &str, span: Span) -> Result<BigRational> {
+    let count = text.bytes().filter(u8::is_ascii_digit).count();
+    if count > MAX_NUMBER_DIGITS {
+        return Err(Error::input(
+            format!("this number has {count} digits; at most {MAX_NUMBER_DIGITS} are accepted"),
+            span,
+        )
+        .with_help("numbers are kept exact; write a shorter one, or scale the expression"));
+    }
     let (int, frac) = text.split_once('.').unwrap_or((text, ""));
     let digits: BigInt = format!("{int}{frac}").parse().unwrap_or_default();
     let scale = BigInt::from(10u8).pow(frac.len() as u32);
-    BigRational::new(digits, scale)
+    Ok(BigRational::new(digits, scale))
 }
 
 fn build_primary(pair: Pair<Rule>) -> Result<Expr> {
     let span = span_of(&pair);
     match pair.as_rule() {
-        Rule::number => Ok(Expr::num(parse_number(pair.as_str())).with_span(span)),
+        Rule::number => Ok(Expr::num(parse_number(pair.as_str(), span)?).with_span(span)),
         Rule::ident => build_ident(pair.as_str(), span),
         Rule::call => build_call(pair),
         Rule::expr => Ok(build_expr(pair)?.with_span(span)),

@@ -547,13 +547,19 @@ fn power(base: &Expr, k: i64, env: &Env) -> Expr {
         (0, _) => Expr::new(ExprKind::Identity(Some(shape.rows))),
         (-1, None) if !shape.is_scalar() => call(Func::Inv, std::slice::from_ref(base), env)
             .unwrap_or_else(|| Expr::call(Func::Inv, vec![base.clone()])),
-        (k, Some(v)) if !v.is_zero() || k > 0 => {
+        (k, Some(v)) if (!v.is_zero() || k > 0) && power_fits(v, k) => {
             let magnitude = num_traits::pow(v.clone(), k.unsigned_abs() as usize);
             Expr::num(if k < 0 { magnitude.recip() } else { magnitude })
         }
         _ if matches!(base.kind, ExprKind::Identity(_)) => base.clone(),
         _ => Expr::new(ExprKind::Power(Box::new(base.clone()), k)),
     }
+}
+
+/// Whether `v^k` stays within [`MAX_CONSTANT_BITS`](crate::limits::MAX_CONSTANT_BITS).
+pub(crate) fn power_fits(v: &BigRational, k: i64) -> bool {
+    let bits = v.numer().bits().max(v.denom().bits());
+    bits.saturating_mul(k.unsigned_abs()) <= crate::limits::MAX_CONSTANT_BITS
 }
 
 fn elem_power(base: &Expr, k: &BigRational, env: &Env) -> Expr {

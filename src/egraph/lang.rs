@@ -171,7 +171,7 @@ fn fold(node: &Math, c: &dyn Fn(Id) -> Option<BigRational>) -> Option<BigRationa
         Math::Pow([a, k]) => {
             let (base, k) = (c(*a)?, c(*k)?);
             let k = k.to_integer().to_i64().filter(|k| k.unsigned_abs() <= 64)?;
-            if base.is_zero() && k < 0 {
+            if base.is_zero() && k < 0 || !crate::tidy::power_fits(&base, k) {
                 return None;
             }
             let p = num_traits::pow(base, k.unsigned_abs() as usize);
