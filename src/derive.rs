@@ -150,28 +150,42 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         })?,
     };
     let stop = presenter.stop;
-    // Printed results are valid input again, so none may have more
-    // operators than the parser accepts in a statement.
-    for line in &lines {
-        let count = line.expr.operator_count();
-        if count > MAX_OPERATORS {
-            return Err(Error::whole_program(format!(
-                "the result for {} has {count} operators; matdiff prints at most {MAX_OPERATORS}, as many as a statement may have, so that results read back as input",
-                line.lhs
-            ))
-            .with_help(if options.expand {
-                "leave out --expand, or name intermediate values in the program"
-            } else {
-                "name intermediate values in the program"
-            }));
-        }
-    }
     Ok(Derivation {
         mode,
         lines,
         model: model.clone(),
         stop,
     })
+}
+
+impl Derivation {
+    /// Checks that every line can be printed as valid input: plain results
+    /// read back as statements, so none may have more operators than the
+    /// parser accepts in one. The numerical check needs no such bound.
+    ///
+    /// ```
+    /// use matdiff::derive::{derive, Mode, Options};
+    /// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
+    /// let d = derive(&model, Mode::Forward, &Options::default()).unwrap();
+    /// assert!(d.printable(false).is_ok());
+    /// ```
+    pub fn printable(&self, expanded: bool) -> Result<()> {
+        for line in &self.lines {
+            let count = line.expr.operator_count();
+            if count > MAX_OPERATORS {
+                return Err(Error::whole_program(format!(
+                    "the result for {} has {count} operators; matdiff prints at most {MAX_OPERATORS}, as many as a statement may have, so that results read back as input",
+                    line.lhs
+                ))
+                .with_help(if expanded {
+                    "leave out --expand, or name intermediate values in the program"
+                } else {
+                    "name intermediate values in the program"
+                }));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Simplifies each line as it is produced, so that a line the e-graph

@@ -163,6 +163,7 @@ fn run_derive(mode: Mode, args: Derive) -> Outcome {
         ..Default::default()
     };
     let derivation = derive(&model, mode, &options).map_err(fail)?;
+    derivation.printable(options.expand).map_err(fail)?;
     if derivation.stop.hit_limit() {
         eprintln!(
             "note: simplification stopped at its {} ({}); the result is correct but may not be the simplest form",

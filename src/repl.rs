@@ -485,7 +485,9 @@ impl Session {
             Err(out) => return out,
         };
         let options = Options::default();
-        let derivation = match derive(&model, mode, &options) {
+        let derived =
+            derive(&model, mode, &options).and_then(|d| d.printable(options.expand).map(|()| d));
+        let derivation = match derived {
             Ok(d) => d,
             Err(e) => return self.model_failure(&e, args, typed, line),
         };
