@@ -358,6 +358,7 @@ fn a_non_finite_error_never_passes() {
             comparisons: vec![c],
             skipped: Vec::new(),
             step: 1e-5,
+            omitted: Vec::new(),
         };
         assert!(!report.passed());
         assert!(report.to_string().contains("FAILED"));
@@ -367,6 +368,7 @@ fn a_non_finite_error_never_passes() {
         comparisons: Vec::new(),
         skipped: Vec::new(),
         step: 1e-5,
+        omitted: Vec::new(),
     };
     assert!(
         !empty.passed(),
