@@ -85,15 +85,27 @@ impl Env {
             ExprKind::Ones(shape) => shape.clone().unwrap_or_else(Shape::scalar),
             ExprKind::Neg(a) | ExprKind::Power(a, _) | ExprKind::ElemPower(a, _) => self.shape(a),
             ExprKind::Transpose(a) => self.shape(a).transposed(),
-            ExprKind::Binary(op, a, b) => {
-                let (sa, sb) = (self.shape(a), self.shape(b));
-                match op {
-                    BinOp::Mul if sa.is_scalar() => sb,
-                    BinOp::Mul if sb.is_scalar() => sa,
-                    BinOp::Mul => Shape::new(sa.rows, sb.cols),
-                    BinOp::Add | BinOp::Sub if a.is_zero() => sb,
-                    _ if sa.is_scalar() => sb,
-                    _ => sa,
+            // Only the operand that decides the shape is looked into: this
+            // is called at every node of long sums and products.
+            ExprKind::Binary(BinOp::Add | BinOp::Sub, a, b) if a.is_zero() => self.shape(b),
+            ExprKind::Binary(BinOp::Mul, a, b) => {
+                let sa = self.shape(a);
+                if sa.is_scalar() {
+                    return self.shape(b);
+                }
+                let sb = self.shape(b);
+                if sb.is_scalar() {
+                    sa
+                } else {
+                    Shape::new(sa.rows, sb.cols)
+                }
+            }
+            ExprKind::Binary(_, a, b) => {
+                let sa = self.shape(a);
+                if sa.is_scalar() {
+                    self.shape(b)
+                } else {
+                    sa
                 }
             }
             ExprKind::Call(func, args) => {
