@@ -5,13 +5,12 @@
 //! (`tests/data/corpus-*.jsonl`, `tests/data/second-order.jsonl`) and of the
 //! step-by-step snapshots (`tests/data/steps/*.txt`, comments included).
 //! Each case applies one to three mutations (one most often) to a seed, at
-//! the level of
-//! characters (delete, insert or replace one, swap two adjacent ones) or of
-//! tokens (delete one, duplicate one, swap two, replace one or insert one
-//! from the language: operators, functions, `I`, `ones`, numbers, the
-//! program's own names, brackets, separators, declaration words; replace
-//! one by another of its kind, which keeps more mutants well-formed; insert
-//! a stretch of another seed's tokens).
+//! the level of characters (delete, insert or replace one, swap two adjacent
+//! ones) or of tokens (delete one, duplicate one, swap two, replace one or
+//! insert one from the language: operators, functions, `I`, `ones`,
+//! numbers, the program's own names, brackets, separators, declaration
+//! words; replace one by another of its kind, which keeps more mutants
+//! well-formed; insert a stretch of another seed's tokens).
 //!
 //! Every mutant goes through the library as the command line would run it,
 //! on a thread with the command line's stack ([`matdiff::limits::STACK_BYTES`]):
