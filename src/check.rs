@@ -381,11 +381,14 @@ fn check_at(
         .filter(|l| model.is_assigned(&l.lhs.base))
     {
         let name = Name::plain(&line.lhs.base);
-        // An intermediate can be far from unit size (`A^256`): it moves in
-        // proportion to its size, or a fixed step is lost to rounding.
-        let size = point.values[&name].amax();
-        let scale = if size.is_normal() { size } else { 1.0 };
-        let direction = point.random_like(model, &name, &mut rng) * scale;
+        // An intermediate's entries can be far from unit size (`A^256`, or
+        // `(A .^ 4) .^ (1/60)` near zero): each moves in proportion to its
+        // own size, or a fixed step is lost to rounding or leaves the
+        // region where the differences are accurate.
+        let scale = point.values[&name].map(|v| if v.is_normal() { v.abs() } else { 1.0 });
+        let direction = point
+            .random_like(model, &name, &mut rng)
+            .component_mul(&scale);
         let moved = point.perturbed_intermediate(model, &name, &direction)?;
         comparisons.push(Comparison {
             what: format!("⟨{}, {}⟩ against differences", line.lhs, name.dot()),
