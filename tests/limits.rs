@@ -85,3 +85,26 @@ fn a_zero_time_limit_still_gives_a_correct_result() {
         assert!(error < 1e-9, "limited result differs by {error:.2e}");
     }
 }
+
+#[test]
+fn a_spent_budget_leaves_lines_tidied_and_correct() {
+    let source = pathological_program();
+    let model = analyze_source(&source).unwrap();
+    let spent = Options {
+        limits: Limits {
+            budget: Duration::ZERO,
+            ..Limits::default()
+        },
+        ..Default::default()
+    };
+    let cut = derive(&model, Mode::Reverse, &spent).unwrap();
+    assert_eq!(cut.stop, Stop::TimeLimit);
+    let full = derive(&model, Mode::Reverse, &Options::default()).unwrap();
+    for (a, b) in values_of(&model, &cut, 5)
+        .iter()
+        .zip(values_of(&model, &full, 5))
+    {
+        let error = (a - &b).norm() / b.norm().max(1e-12);
+        assert!(error < 1e-9, "budget-limited result differs by {error:.2e}");
+    }
+}
