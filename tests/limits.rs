@@ -31,6 +31,18 @@ fn values_of(model: &Model, derivation: &Derivation, seed: u64) -> Vec<matdiff::
         .collect()
 }
 
+/// Asserts that a limited derivation's lines have the values of the full
+/// one's at a random point.
+fn assert_same_values(model: &Model, cut: &Derivation, full: &Derivation, seed: u64) {
+    for (a, b) in values_of(model, cut, seed)
+        .iter()
+        .zip(values_of(model, full, seed))
+    {
+        let error = (a - &b).norm() / b.norm().max(1e-12);
+        assert!(error < 1e-9, "limited result differs by {error:.2e}");
+    }
+}
+
 #[test]
 fn tight_limits_stop_early_and_stay_correct() {
     let source = pathological_program();
@@ -54,13 +66,7 @@ fn tight_limits_stop_early_and_stay_correct() {
     let full = derive(&model, Mode::Reverse, &Options::default()).unwrap();
     let report = check(&model, None, 4).unwrap();
     assert!(report.passed(), "{report}");
-    for (a, b) in values_of(&model, &cut, 9)
-        .iter()
-        .zip(values_of(&model, &full, 9))
-    {
-        let error = (a - &b).norm() / b.norm().max(1e-12);
-        assert!(error < 1e-9, "limited result differs by {error:.2e}");
-    }
+    assert_same_values(&model, &cut, &full, 9);
 }
 
 #[test]
@@ -77,13 +83,7 @@ fn a_zero_time_limit_still_gives_a_correct_result() {
     let cut = derive(&model, Mode::Grad, &hurried).unwrap();
     assert!(cut.stop.hit_limit(), "stopped by {:?}", cut.stop);
     let full = derive(&model, Mode::Grad, &Options::default()).unwrap();
-    for (a, b) in values_of(&model, &cut, 2)
-        .iter()
-        .zip(values_of(&model, &full, 2))
-    {
-        let error = (a - &b).norm() / b.norm().max(1e-12);
-        assert!(error < 1e-9, "limited result differs by {error:.2e}");
-    }
+    assert_same_values(&model, &cut, &full, 2);
 }
 
 #[test]
@@ -100,11 +100,5 @@ fn a_spent_budget_leaves_lines_tidied_and_correct() {
     let cut = derive(&model, Mode::Reverse, &spent).unwrap();
     assert_eq!(cut.stop, Stop::TimeLimit);
     let full = derive(&model, Mode::Reverse, &Options::default()).unwrap();
-    for (a, b) in values_of(&model, &cut, 5)
-        .iter()
-        .zip(values_of(&model, &full, 5))
-    {
-        let error = (a - &b).norm() / b.norm().max(1e-12);
-        assert!(error < 1e-9, "budget-limited result differs by {error:.2e}");
-    }
+    assert_same_values(&model, &cut, &full, 5);
 }

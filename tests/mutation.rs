@@ -37,10 +37,16 @@
 //! from, shrunk by proptest. Programs of [`KNOWN_FAILURES`] are skipped by
 //! exact match until the bug they show is fixed.
 
+// For the list of runs every robustness test shares.
+#[allow(dead_code)]
+#[path = "common/pipeline.rs"]
+mod pipeline;
+
 use matdiff::check::check;
-use matdiff::derive::{derive, Mode, Options};
+use matdiff::derive::{derive, Options};
 use matdiff::error::{Error, Origin};
 use matdiff::print::{render, Notation};
+use pipeline::RUNS;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use std::path::Path;
@@ -490,18 +496,6 @@ enum Outcome {
     /// `expand`) gave a result, and `check` ran (and passed) or not.
     Analysed { derived: usize, checked: bool },
 }
-
-/// Every mode, with and without `expand`.
-const RUNS: [(Mode, bool); 8] = [
-    (Mode::Forward, false),
-    (Mode::Forward, true),
-    (Mode::Reverse, false),
-    (Mode::Reverse, true),
-    (Mode::Grad, false),
-    (Mode::Grad, true),
-    (Mode::Hessian, false),
-    (Mode::Hessian, true),
-];
 
 /// An error must point inside the text (or just past its end), on
 /// character boundaries, and say something.

@@ -32,6 +32,18 @@ pub enum Outcome {
     Derived,
 }
 
+/// Every mode, with and without `--expand`.
+pub const RUNS: [(Mode, bool); 8] = [
+    (Mode::Forward, false),
+    (Mode::Forward, true),
+    (Mode::Reverse, false),
+    (Mode::Reverse, true),
+    (Mode::Grad, false),
+    (Mode::Grad, true),
+    (Mode::Hessian, false),
+    (Mode::Hessian, true),
+];
+
 /// Tight simplifier limits, so that a fuzzer's execution stays short.
 pub fn fuzz_limits() -> Limits {
     Limits {
@@ -83,16 +95,7 @@ pub fn exercise(source: &str, depth: Depth, limits: &Limits) -> Outcome {
     if !depth.derive {
         return Outcome::Derived;
     }
-    let runs = [
-        (Mode::Forward, false),
-        (Mode::Forward, true),
-        (Mode::Reverse, false),
-        (Mode::Reverse, true),
-        (Mode::Grad, false),
-        (Mode::Grad, true),
-        (Mode::Hessian, false),
-    ];
-    for (mode, expand) in runs {
+    for (mode, expand) in RUNS {
         let options = Options {
             limits: limits.clone(),
             expand,
