@@ -359,14 +359,13 @@ impl Namer {
         } else {
             model.bindings.len()
         };
-        let definitions = model.bindings[..named]
+        let definitions: Vec<(Expr, String, usize)> = model.bindings[..named]
             .iter()
             .enumerate()
             .map(|(i, b)| (tidy(&b.expr, &model.env), b.name.clone(), i))
             // Naming `A'` or `-A` would hide a plainer form of the same value.
             .filter(|(e, _, _)| !is_trivial(e))
             .collect();
-        let definitions: Vec<(Expr, String, usize)> = definitions;
         let mut by_fingerprint: HashMap<u64, Vec<usize>> = HashMap::new();
         for (position, (expr, _, _)) in definitions.iter().enumerate() {
             let key = fingerprint(expr, &mut HashMap::new());
