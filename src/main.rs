@@ -84,11 +84,21 @@ fn read_program(arg: &str) -> Result<String, Error> {
     if arg != "-" {
         return Ok(arg.to_string());
     }
-    let mut text = String::new();
+    // Read one byte past the limit, not all that is sent: standard input
+    // may be endless.
+    let limit = matdiff::limits::MAX_INPUT_BYTES;
+    let mut bytes = Vec::new();
     std::io::stdin()
-        .read_to_string(&mut text)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| Error::whole_program(format!("cannot read standard input: {e}")))?;
-    Ok(text)
+    if bytes.len() > limit {
+        return Err(Error::whole_program(format!(
+            "standard input is longer than {limit} bytes (256 KiB), the most matdiff reads"
+        ))
+        .with_help("split the program, or derive its parts separately"));
+    }
+    String::from_utf8(bytes).map_err(|_| Error::whole_program("standard input is not UTF-8 text"))
 }
 
 fn notation(format: Format) -> Notation {

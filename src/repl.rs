@@ -871,7 +871,7 @@ pub fn run_script(input: impl BufRead, stdout: &mut impl Write, stderr: &mut imp
     let mut status = 0;
     for line in input.lines() {
         let Ok(line) = line else {
-            let _ = writeln!(stderr, "error: standard input is not readable text");
+            let _ = writeln!(stderr, "error: standard input is not UTF-8 text");
             return 1;
         };
         let out = guarded(&mut session, &line);

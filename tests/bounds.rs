@@ -74,7 +74,7 @@ fn a_10_mb_program_is_refused() {
     let program = "f = tr(A)\n".repeat(1_048_576);
     refused(
         &run(&["forward"], &program),
-        "matdiff reads at most 262144 bytes",
+        "standard input is longer than 262144 bytes",
     );
 }
 
