@@ -171,3 +171,14 @@ fn expansion_is_bounded() {
         "grows past 20000 nodes when the intermediates are written out",
     );
 }
+
+#[test]
+fn endless_standard_input_is_refused() {
+    let zeros = std::fs::File::open("/dev/zero").expect("/dev/zero opens");
+    let output = Command::new(env!("CARGO_BIN_EXE_matdiff"))
+        .args(["forward", "-"])
+        .stdin(zeros)
+        .output()
+        .expect("the binary runs");
+    refused(&output, "standard input is longer than 262144 bytes");
+}
