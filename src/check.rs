@@ -645,6 +645,9 @@ fn pair(a: &Matrix, b: &Matrix) -> Pairing {
             scale: a.norm() * b.norm(),
         };
     }
+    // Only the side that needs it is scaled: a zero side has no scale.
+    let ka = if needs_scaling(ka) { ka } else { 1.0 };
+    let kb = if needs_scaling(kb) { kb } else { 1.0 };
     let (a, b) = (a / ka, b / kb);
     Pairing {
         value: a.dot(&b) * ka * kb,
