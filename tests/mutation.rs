@@ -42,13 +42,15 @@
 #[path = "common/pipeline.rs"]
 mod pipeline;
 
+mod common;
+
 use matdiff::check::check;
 use matdiff::derive::{derive, Options};
 use matdiff::error::{Error, Origin};
 use matdiff::print::{render, Notation};
 use pipeline::RUNS;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -610,22 +612,11 @@ fn run(text: &str) -> Result<Outcome, String> {
 // ---------------------------------------------------------------------------
 
 fn config() -> Config {
-    let from_env = Config::default();
     Config {
-        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
-            from_env.cases
-        } else {
-            CASES
-        },
-        failure_persistence: None,
-        rng_seed: match from_env.rng_seed {
-            RngSeed::Random => RngSeed::Fixed(SEED),
-            fixed => fixed,
-        },
         max_shrink_iters: 1024,
         // A hang costs TIME_LIMIT a try: stop shrinking after ten minutes.
         max_shrink_time: 600_000,
-        ..Config::default()
+        ..common::fixed_proptest_config(CASES, SEED)
     }
 }
 

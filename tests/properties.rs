@@ -28,6 +28,8 @@
 //! Programs for which `check` finds no defined point are skipped with
 //! `prop_assume!`, counted, and must stay rare (the generator avoids them).
 
+mod common;
+
 use matdiff::ast::{Dim, Expr, Name, Stmt};
 use matdiff::check::check;
 use matdiff::derive::{derive, Line, Mode, Options};
@@ -35,7 +37,7 @@ use matdiff::eval::{eval, Matrix, Values};
 use matdiff::parse::{parse_expr, parse_program};
 use matdiff::shape::{analyze_source, Model};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed, TestCaseError};
+use proptest::test_runner::{Config, TestCaseError};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -887,21 +889,10 @@ fn programs(scalar_output: bool) -> impl Strategy<Value = Case> {
 /// 64 cases from a fixed seed, no persistence: the same programs on every
 /// run. `PROPTEST_CASES` and `PROPTEST_RNG_SEED` still override, to explore.
 fn config() -> Config {
-    let from_env = Config::default();
     Config {
-        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
-            from_env.cases
-        } else {
-            64
-        },
-        failure_persistence: None,
-        rng_seed: match from_env.rng_seed {
-            RngSeed::Random => RngSeed::Fixed(0x6d61_7464_6966),
-            fixed => fixed,
-        },
         max_shrink_iters: 2048,
         max_global_rejects: 64,
-        ..Config::default()
+        ..common::fixed_proptest_config(64, 0x6d61_7464_6966)
     }
 }
 

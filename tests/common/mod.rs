@@ -71,3 +71,24 @@ pub fn run_json_tool(
         )
     })
 }
+
+/// A proptest configuration drawing `cases` cases from a fixed `seed`,
+/// without persistence, so that every run tests the same inputs;
+/// `PROPTEST_CASES` and `PROPTEST_RNG_SEED` still override, to explore.
+pub fn fixed_proptest_config(cases: u32, seed: u64) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let from_env = Config::default();
+    Config {
+        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
+            from_env.cases
+        } else {
+            cases
+        },
+        failure_persistence: None,
+        rng_seed: match from_env.rng_seed {
+            RngSeed::Random => RngSeed::Fixed(seed),
+            fixed => fixed,
+        },
+        ..Config::default()
+    }
+}
