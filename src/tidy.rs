@@ -46,7 +46,28 @@ fn tidy_once(expr: &Expr, env: &Env) -> Expr {
         }
         _ => expr.map_children(&mut |c| tidy_once(c, env)),
     };
+    if let Some(value) = of_zero_matrix(expr, &children_done, env) {
+        return value;
+    }
     node(children_done, env)
+}
+
+/// A zero matrix tidies to the number 0, which takes its size from context;
+/// where a function maps 0 to something else (`exp(A - A)`,
+/// `(A - A) .^ 0`), the value is a matrix of ones of the argument's shape,
+/// not the number 1.
+fn of_zero_matrix(original: &Expr, tidied: &Expr, env: &Env) -> Option<Expr> {
+    let (argument, ones_at_zero) = match (&original.kind, &tidied.kind) {
+        (ExprKind::ElemPower(a, k), ExprKind::ElemPower(b, _)) if k.is_zero() => (&**a, &**b),
+        (ExprKind::Call(func, a), ExprKind::Call(_, b))
+            if matches!(func, Func::Exp | Func::Cos) && a.len() == 1 =>
+        {
+            (&a[0], &b[0])
+        }
+        _ => return None,
+    };
+    let shape = env.shape(argument);
+    (ones_at_zero.is_zero() && !shape.is_scalar()).then(|| Expr::new(ExprKind::Ones(Some(shape))))
 }
 
 fn is_sum(expr: &Expr) -> bool {
