@@ -789,6 +789,28 @@ impl Expr {
             .sum::<usize>()
     }
 
+    /// The most digits of any number in it, numerator and denominator
+    /// apart, as the parser counts them against
+    /// [`MAX_NUMBER_DIGITS`](crate::limits::MAX_NUMBER_DIGITS).
+    ///
+    /// ```
+    /// let e = matdiff::parse::parse_expr("1234/5 * A + 2").unwrap();
+    /// assert_eq!(e.longest_number(), 4);
+    /// ```
+    pub fn longest_number(&self) -> usize {
+        let own = match &self.kind {
+            ExprKind::Num(value) | ExprKind::ElemPower(_, value) => {
+                let digits = |n: &BigInt| n.magnitude().to_string().len();
+                digits(value.numer()).max(digits(value.denom()))
+            }
+            _ => 0,
+        };
+        self.children()
+            .into_iter()
+            .map(Expr::longest_number)
+            .fold(own, usize::max)
+    }
+
     /// Replaces every variable for which `f` returns a value.
     ///
     /// ```

@@ -7,7 +7,7 @@ use crate::cost::flops;
 use crate::diff::pullback;
 use crate::egraph::{Limits, Simplified, Stop};
 use crate::error::{Error, Result};
-use crate::limits::{MAX_OPERATORS, MAX_RESULT_NODES};
+use crate::limits::{MAX_NUMBER_DIGITS, MAX_OPERATORS, MAX_RESULT_NODES};
 use crate::shape::{Env, Model};
 use crate::tidy::tidy;
 use std::collections::{HashMap, HashSet};
@@ -171,6 +171,14 @@ impl Derivation {
     /// ```
     pub fn printable(&self, expanded: bool) -> Result<()> {
         for line in &self.lines {
+            let digits = line.expr.longest_number();
+            if digits > MAX_NUMBER_DIGITS {
+                return Err(Error::whole_program(format!(
+                    "the result for {} has a number of {digits} digits; matdiff prints at most {MAX_NUMBER_DIGITS}, as many as it reads, so that results read back as input",
+                    line.lhs
+                ))
+                .with_help("scale the program's numbers down"));
+            }
             let count = line.expr.operator_count();
             if count > MAX_OPERATORS {
                 return Err(Error::whole_program(format!(

@@ -52,7 +52,8 @@ const TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Cases whose error is about the program as a whole, so the message has no
 /// `-->` position and no carets.
-const WHOLE_PROGRAM: [&str; 15] = [
+const WHOLE_PROGRAM: [&str; 16] = [
+    "result-number-too-long",
     "generated-program-too-long",
     "declarations-only",
     "expansion-too-large",

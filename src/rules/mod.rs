@@ -120,13 +120,19 @@ fn ones(v: &str) -> Condition {
     })
 }
 
-/// `v` is an integer constant no larger than the exponent limit.
-fn small_integer(v: &str) -> Condition {
-    let v = var(v);
+/// The exponents' sum plus `extra` is an integer within `MAX_EXPONENT`, so
+/// that a merged power still reads back as input (`A^64 * A^64` stays).
+fn exponent_sum_fits(vs: &[&str], extra: i64) -> Condition {
+    let vs: Vec<_> = vs.iter().map(|v| var(v)).collect();
     Box::new(move |g, _, s| {
-        data(g, s, v).constant.as_ref().is_some_and(|k| {
-            k.is_integer() && k.to_integer().magnitude() <= &(crate::limits::MAX_EXPONENT.into())
-        })
+        let mut sum = num_rational::BigRational::from_integer(extra.into());
+        for &v in &vs {
+            match &data(g, s, v).constant {
+                Some(k) if k.is_integer() => sum += k,
+                _ => return false,
+            }
+        }
+        sum.to_integer().magnitude() <= &(crate::limits::MAX_EXPONENT.into())
     })
 }
 

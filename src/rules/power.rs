@@ -1,6 +1,6 @@
 //! Integer matrix powers.
 
-use super::{small_integer, Rule};
+use super::{exponent_sum_fits, Rule};
 use egg::rewrite as rw;
 
 pub(super) fn rules() -> Vec<Rule> {
@@ -8,11 +8,11 @@ pub(super) fn rules() -> Vec<Rule> {
         // A A = A²
         rw!("power-square"; "(* ?a ?a)" => "(pow ?a 2)"),
         // Aᵏ A = Aᵏ⁺¹
-        rw!("power-grow-right"; "(* (pow ?a ?k) ?a)" => "(pow ?a (+ ?k 1))" if small_integer("?k")),
+        rw!("power-grow-right"; "(* (pow ?a ?k) ?a)" => "(pow ?a (+ ?k 1))" if exponent_sum_fits(&["?k"], 1)),
         // A Aᵏ = Aᵏ⁺¹
-        rw!("power-grow-left"; "(* ?a (pow ?a ?k))" => "(pow ?a (+ ?k 1))" if small_integer("?k")),
+        rw!("power-grow-left"; "(* ?a (pow ?a ?k))" => "(pow ?a (+ ?k 1))" if exponent_sum_fits(&["?k"], 1)),
         // Aᵐ Aⁿ = Aᵐ⁺ⁿ
-        rw!("power-product"; "(* (pow ?a ?m) (pow ?a ?n))" => "(pow ?a (+ ?m ?n))" if small_integer("?m") if small_integer("?n")),
+        rw!("power-product"; "(* (pow ?a ?m) (pow ?a ?n))" => "(pow ?a (+ ?m ?n))" if exponent_sum_fits(&["?m", "?n"], 0)),
         // A¹ = A
         rw!("power-one"; "(pow ?a 1)" => "?a"),
     ]
