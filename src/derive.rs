@@ -171,6 +171,13 @@ impl Derivation {
     /// ```
     pub fn printable(&self, expanded: bool) -> Result<()> {
         for line in &self.lines {
+            if divides_by_zero(&line.expr) {
+                return Err(Error::whole_program(format!(
+                    "the result for {} divides by zero: the program inverts or divides by an expression that is zero for every input",
+                    line.lhs
+                ))
+                .with_help("look for a difference of equal terms, such as `A - A`, under `inv`, `/` or `./`"));
+            }
             let digits = line.expr.longest_number();
             if digits > MAX_NUMBER_DIGITS {
                 return Err(Error::whole_program(format!(
@@ -194,6 +201,19 @@ impl Derivation {
         }
         Ok(())
     }
+}
+
+/// Whether `expr` inverts or divides by the number 0 somewhere: the value
+/// it stands for is undefined, and `/ 0` does not read back as input.
+fn divides_by_zero(expr: &Expr) -> bool {
+    let by_zero = match &expr.kind {
+        ExprKind::Binary(crate::ast::BinOp::Div | crate::ast::BinOp::EDiv, _, b) => b.is_zero(),
+        ExprKind::Power(b, k) => *k < 0 && b.is_zero(),
+        ExprKind::ElemPower(b, k) => num_traits::Signed::is_negative(k) && b.is_zero(),
+        ExprKind::Call(crate::ast::Func::Inv, args) => args.iter().any(Expr::is_zero),
+        _ => false,
+    };
+    by_zero || expr.children().into_iter().any(divides_by_zero)
 }
 
 /// Simplifies each line as it is produced, so that a line the e-graph

@@ -52,7 +52,8 @@ const TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Cases whose error is about the program as a whole, so the message has no
 /// `-->` position and no carets.
-const WHOLE_PROGRAM: [&str; 16] = [
+const WHOLE_PROGRAM: [&str; 17] = [
+    "result-divides-by-zero",
     "result-number-too-long",
     "generated-program-too-long",
     "declarations-only",
