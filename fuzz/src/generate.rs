@@ -5,6 +5,7 @@
 //! fuzzer reaches differentiation, simplification and printing.
 
 use arbitrary::Arbitrary;
+use matdiff::ast::Func;
 use std::fmt::{self, Write};
 
 /// An input's name; its spelling sets its default type (matrix, vector,
@@ -67,24 +68,6 @@ pub enum Decl {
     Scalar(Input),
 }
 
-/// A function of one argument.
-#[derive(Arbitrary, Clone, Copy, Debug)]
-pub enum Func {
-    Inv,
-    Tr,
-    Det,
-    Logdet,
-    Sum,
-    Norm,
-    Diag,
-    Exp,
-    Log,
-    Sqrt,
-    Sin,
-    Cos,
-    Tanh,
-}
-
 /// A binary operator.
 #[derive(Arbitrary, Clone, Copy, Debug)]
 pub enum Op {
@@ -109,7 +92,8 @@ pub enum Node {
     ElementwisePower(Box<Node>, i8, u8),
     Transpose(Box<Node>),
     TransposeT(Box<Node>),
-    Call(Func, Box<Node>),
+    /// A function of one argument, by index among the language's.
+    Call(u8, Box<Node>),
     Inner(Box<Node>, Box<Node>),
     Identity,
     Ones,
@@ -186,22 +170,11 @@ impl Node {
                 a.write(out, defined);
                 out.push_str(")^T");
             }
-            Node::Call(func, a) => {
-                out.push_str(match func {
-                    Func::Inv => "inv(",
-                    Func::Tr => "tr(",
-                    Func::Det => "det(",
-                    Func::Logdet => "logdet(",
-                    Func::Sum => "sum(",
-                    Func::Norm => "norm(",
-                    Func::Diag => "diag(",
-                    Func::Exp => "exp(",
-                    Func::Log => "log(",
-                    Func::Sqrt => "sqrt(",
-                    Func::Sin => "sin(",
-                    Func::Cos => "cos(",
-                    Func::Tanh => "tanh(",
-                });
+            Node::Call(index, a) => {
+                // The language's own functions, so a new one is fuzzed too.
+                let unary: Vec<Func> = Func::ALL.into_iter().filter(|f| f.arity() == 1).collect();
+                out.push_str(unary[*index as usize % unary.len()].name());
+                out.push('(');
                 a.write(out, defined);
                 out.push(')');
             }
