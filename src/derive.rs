@@ -660,6 +660,8 @@ fn reverse_lines(
 ) -> Result<Vec<Line>> {
     let all = Some(model.bindings.len());
     let env = &model.env;
+    let assigned: Vec<&str> = model.bindings.iter().map(|b| b.name.as_str()).collect();
+    let unconstrained = env.without_symmetry(&assigned);
     let active = active_names(model, wrt);
     let namer = Namer::all(model);
     let mut contributions: HashMap<Name, Vec<(usize, Expr)>> = HashMap::new();
@@ -684,14 +686,14 @@ fn reverse_lines(
         }
         let varies = |n: &Name| n.is_plain() && active.contains(&n.base) || wrt.contains(n);
         let leaf = |n: &Name| varies(n).then(|| Expr::name(n.dot()));
-        let Some(local) = tangent_of(&binding.expr, env, &leaf, &this)? else {
+        let Some(local) = tangent_of(&binding.expr, &unconstrained, &leaf, &this)? else {
             continue;
         };
-        let local = namer.upto(index + 1).name(&tidy(&local, env));
+        let local = namer.upto(index + 1).name(&tidy(&local, &unconstrained));
         // Only the tangents introduced here are leaves: a program may use
         // `dot(A)` itself as an input.
         let is_leaf = |n: &Name| n.outer_mark() == Some(Mark::Dot) && varies(&n.unmark());
-        let parts = pullback(&local, Expr::name(this.bar()), env, &is_leaf)
+        let parts = pullback(&local, Expr::name(this.bar()), &unconstrained, &is_leaf)
             .map_err(Error::whole_program)?;
         for (leaf_name, part) in parts {
             contributions

@@ -67,6 +67,27 @@ impl Env {
         self.vars.get(&name.base).is_some_and(|v| v.symmetric)
     }
 
+    /// The same names with `names` no longer known to be symmetric. An
+    /// intermediate proved symmetric has a symmetric tangent, but the
+    /// adjoint that later statements send back to it need not be: reverse
+    /// mode differentiates each statement with its tangents unconstrained.
+    ///
+    /// ```
+    /// let model = matdiff::shape::analyze_source("S: symmetric(n); K = inv(S); L = K'").unwrap();
+    /// let k = matdiff::ast::Name::plain("K");
+    /// assert!(model.env.is_symmetric(&k));
+    /// assert!(!model.env.without_symmetry(&["K"]).is_symmetric(&k));
+    /// ```
+    pub fn without_symmetry(&self, names: &[&str]) -> Env {
+        let mut env = self.clone();
+        for name in names {
+            if let Some(info) = env.vars.get_mut(*name) {
+                info.symmetric = false;
+            }
+        }
+        env
+    }
+
     /// The shape of an analysed or derived expression, computed bottom-up.
     ///
     /// ```

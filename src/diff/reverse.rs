@@ -229,16 +229,26 @@ impl Reverse<'_> {
             }
             return self.elementwise(op, b, a, seed, out);
         }
-        let (back, rule) = if op == BinOp::EMul {
-            (
+        let broadcast = self.env.shape(a).is_scalar() && !self.env.shape(b).is_scalar();
+        let (back, rule) = match (op == BinOp::EMul, broadcast) {
+            (true, false) => (
                 Expr::binary(op, seed, b.clone()),
                 "Hadamard product: ⟨G, T ⊙ N⟩ = ⟨G ⊙ N, T⟩",
-            )
-        } else {
-            (
+            ),
+            (false, false) => (
                 Expr::binary(op, seed, b.clone()),
                 "Hadamard quotient: ⟨G, T ⊘ N⟩ = ⟨G ⊘ N, T⟩",
-            )
+            ),
+            // A scalar tangent is broadcast over every entry of N, so its
+            // adjoint gathers them all back.
+            (true, true) => (
+                Expr::call(Func::Sum, vec![Expr::binary(op, seed, b.clone())]),
+                "a scalar broadcast: ⟨G, ṫ ⊙ N⟩ = ṫ sum(G ⊙ N)",
+            ),
+            (false, true) => (
+                Expr::call(Func::Sum, vec![Expr::binary(op, seed, b.clone())]),
+                "a scalar broadcast: ⟨G, ṫ ⊘ N⟩ = ṫ sum(G ⊘ N)",
+            ),
         };
         self.pull(a, back, rule, out)
     }
