@@ -178,6 +178,11 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
         reverse,
         grad,
     };
+    check_derived(model, &derived, seed)
+}
+
+/// Checks derivations already made, at draws from `seed`.
+fn check_derived(model: &Model, derived: &Derived, seed: u64) -> Result<Report> {
     let sizes = choose_sizes(model);
     let mut skipped: Vec<Undefined> = Vec::new();
     let mut tries = 0;
@@ -192,13 +197,13 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
         // The first point tried keeps the tangents it always had.
         let rng = StdRng::seed_from_u64(seed.wrapping_add(0x5eed).wrapping_add(tries));
         tries += 1;
-        match check_at(model, &derived, &point, rng.clone()) {
+        match check_at(model, derived, &point, rng.clone()) {
             Ok(mut report) => {
                 if !report.passed() {
                     // The same tangents, finer differences.
                     for step in OTHER_STEPS {
                         point.step = step;
-                        if let Ok(finer) = check_at(model, &derived, &point, rng.clone()) {
+                        if let Ok(finer) = check_at(model, derived, &point, rng.clone()) {
                             if finer.passed() {
                                 report = finer;
                                 break;
@@ -475,7 +480,8 @@ fn hessian_comparisons(
     };
     let mut out = Vec::new();
     for line in &hessian.lines {
-        let value = eval(&line.expr, &with_tangents, &size).map_err(|e| {
+        let reading = read_back(model, line)?;
+        let value = eval(&reading, &with_tangents, &size).map_err(|e| {
             let lhs = line.lhs_text(crate::print::Notation::Plain);
             sort_out(e, Part::Derivative, format!("could not evaluate {lhs}: "))
         })?;
@@ -548,6 +554,40 @@ fn choose_sizes(model: &Model) -> Vec<(Dim, usize)> {
         .collect()
 }
 
+/// A line as a user reads it: its printed plain text parsed again and typed
+/// in the program's context, the left-hand side fixing its shape. What the
+/// check evaluates is what was printed, not the tree behind it; a line whose
+/// text does not read back, or leaves a size open, is an error.
+fn read_back(model: &Model, line: &Line) -> std::result::Result<Expr, Trouble> {
+    let text = line.rhs_text(crate::print::Notation::Plain);
+    let shape = line.shape(&model.env);
+    let parsed = crate::parse::parse_printed(&text);
+    let reading = parsed.and_then(|e| {
+        if e.is_zero() {
+            // A printed `0` is the zero of the left-hand side's shape.
+            return Ok(e);
+        }
+        model.read(&e, &shape)
+    });
+    // The reading's places are in the printed line, not in the program.
+    let reading = reading.map(|e| without_spans(&e));
+    reading.map_err(|e| {
+        Trouble::Fatal(Error::whole_program(format!(
+            "the printed line {} = {text} does not read back as {}: {}",
+            line.lhs_text(crate::print::Notation::Plain),
+            shape.describe(),
+            e.message
+        )))
+    })
+}
+
+fn without_spans(expr: &Expr) -> Expr {
+    let mut out = expr.map_children(&mut without_spans);
+    out.span = Span::default();
+    out.at = Span::default();
+    out
+}
+
 /// Evaluates lines in order, each seeing the values of those before it.
 ///
 /// A line's value must have its left side's shape; a printed `0` takes it.
@@ -559,7 +599,8 @@ fn evaluate_lines(
 ) -> std::result::Result<HashMap<Name, Matrix>, Trouble> {
     let mut out = HashMap::new();
     for line in lines {
-        let value = eval(&line.expr, values, size).map_err(|mut e| {
+        let reading = read_back(model, line)?;
+        let value = eval(&reading, values, size).map_err(|mut e| {
             if e.problem.depends_on_values() {
                 // A derived node has no place; the tangent of an assignment
                 // points at the expression it differentiates.
@@ -964,5 +1005,59 @@ fn mark_positive(expr: &Expr, out: &mut HashSet<String>) {
     }
     for child in expr.children() {
         mark_positive(child, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn derived(model: &Model) -> Derived {
+        let options = Options::default();
+        Derived {
+            forward: derive(model, Mode::Forward, &options).unwrap(),
+            reverse: derive(model, Mode::Reverse, &options).unwrap(),
+            grad: Some(derive(model, Mode::Grad, &options).unwrap()),
+            options,
+        }
+    }
+
+    /// The check reads what is printed. Here the gradient's tree is right,
+    /// `ones(rows(Y), cols(V)) * ones(cols(V), cols(Y))`, but printed
+    /// without its sizes, `ones * ones`, it has more than one reading: a
+    /// check of the tree passes it, a check of the text must not.
+    #[test]
+    fn a_line_right_in_memory_but_open_in_print_fails() {
+        let model =
+            crate::shape::analyze_source("f = sum(Y * ones(cols(Y), cols(V)) - V)").unwrap();
+        let mut derived = derived(&model);
+        assert!(check_derived(&model, &derived, 3).unwrap().passed());
+        let grad = derived.grad.as_mut().unwrap();
+        let line = grad.lines.iter_mut().find(|l| l.lhs.base == "Y").unwrap();
+        assert!(line.written.iter().any(|w| *w), "{line}");
+        line.written = vec![false; line.written.len()];
+        assert_eq!(line.to_string(), "bar(Y) = ones * ones");
+        let error = check_derived(&model, &derived, 3).unwrap_err();
+        assert!(error.message.contains("does not read back"), "{error}");
+    }
+
+    /// A vector where a scalar belongs is an error, not summed away by the
+    /// pairing ⟨X̄, Ẋ⟩.
+    #[test]
+    fn a_vector_for_a_scalar_adjoint_fails() {
+        let model = crate::shape::analyze_source("x: vector(n); f = sum(alpha ./ x)").unwrap();
+        let mut derived = derived(&model);
+        assert!(check_derived(&model, &derived, 3).unwrap().passed());
+        let wrong = model
+            .elaborate(&crate::parse::parse_expr("ones ./ x").unwrap(), None)
+            .unwrap();
+        let grad = derived.grad.as_mut().unwrap();
+        let line = grad
+            .lines
+            .iter_mut()
+            .find(|l| l.lhs.base == "alpha")
+            .unwrap();
+        *line = Line::new(line.lhs.clone(), wrong);
+        assert!(check_derived(&model, &derived, 3).is_err());
     }
 }

@@ -64,6 +64,10 @@ pub struct Line {
     /// For a Hessian block, the inputs it is the second derivative in:
     /// the line reads `hess(x)` or `hess(x, y)`.
     pub block: Option<(Name, Name)>,
+    /// Which of the `I` and `ones` in `expr`, in printing order, are
+    /// printed with their size (see [`Model::written_sizes`]); none when
+    /// empty.
+    pub written: Vec<bool>,
 }
 
 impl Line {
@@ -79,6 +83,36 @@ impl Line {
             lhs,
             expr,
             block: None,
+            written: Vec::new(),
+        }
+    }
+
+    /// The right-hand side in a notation, with the constants' sizes written
+    /// where the line's context does not fix them.
+    ///
+    /// ```
+    /// use matdiff::derive::{derive, Mode, Options};
+    /// use matdiff::print::Notation;
+    /// let model = matdiff::shape::analyze_source("x: vector(n); f = sum(x) / n").unwrap();
+    /// let d = derive(&model, Mode::Grad, &Options::default()).unwrap();
+    /// assert_eq!(d.lines[0].rhs_text(Notation::Plain), "ones / n");
+    /// ```
+    pub fn rhs_text(&self, notation: crate::print::Notation) -> String {
+        crate::print::render_sized(&self.expr, notation, &self.written)
+    }
+
+    /// The shape the left-hand side gives the line.
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, Name};
+    /// let model = matdiff::shape::analyze_source("A: matrix(n, m); f = sum(A)").unwrap();
+    /// let line = matdiff::derive::Line::new(Name::plain("A").bar(), Expr::int(0));
+    /// assert_eq!(line.shape(&model.env).to_string(), "n×m");
+    /// ```
+    pub fn shape(&self, env: &Env) -> crate::ast::Shape {
+        match &self.block {
+            Some((x, y)) => crate::ast::Shape::new(env.name_shape(x).rows, env.name_shape(y).rows),
+            None => env.name_shape(&self.lhs),
         }
     }
 
@@ -150,6 +184,13 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         })?,
     };
     let stop = presenter.stop;
+    let lines = lines
+        .into_iter()
+        .map(|mut line| {
+            line.written = model.written_sizes(&line.expr, &line.shape(&model.env));
+            line
+        })
+        .collect();
     Ok(Derivation {
         mode,
         lines,
@@ -250,6 +291,26 @@ impl Presenter<'_> {
     }
 }
 
+/// An expression over a program's names as printed: with the sizes of its
+/// constants written where its context, a value of shape `shape`, leaves
+/// them open.
+///
+/// ```
+/// use matdiff::print::Notation;
+/// let model = matdiff::shape::analyze_source("A: matrix(n, m); f = sum(A)").unwrap();
+/// let e = model.elaborate(&matdiff::parse::parse_expr("sum(ones(n))").unwrap(), None).unwrap();
+/// let text = matdiff::derive::render_in(&model, &e, &matdiff::ast::Shape::scalar(), Notation::Plain);
+/// assert_eq!(text, "sum(ones(n))");
+/// ```
+pub fn render_in(
+    model: &Model,
+    expr: &Expr,
+    shape: &crate::ast::Shape,
+    notation: crate::print::Notation,
+) -> String {
+    crate::print::render_sized(expr, notation, &model.written_sizes(expr, shape))
+}
+
 /// The cheapest form of an expression over a program's names: tidied,
 /// simplified in the e-graph, tidied again for printing.
 ///
@@ -285,7 +346,7 @@ impl std::fmt::Display for Line {
             f,
             "{} = {}",
             self.lhs_text(crate::print::Notation::Plain),
-            self.expr
+            self.rhs_text(crate::print::Notation::Plain)
         )
     }
 }

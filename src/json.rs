@@ -26,9 +26,9 @@ pub fn to_json(derivation: &Derivation, input: &str) -> Value {
             json!({
                 "lhs": line.lhs_text(Notation::Plain),
                 "wrt": line.lhs.base,
-                "expr": render(&line.expr, Notation::Plain),
-                "unicode": format!("{lhs_unicode} = {}", render(&line.expr, Notation::Unicode)),
-                "latex": format!("{lhs_latex} = {}", render(&line.expr, Notation::Latex)),
+                "expr": line.rhs_text(Notation::Plain),
+                "unicode": format!("{lhs_unicode} = {}", line.rhs_text(Notation::Unicode)),
+                "latex": format!("{lhs_latex} = {}", line.rhs_text(Notation::Latex)),
             })
         })
         .collect();

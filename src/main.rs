@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use matdiff::derive::{derive, Mode, Options};
 use matdiff::error::{Error, Origin};
-use matdiff::print::{render, Notation};
+use matdiff::print::Notation;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -155,7 +155,13 @@ fn run(command: Command) -> Outcome {
             let model = matdiff::shape::analyze_source(&source).map_err(fail)?;
             let output = &model.output().expr;
             let simplified = matdiff::derive::simplified(output, &model, &Default::default());
-            Ok(render(&simplified.expr, notation(format)))
+            let shape = model.env.shape(output);
+            Ok(matdiff::derive::render_in(
+                &model,
+                &simplified.expr,
+                &shape,
+                notation(format),
+            ))
         }
         // The session prints as it goes and ends the process with its own
         // status, so nothing is left for `main` to print.
@@ -197,7 +203,7 @@ fn run_derive(mode: Mode, args: Derive) -> Outcome {
             let results = derivation
                 .lines
                 .iter()
-                .map(|line| format!("{} = {}", line.lhs_text(n), render(&line.expr, n)))
+                .map(|line| format!("{} = {}", line.lhs_text(n), line.rhs_text(n)))
                 .collect::<Vec<_>>()
                 .join("\n");
             match steps {

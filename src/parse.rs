@@ -4,7 +4,9 @@
 //! Parsing knows nothing of shapes; it rejects only what the grammar, the
 //! reserved words and the function table rule out.
 
-use crate::ast::{BinOp, DimSpec, Expr, ExprKind, Func, Name, Program, Span, Stmt, Type};
+use crate::ast::{
+    BinOp, Dim, DimSpec, Expr, ExprKind, Func, Name, Program, Shape, Span, Stmt, Type,
+};
 use crate::error::{Error, Result};
 use crate::limits::{MAX_INPUT_BYTES, MAX_NUMBER_DIGITS};
 use num_bigint::BigInt;
@@ -31,9 +33,11 @@ pub const MAX_NESTING: usize = 200;
 pub const MAX_PREFIX_RUN: usize = 200;
 
 /// Words a user may not name a variable.
-const RESERVED: [&str; 8] = [
+const RESERVED: [&str; 10] = [
     "I",
     "ones",
+    "rows",
+    "cols",
     "dot",
     "bar",
     "scalar",
@@ -49,6 +53,21 @@ const RESERVED: [&str; 8] = [
 /// assert_eq!(program.stmts.len(), 1);
 /// ```
 pub fn parse_program(source: &str) -> Result<Program> {
+    parse_program_bounded(source, true)
+}
+
+/// Parses a result matdiff printed itself, which may be longer than a
+/// statement a user may write: the numerical check reads back every line it
+/// evaluates, including those too long to print.
+pub(crate) fn parse_printed(source: &str) -> Result<Expr> {
+    let program = parse_program_bounded(source, false)?;
+    match program.stmts.as_slice() {
+        [Stmt::Expr(e)] => Ok(e.clone()),
+        _ => Err(Error::whole_program("expected a single expression")),
+    }
+}
+
+fn parse_program_bounded(source: &str, count_operators: bool) -> Result<Program> {
     let prepared = prepare(source)?;
     let mut pairs =
         Grammar::parse(Rule::program, &prepared).map_err(|e| syntax_error(e, &prepared))?;
@@ -57,7 +76,9 @@ pub fn parse_program(source: &str) -> Result<Program> {
         .expect("the program rule always yields one pair");
     let mut stmts = Vec::new();
     for pair in program.into_inner() {
-        check_operator_count(&pair)?;
+        if count_operators {
+            check_operator_count(&pair)?;
+        }
         match pair.as_rule() {
             Rule::decl => stmts.push(build_decl(pair)?),
             Rule::assign => stmts.push(build_assign(pair)?),
@@ -411,6 +432,9 @@ fn build_call(pair: Pair<Rule>) -> Result<Expr> {
     if name == "dot" || name == "bar" {
         return build_marked(name, args, span);
     }
+    if let Some(sized) = build_sized(name, &args, span)? {
+        return Ok(sized.pointing_at(name_span));
+    }
     let func = Func::from_name(name).ok_or_else(|| {
         Error::input(format!("unknown function `{name}`"), name_span).with_help(format!(
             "the functions are {}",
@@ -432,6 +456,77 @@ fn build_call(pair: Pair<Rule>) -> Result<Expr> {
     Ok(Expr::call(func, args)
         .with_span(span)
         .pointing_at(name_span))
+}
+
+/// The size syntax of SPEC r2: `I(d)`, `ones(d)`, `ones(d1, d2)`, and the
+/// scalars `rows(X)` and `cols(X)`, which stand for `tr(I(d))` (the size as
+/// a number) so that every later stage knows them as a constant. `None`
+/// for any other call.
+fn build_sized(name: &str, args: &[Expr], span: Span) -> Result<Option<Expr>> {
+    let kind = match (name, args) {
+        ("I", [d]) => ExprKind::Identity(Some(size_argument(d)?)),
+        ("ones", [d]) => ExprKind::Ones(Some(Shape::new(size_argument(d)?, Dim::One))),
+        ("ones", [r, c]) => ExprKind::Ones(Some(Shape::new(size_argument(r)?, size_argument(c)?))),
+        ("rows" | "cols", [arg]) => {
+            let ExprKind::Var(var) = &arg.kind else {
+                return Err(Error::input(
+                    format!("`{name}` takes the name of a variable, as in `{name}(A)`"),
+                    arg.span,
+                ));
+            };
+            let dim = Dim::Named(format!("{name}({})", var.base));
+            let identity = Expr::new(ExprKind::Identity(Some(dim))).with_span(span);
+            ExprKind::Call(Func::Tr, vec![identity])
+        }
+        ("I" | "rows" | "cols", _) => {
+            return Err(Error::input(
+                format!("`{name}` takes one argument, as in `{name}(n)`"),
+                span,
+            ))
+        }
+        ("ones", _) => {
+            return Err(Error::input(
+                "`ones` takes one or two sizes, as in `ones(n)` or `ones(m, n)`",
+                span,
+            ))
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Expr::new(kind).with_span(span)))
+}
+
+/// A size written in `I(…)` or `ones(…)`: a positive integer, a declared
+/// dimension name, `rows(X)` or `cols(X)`. Names are resolved by shape
+/// analysis, which knows the program's dimensions and variables.
+fn size_argument(arg: &Expr) -> Result<Dim> {
+    let refused = || {
+        Error::input(
+            format!("`{arg}` is not a size"),
+            arg.span,
+        )
+        .with_help("a size is a positive integer, a declared dimension such as `n`, `rows(X)` or `cols(X)`")
+    };
+    match &arg.kind {
+        ExprKind::Num(value) => {
+            let size = value
+                .to_integer()
+                .to_u64()
+                .filter(|k| {
+                    value.is_integer() && (1..=crate::limits::MAX_DECLARED_SIZE).contains(k)
+                })
+                .ok_or_else(refused)?;
+            Ok(if size == 1 { Dim::One } else { Dim::Size(size) })
+        }
+        ExprKind::Var(name) if name.is_plain() => Ok(Dim::Named(name.base.clone())),
+        ExprKind::Call(Func::Tr, inner) => match &inner[..] {
+            [Expr {
+                kind: ExprKind::Identity(Some(dim @ Dim::Named(_))),
+                ..
+            }] => Ok(dim.clone()),
+            _ => Err(refused()),
+        },
+        _ => Err(refused()),
+    }
 }
 
 fn build_marked(which: &str, args: Vec<Expr>, span: Span) -> Result<Expr> {

@@ -31,13 +31,54 @@ pub enum Notation {
 /// assert_eq!(render(&e, Notation::Latex), "-C \\dot{A} C");
 /// ```
 pub fn render(expr: &Expr, notation: Notation) -> String {
+    render_sized(expr, notation, &[])
+}
+
+/// Renders an expression with the sizes of some constants written out:
+/// `written[i]` for the i-th `I` or `ones` met left to right (as
+/// [`Model::written_sizes`](crate::shape::Model::written_sizes) gives them).
+/// A trace of a sized identity is always its size, `n` or `rows(A)`.
+///
+/// ```
+/// use matdiff::print::{render_sized, Notation};
+/// let model = matdiff::shape::analyze_source("A: matrix(n, m); f = sum(A)").unwrap();
+/// let e = model.elaborate(&matdiff::parse::parse_expr("sum(ones(m)) * tr(I(n))").unwrap(), None).unwrap();
+/// assert_eq!(render_sized(&e, Notation::Plain, &[true, true]), "sum(ones(m)) * n");
+/// assert_eq!(render_sized(&e, Notation::Latex, &[true, true]), "\\operatorname{sum}\\left(\\mathbf{1}_{m}\\right) n");
+/// ```
+pub fn render_sized(expr: &Expr, notation: Notation, written: &[bool]) -> String {
     let mut out = String::new();
     Printer {
         notation,
         out: &mut out,
+        written,
+        constants: 0,
     }
     .expr(expr, Level::Sum);
     out
+}
+
+/// A dimension as the input language writes it: `n`, `3`, `rows(A)`.
+///
+/// ```
+/// use matdiff::ast::Dim;
+/// assert_eq!(matdiff::print::dim_text(&Dim::Named("len(x)".into())), "rows(x)");
+/// ```
+pub fn dim_text(dim: &Dim) -> String {
+    match dim {
+        Dim::One => "1".to_string(),
+        Dim::Size(k) => k.to_string(),
+        Dim::Named(label) => {
+            // Inferred dimensions are labelled by a variable; vectors' and
+            // symmetric matrices' read back as their rows.
+            for word in ["len(", "size("] {
+                if let Some(rest) = label.strip_prefix(word) {
+                    return format!("rows({rest}");
+                }
+            }
+            label.clone()
+        }
+    }
 }
 
 /// Renders a (possibly marked) name in a notation.
@@ -112,6 +153,10 @@ fn level(expr: &Expr) -> Level {
 struct Printer<'a> {
     notation: Notation,
     out: &'a mut String,
+    /// Which constants, in order met, are printed with their size.
+    written: &'a [bool],
+    /// How many constants have been met so far.
+    constants: usize,
 }
 
 impl Printer<'_> {
@@ -155,8 +200,28 @@ impl Printer<'_> {
         match &expr.kind {
             ExprKind::Num(value) => self.number(value),
             ExprKind::Var(name) => self.push(&render_name(name, self.notation)),
-            ExprKind::Identity(_) => self.push("I"),
+            ExprKind::Identity(size) => {
+                let written = self.next_constant_written();
+                self.push("I");
+                if let (true, Some(d)) = (written, size) {
+                    self.sizes(&[d]);
+                }
+            }
             ExprKind::Ones(shape) => {
+                let written = self.next_constant_written();
+                if let (true, Some(s)) = (written, shape) {
+                    self.push(match self.notation {
+                        Notation::Plain => "ones",
+                        Notation::Unicode => "𝟙",
+                        Notation::Latex => "\\mathbf{1}",
+                    });
+                    if s.cols == Dim::One {
+                        self.sizes(&[&s.rows]);
+                    } else {
+                        self.sizes(&[&s.rows, &s.cols]);
+                    }
+                    return;
+                }
                 self.push(match self.notation {
                     Notation::Plain => "ones",
                     Notation::Unicode => "𝟙",
@@ -238,6 +303,35 @@ impl Printer<'_> {
         }
     }
 
+    fn next_constant_written(&mut self) -> bool {
+        let written = self.written.get(self.constants).copied().unwrap_or(false);
+        self.constants += 1;
+        written
+    }
+
+    /// The sizes of a constant: `(m, n)` in plain text, a subscript else.
+    fn sizes(&mut self, dims: &[&Dim]) {
+        let texts: Vec<String> = dims.iter().map(|d| self.dim(d)).collect();
+        match self.notation {
+            Notation::Plain => self.push(&format!("({})", texts.join(", "))),
+            Notation::Unicode => self.push(&format!("[{}]", texts.join("×"))),
+            Notation::Latex => self.push(&format!("_{{{}}}", texts.join(" \\times "))),
+        }
+    }
+
+    fn dim(&self, dim: &Dim) -> String {
+        let text = dim_text(dim);
+        match (self.notation, text.split_once('(')) {
+            (Notation::Latex, Some((word, rest))) => {
+                let (open, close) = (self.open(), self.close());
+                let var = rest.trim_end_matches(')');
+                let (base, index) = latex_parts(var);
+                format!("\\operatorname{{{word}}}{open}{base}{index}{close}")
+            }
+            _ => text,
+        }
+    }
+
     fn number(&mut self, value: &BigRational) {
         match self.notation {
             Notation::Plain => self.push(&value.to_string()),
@@ -283,6 +377,20 @@ impl Printer<'_> {
     }
 
     fn call(&mut self, func: Func, args: &[Expr]) {
+        if let (
+            Func::Tr,
+            [Expr {
+                kind: ExprKind::Identity(Some(d)),
+                ..
+            }],
+        ) = (func, args)
+        {
+            // The trace of an identity is its size, a number.
+            self.constants += 1;
+            let text = self.dim(d);
+            self.push(&text);
+            return;
+        }
         if self.notation == Notation::Plain {
             self.push(func.name());
             self.push("(");

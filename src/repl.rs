@@ -12,9 +12,9 @@
 //! scripted.
 
 use crate::ast::{Dim, Expr, Func, Name, Program, Span, Stmt};
-use crate::derive::{derive, simplified, Mode, Options};
+use crate::derive::{derive, render_in, simplified, Mode, Options};
 use crate::error::Error;
-use crate::print::{render, render_name, Notation};
+use crate::print::{render_name, Notation};
 use crate::shape::Model;
 use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write};
@@ -514,7 +514,7 @@ impl Session {
             text.push_str(&format!(
                 "{} = {}\n",
                 result.lhs_text(n),
-                render(&result.expr, n)
+                result.rhs_text(n)
             ));
         }
         out.stdout = text;
@@ -541,18 +541,21 @@ impl Session {
         let n = self.notation;
         let limits = Default::default();
         if !args.is_empty() {
-            let result = simplified(&model.output().expr, &model, &limits);
-            return Output::out(render(&result.expr, n));
+            let output = &model.output().expr;
+            let result = simplified(output, &model, &limits);
+            let shape = model.env.shape(output);
+            return Output::out(render_in(&model, &result.expr, &shape, n));
         }
         let text = model
             .bindings
             .iter()
             .map(|b| {
                 let result = simplified(&b.expr, &model, &limits);
+                let shape = model.env.shape(&b.expr);
                 format!(
                     "{} = {}",
                     render_name(&Name::plain(&b.name), n),
-                    render(&result.expr, n)
+                    render_in(&model, &result.expr, &shape, n)
                 )
             })
             .collect::<Vec<_>>()
@@ -565,8 +568,10 @@ impl Session {
         let program = prune(program, composed.typed_start);
         match crate::shape::analyze(&program) {
             Ok(model) => {
-                let result = simplified(&model.output().expr, &model, &Default::default());
-                Output::out(render(&result.expr, self.notation))
+                let output = &model.output().expr;
+                let result = simplified(output, &model, &Default::default());
+                let shape = model.env.shape(output);
+                Output::out(render_in(&model, &result.expr, &shape, self.notation))
             }
             Err(error) => self.failure(&error, composed, line),
         }

@@ -11,6 +11,9 @@ use crate::ast::{
 use crate::error::{Error, Result};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+mod typer;
+use typer::{Dims, Typer};
+
 /// What is known of a variable.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VarInfo {
@@ -173,6 +176,9 @@ pub struct Model {
     /// True when the output is a bare expression, named `f` by matdiff
     /// rather than by the user.
     pub bare_output: bool,
+    /// The dimension names the declarations introduce (`n` of
+    /// `matrix(n, m)`); used in an expression, each is that size as a number.
+    pub dimension_names: Vec<String>,
 }
 
 impl Model {
@@ -224,17 +230,107 @@ impl Model {
     /// ```
     pub fn elaborate(&self, expr: &Expr, expected: Option<&Shape>) -> Result<Expr> {
         let mut typer = Typer::default();
+        let expr = &sized_dimensions(expr, &self.dimension_names, &|n| self.env.var(n).is_some());
+        let (_, slots) = self.infer_in_context(&mut typer, expr, expected)?;
+        typer.settle(&slots)?;
+        Ok(typer.fill_sizes(expr, &mut slots.into_iter()))
+    }
+
+    /// Reads a printed result strictly: [`Model::elaborate`] with the
+    /// result's shape given and without the convention that a bare `ones`
+    /// whose columns nothing fixes is a column, so that a constant whose
+    /// size the text leaves open is an error.
+    ///
+    /// ```
+    /// let model = matdiff::shape::analyze_source("Y, V: matrix; f = sum(Y * ones(cols(Y), cols(V)) - V)").unwrap();
+    /// let y = model.env.var("Y").unwrap().shape.clone();
+    /// let open = matdiff::parse::parse_expr("ones * ones").unwrap();
+    /// assert!(model.elaborate(&open, Some(&y)).is_ok());
+    /// assert!(model.read(&open, &y).is_err());
+    /// ```
+    pub fn read(&self, expr: &Expr, expected: &Shape) -> Result<Expr> {
+        let mut typer = Typer::default();
+        let expr = &sized_dimensions(expr, &self.dimension_names, &|n| self.env.var(n).is_some());
+        let (_, slots) = self.infer_in_context(&mut typer, expr, Some(expected))?;
+        typer.settle_with(&slots, false)?;
+        Ok(typer.fill_sizes(expr, &mut slots.into_iter()))
+    }
+
+    /// Which of the `I` and `ones` in `expr` (sized, as derivation leaves
+    /// them) must be printed with their size, in the order the printer meets
+    /// them: those whose size a reader, given the program and the line's
+    /// shape `expected`, could not infer, or would infer otherwise
+    /// (SPEC §2: every constant in a printed line has exactly one size).
+    ///
+    /// ```
+    /// let model = matdiff::shape::analyze_source("A: matrix(n, m); f = sum(A)").unwrap();
+    /// let sized = |text: &str| model.elaborate(&matdiff::parse::parse_expr(text).unwrap(), None).unwrap();
+    /// let scalar = matdiff::ast::Shape::scalar();
+    /// let a = model.env.var("A").unwrap().shape.clone();
+    /// assert_eq!(model.written_sizes(&sized("A + ones"), &a), vec![false]);
+    /// assert_eq!(model.written_sizes(&sized("ones(n)' * A * ones(m)"), &scalar), vec![false, false]);
+    /// assert_eq!(model.written_sizes(&sized("sum(ones(n))"), &scalar), vec![true]);
+    /// ```
+    pub fn written_sizes(&self, expr: &Expr, expected: &Shape) -> Vec<bool> {
+        let mut meant = Vec::new();
+        constants(expr, &mut meant);
+        // A size inside `tr(I(d))`, printed as the number `d`, is written.
+        let mut written: Vec<bool> = meant.iter().map(|(_, in_trace)| *in_trace).collect();
+        for _ in 0..=meant.len() {
+            let mut index = 0;
+            let reading = strip_sizes(expr, &written, &mut index);
+            let mut typer = Typer::default();
+            let inferred = self
+                .infer_in_context(&mut typer, &reading, Some(expected))
+                .and_then(|(_, slots)| {
+                    typer.settle_with(&slots, false)?;
+                    Ok(typer.slot_sizes(&slots))
+                });
+            let Ok(inferred) = inferred else {
+                return vec![true; meant.len()];
+            };
+            let mut changed = false;
+            for ((flag, (shape, _)), got) in written.iter_mut().zip(&meant).zip(inferred) {
+                if !*flag && got.as_ref() != Some(shape) {
+                    *flag = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        written
+    }
+
+    /// Types `expr` over the program's names, its result unified with
+    /// `expected`; the constants' sizes are not yet settled.
+    fn infer_in_context(
+        &self,
+        typer: &mut Typer,
+        expr: &Expr,
+        expected: Option<&Shape>,
+    ) -> Result<(Dims, typer::Slots)> {
+        for name in &self.dimension_names {
+            typer.known(&Dim::Named(name.clone()));
+        }
         let mut names = HashMap::new();
-        for name in expr.names() {
-            let Some(info) = self.env.var(&name.base) else {
-                let span = first_use_of(expr, &|b| b == name.base).map_or(expr.span, |(_, s)| s);
+        let mut used: Vec<(String, Span)> = expr
+            .names()
+            .into_iter()
+            .map(|n| (n.base.clone(), expr.span))
+            .collect();
+        size_variables(expr, &mut used);
+        for (base, span) in used {
+            let Some(info) = self.env.var(&base) else {
+                let span = first_use_of(expr, &|b| b == base).map_or(span, |(_, s)| s);
                 return Err(Error::input(
-                    format!("`{}` is not a name of the program", name.base),
+                    format!("`{base}` is not a name of the program"),
                     span,
                 ));
             };
             let dims = (typer.known(&info.shape.rows), typer.known(&info.shape.cols));
-            names.insert(name.base.clone(), dims);
+            names.insert(base, dims);
         }
         let mut slots = Vec::new();
         let dims = typer.infer(expr, &names, &mut slots)?;
@@ -251,8 +347,103 @@ impl Model {
                 ));
             }
         }
-        typer.settle(&slots)?;
-        Ok(typer.fill_sizes(expr, &mut slots.into_iter()))
+        Ok((dims, slots))
+    }
+}
+
+/// The sizes of the `I` and `ones` in `expr`, in visiting order, each with
+/// whether it sits in `tr(…)`, where it is always printed as a number.
+fn constants(expr: &Expr, out: &mut Vec<(Shape, bool)>) {
+    match &expr.kind {
+        ExprKind::Identity(size) => {
+            let d = size.clone().unwrap_or(Dim::One);
+            out.push((Shape::new(d.clone(), d), false));
+        }
+        ExprKind::Ones(shape) => out.push((shape.clone().unwrap_or_else(Shape::scalar), false)),
+        ExprKind::Call(Func::Tr, args)
+            if matches!(
+                args[..],
+                [Expr {
+                    kind: ExprKind::Identity(Some(_)),
+                    ..
+                }]
+            ) =>
+        {
+            constants(&args[0], out);
+            if let Some(last) = out.last_mut() {
+                last.1 = true;
+            }
+        }
+        _ => expr.children().into_iter().for_each(|c| constants(c, out)),
+    }
+}
+
+/// `expr` with the sizes of the constants not `written` left out, as a
+/// reader of its printed form would see it.
+fn strip_sizes(expr: &Expr, written: &[bool], index: &mut usize) -> Expr {
+    match &expr.kind {
+        ExprKind::Identity(_) | ExprKind::Ones(_) => {
+            let keep = written.get(*index).copied().unwrap_or(true);
+            *index += 1;
+            if keep {
+                expr.clone()
+            } else if matches!(expr.kind, ExprKind::Identity(_)) {
+                Expr::new(ExprKind::Identity(None))
+            } else {
+                Expr::new(ExprKind::Ones(None))
+            }
+        }
+        _ => expr.map_children(&mut |c| strip_sizes(c, written, index)),
+    }
+}
+
+/// The variables named in written sizes (`X` of `ones(rows(X))`), with
+/// the constant's place.
+fn size_variables(expr: &Expr, out: &mut Vec<(String, Span)>) {
+    let mut dims = Vec::new();
+    match &expr.kind {
+        ExprKind::Identity(Some(d)) => dims.push(d),
+        ExprKind::Ones(Some(s)) => dims.extend([&s.rows, &s.cols]),
+        _ => {}
+    }
+    for dim in dims {
+        if let Dim::Named(text) = dim {
+            let var = text
+                .strip_suffix(')')
+                .and_then(|t| t.split_once('('))
+                .filter(|(word, _)| matches!(*word, "rows" | "cols"))
+                .map(|(_, var)| var);
+            if let Some(var) = var {
+                out.push((var.to_string(), expr.span));
+            }
+        }
+    }
+    for child in expr.children() {
+        size_variables(child, out);
+    }
+}
+
+/// `expr` with each use of a dimension name `n` (a plain name that is not
+/// a variable) made the size it stands for, `tr(I(n))`.
+fn sized_dimensions(
+    expr: &Expr,
+    dimensions: &[String],
+    is_variable: &dyn Fn(&str) -> bool,
+) -> Expr {
+    match &expr.kind {
+        ExprKind::Var(name)
+            if name.is_plain() && dimensions.contains(&name.base) && !is_variable(&name.base) =>
+        {
+            let identity = Expr::new(ExprKind::Identity(Some(Dim::Named(name.base.clone()))))
+                .with_span(expr.span);
+            Expr::call(Func::Tr, vec![identity]).with_span(expr.span)
+        }
+        _ => {
+            let mut rebuilt =
+                expr.map_children(&mut |c| sized_dimensions(c, dimensions, is_variable));
+            rebuilt.at = expr.at;
+            rebuilt
+        }
     }
 }
 
@@ -291,6 +482,31 @@ pub fn analyze(program: &Program) -> Result<Model> {
             }
         }
     }
+    let dimension_names = declared_dimensions(program);
+    let assigned_names: HashSet<String> = statements.iter().map(|(n, _, _)| n.clone()).collect();
+    for stmt in &program.stmts {
+        let clashing = match stmt {
+            Stmt::Decl { names, .. } => names.iter().find(|(n, _)| dimension_names.contains(n)),
+            _ => None,
+        };
+        if let Some((name, span)) = clashing {
+            return Err(name_and_dimension(name, *span));
+        }
+    }
+    if let Some((name, span, _)) = statements
+        .iter()
+        .find(|(n, _, _)| dimension_names.contains(n))
+    {
+        return Err(name_and_dimension(name, *span));
+    }
+    let is_variable = |n: &str| declared.contains_key(n) || assigned_names.contains(n);
+    let statements: Vec<(String, Span, Expr)> = statements
+        .into_iter()
+        .map(|(name, span, expr)| {
+            let expr = sized_dimensions(&expr, &dimension_names, &is_variable);
+            (name, span, expr)
+        })
+        .collect();
     let mut shapes: HashMap<String, (usize, usize)> = HashMap::new();
     let mut symmetric = BTreeSet::new();
     for (name, (shape, sym, _)) in &declared {
@@ -311,6 +527,14 @@ pub fn analyze(program: &Program) -> Result<Model> {
             if !shapes.contains_key(&used.base) {
                 let shape = typer.spelled_shape(&used.base);
                 shapes.insert(used.base.clone(), shape);
+            }
+        }
+        let mut sized = Vec::new();
+        size_variables(expr, &mut sized);
+        for (base, _) in sized {
+            if !shapes.contains_key(&base) {
+                let shape = typer.spelled_shape(&base);
+                shapes.insert(base, shape);
             }
         }
         let mut slots = Vec::new();
@@ -378,7 +602,39 @@ pub fn analyze(program: &Program) -> Result<Model> {
         env,
         dims,
         bare_output,
+        dimension_names,
     })
+}
+
+/// The dimension names of the declarations, in order of appearance.
+fn declared_dimensions(program: &Program) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for stmt in &program.stmts {
+        let Stmt::Decl { ty, .. } = stmt else {
+            continue;
+        };
+        let specs: Vec<&DimSpec> = match ty {
+            Type::Scalar => Vec::new(),
+            Type::Vector(d) | Type::Symmetric(d) => d.iter().collect(),
+            Type::Matrix(d) => d.iter().flat_map(|(r, c)| [r, c]).collect(),
+        };
+        for spec in specs {
+            if let DimSpec::Name(name, _) = spec {
+                if !out.contains(name) {
+                    out.push(name.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn name_and_dimension(name: &str, span: Span) -> Error {
+    Error::input(
+        format!("`{name}` names a dimension, so it cannot also name a variable"),
+        span,
+    )
+    .with_help("a declared dimension used in an expression is its size as a number; give the variable another name")
 }
 
 /// The assignments (with a bare output named `f`) after the scoping rules:
@@ -540,468 +796,6 @@ fn first_use_of(expr: &Expr, pred: &dyn Fn(&str) -> bool) -> Option<(String, Spa
     expr.children()
         .into_iter()
         .find_map(|c| first_use_of(c, pred))
-}
-
-/// What a dimension variable is bound to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Bound {
-    One,
-    Named(String),
-    Size(u64),
-}
-
-/// Union–find over dimension variables.
-#[derive(Default)]
-struct Typer {
-    parent: Vec<usize>,
-    bound: Vec<Option<Bound>>,
-    /// Dimensions of `I`, `ones` and `0` may turn out to be 1; a matrix's may not.
-    may_be_one: Vec<bool>,
-    label: Vec<String>,
-    named: HashMap<String, usize>,
-}
-
-type Dims = (usize, usize);
-
-/// An `I` or `ones` whose size inference decides.
-#[derive(Clone, Copy)]
-struct Slot {
-    dims: Dims,
-    span: Span,
-    ones: bool,
-}
-
-/// The `I` and `ones` nodes of one expression, in visiting order.
-type Slots = Vec<Slot>;
-
-impl Typer {
-    fn fresh(&mut self, label: String, may_be_one: bool) -> usize {
-        self.parent.push(self.parent.len());
-        self.bound.push(None);
-        self.may_be_one.push(may_be_one);
-        self.label.push(label);
-        self.parent.len() - 1
-    }
-
-    fn bound_var(&mut self, bound: Bound) -> usize {
-        let id = self.fresh(String::new(), false);
-        self.bound[id] = Some(bound);
-        id
-    }
-
-    fn one(&mut self) -> usize {
-        self.bound_var(Bound::One)
-    }
-
-    fn scalar(&mut self) -> Dims {
-        (self.one(), self.one())
-    }
-
-    fn find(&mut self, id: usize) -> usize {
-        let mut root = id;
-        while self.parent[root] != root {
-            root = self.parent[root];
-        }
-        let mut node = id;
-        while self.parent[node] != root {
-            let next = self.parent[node];
-            self.parent[node] = root;
-            node = next;
-        }
-        root
-    }
-
-    fn unify(&mut self, a: usize, b: usize) -> std::result::Result<(), ()> {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra == rb {
-            return Ok(());
-        }
-        let bound = match (self.bound[ra].clone(), self.bound[rb].clone()) {
-            (Some(x), Some(y)) if x == y => Some(x),
-            (Some(_), Some(_)) => return Err(()),
-            (Some(x), None) | (None, Some(x)) => Some(x),
-            (None, None) => None,
-        };
-        let may_be_one = self.may_be_one[ra] && self.may_be_one[rb];
-        let cannot_be_one = |r: usize| self.bound[r].is_none() && !self.may_be_one[r];
-        if bound == Some(Bound::One) && (cannot_be_one(ra) || cannot_be_one(rb)) {
-            return Err(());
-        }
-        // The root keeps its label in messages: prefer a matrix's dimension
-        // to a constant's, and the earlier of two.
-        let (root, child) = if self.may_be_one[ra] != self.may_be_one[rb] {
-            if self.may_be_one[ra] {
-                (rb, ra)
-            } else {
-                (ra, rb)
-            }
-        } else if rb < ra {
-            (rb, ra)
-        } else {
-            (ra, rb)
-        };
-        self.parent[child] = root;
-        self.bound[root] = bound;
-        self.may_be_one[root] = may_be_one;
-        Ok(())
-    }
-
-    fn unify_shapes(&mut self, a: Dims, b: Dims) -> std::result::Result<(), ()> {
-        self.unify(a.0, b.0)?;
-        self.unify(a.1, b.1)
-    }
-
-    fn is_one(&mut self, id: usize) -> bool {
-        let root = self.find(id);
-        self.bound[root] == Some(Bound::One)
-    }
-
-    fn is_scalar(&mut self, dims: Dims) -> bool {
-        self.is_one(dims.0) && self.is_one(dims.1)
-    }
-
-    fn resolve(&mut self, id: usize) -> Dim {
-        let root = self.find(id);
-        match &self.bound[root] {
-            Some(Bound::One) => Dim::One,
-            Some(Bound::Named(n)) => Dim::Named(n.clone()),
-            Some(Bound::Size(k)) => Dim::Size(*k),
-            None => Dim::Named(self.label[root].clone()),
-        }
-    }
-
-    fn resolve_shape(&mut self, dims: Dims) -> Shape {
-        Shape::new(self.resolve(dims.0), self.resolve(dims.1))
-    }
-
-    fn describe(&mut self, dims: Dims) -> String {
-        self.resolve_shape(dims).describe()
-    }
-
-    fn dim_spec(&mut self, spec: &DimSpec) -> Result<usize> {
-        Ok(match spec {
-            DimSpec::Size(1, _) => self.one(),
-            DimSpec::Size(k, _) => self.known(&Dim::Size(*k)),
-            DimSpec::Name(name, _) => self.known(&Dim::Named(name.clone())),
-        })
-    }
-
-    /// A variable fixed to an already resolved dimension.
-    fn known(&mut self, dim: &Dim) -> usize {
-        match dim {
-            Dim::One => self.one(),
-            Dim::Size(k) => self.bound_var(Bound::Size(*k)),
-            Dim::Named(name) => match self.named.get(name) {
-                Some(&id) => id,
-                None => {
-                    let id = self.bound_var(Bound::Named(name.clone()));
-                    self.label[id] = name.clone();
-                    self.named.insert(name.clone(), id);
-                    id
-                }
-            },
-        }
-    }
-
-    fn declared_shape(&mut self, ty: &Type, name: &str) -> Result<Dims> {
-        Ok(match ty {
-            Type::Scalar => self.scalar(),
-            Type::Vector(Some(d)) => (self.dim_spec(d)?, self.one()),
-            Type::Vector(None) => (self.fresh(format!("len({name})"), false), self.one()),
-            Type::Matrix(Some((r, c))) => (self.dim_spec(r)?, self.dim_spec(c)?),
-            Type::Matrix(None) => (
-                self.fresh(format!("rows({name})"), false),
-                self.fresh(format!("cols({name})"), false),
-            ),
-            Type::Symmetric(Some(d)) => {
-                let d = self.dim_spec(d)?;
-                (d, d)
-            }
-            Type::Symmetric(None) => {
-                let d = self.fresh(format!("size({name})"), false);
-                (d, d)
-            }
-        })
-    }
-
-    /// The type a name's spelling gives it (SPEC §1).
-    fn spelled_shape(&mut self, name: &str) -> Dims {
-        let first = name.chars().next().unwrap_or('x');
-        if is_greek_name(name) {
-            self.scalar()
-        } else if first.is_uppercase() {
-            (
-                self.fresh(format!("rows({name})"), false),
-                self.fresh(format!("cols({name})"), false),
-            )
-        } else {
-            (self.fresh(format!("len({name})"), false), self.one())
-        }
-    }
-
-    fn infer(
-        &mut self,
-        expr: &Expr,
-        names: &HashMap<String, Dims>,
-        slots: &mut Slots,
-    ) -> Result<Dims> {
-        match &expr.kind {
-            ExprKind::Num(_) => Ok(self.scalar()),
-            ExprKind::Var(name) => Ok(names[&name.base]),
-            ExprKind::Identity(_) => {
-                let d = self.fresh("size(I)".to_string(), true);
-                slots.push(Slot {
-                    dims: (d, d),
-                    span: expr.span,
-                    ones: false,
-                });
-                Ok((d, d))
-            }
-            ExprKind::Ones(_) => {
-                let dims = (
-                    self.fresh("rows(ones)".to_string(), true),
-                    self.fresh("cols(ones)".to_string(), true),
-                );
-                slots.push(Slot {
-                    dims,
-                    span: expr.span,
-                    ones: true,
-                });
-                Ok(dims)
-            }
-            ExprKind::Neg(a) | ExprKind::ElemPower(a, _) => self.infer(a, names, slots),
-            ExprKind::Transpose(a) => {
-                let (r, c) = self.infer(a, names, slots)?;
-                Ok((c, r))
-            }
-            ExprKind::Power(a, _) => {
-                let dims = self.infer(a, names, slots)?;
-                self.require_square(dims, a, "a matrix power")?;
-                Ok(dims)
-            }
-            ExprKind::Binary(op, a, b) => {
-                let da = self.infer(a, names, slots)?;
-                let db = self.infer(b, names, slots)?;
-                self.binary(*op, expr, (a, da), (b, db))
-            }
-            ExprKind::Call(func, args) => {
-                let dims = args
-                    .iter()
-                    .map(|a| self.infer(a, names, slots))
-                    .collect::<Result<Vec<_>>>()?;
-                self.call(*func, expr, args, &dims)
-            }
-        }
-    }
-
-    fn binary(
-        &mut self,
-        op: BinOp,
-        expr: &Expr,
-        (a, da): (&Expr, Dims),
-        (b, db): (&Expr, Dims),
-    ) -> Result<Dims> {
-        // Described before unifying: a half-finished unification must not
-        // show in the message.
-        let (left, right) = (self.describe(da), self.describe(db));
-        let mismatch = |what: &str| {
-            Error::input(
-                format!("{what}: the left side `{a}` is {left}, the right side `{b}` is {right}"),
-                expr.at,
-            )
-        };
-        match op {
-            BinOp::Add | BinOp::Sub => {
-                if b.is_zero() {
-                    return Ok(da);
-                }
-                if a.is_zero() {
-                    return Ok(db);
-                }
-                let (sa, sb) = (self.is_scalar(da), self.is_scalar(db));
-                if sa != sb {
-                    let err = mismatch(&format!(
-                        "cannot {} a scalar and a non-scalar",
-                        if op == BinOp::Add { "add" } else { "subtract" }
-                    ));
-                    return Err(err.with_help(
-                        "to add a multiple of the identity write `2 * I`; for all-ones, `2 * ones`",
-                    ));
-                }
-                if self.unify_shapes(da, db).is_err() {
-                    let word = if op == BinOp::Add { "add" } else { "subtract" };
-                    return Err(mismatch(&format!(
-                        "cannot {word} values of different shapes"
-                    )));
-                }
-                Ok(da)
-            }
-            BinOp::Mul => {
-                if self.is_scalar(da) {
-                    return Ok(db);
-                }
-                if self.is_scalar(db) {
-                    return Ok(da);
-                }
-                if self.unify(da.1, db.0).is_err() {
-                    let help = self.distinct_dims_help(da.1, db.0).unwrap_or_else(|| {
-                        "the columns of the left side must match the rows of the right side"
-                            .to_string()
-                    });
-                    return Err(mismatch("cannot multiply").with_help(help));
-                }
-                Ok((da.0, db.1))
-            }
-            BinOp::Div => {
-                if !self.is_scalar(db) {
-                    let err = mismatch("can only divide by a scalar");
-                    return Err(err.with_help("to multiply by an inverse write `A * inv(B)`"));
-                }
-                if b.is_zero() {
-                    return Err(Error::input("division by zero", expr.at));
-                }
-                Ok(da)
-            }
-            BinOp::EMul | BinOp::EDiv => {
-                if op == BinOp::EDiv && b.is_zero() {
-                    return Err(Error::input("division by zero", expr.at));
-                }
-                if self.is_scalar(da) {
-                    return Ok(db);
-                }
-                if self.is_scalar(db) {
-                    return Ok(da);
-                }
-                if self.unify_shapes(da, db).is_err() {
-                    return Err(mismatch("element-wise operands must have the same shape"));
-                }
-                Ok(da)
-            }
-        }
-    }
-
-    /// The hint for two distinct declared dimensions meeting.
-    fn distinct_dims_help(&mut self, a: usize, b: usize) -> Option<String> {
-        let declared = |typer: &mut Typer, id: usize| {
-            let root = typer.find(id);
-            match &typer.bound[root] {
-                Some(Bound::Named(n)) => Some(n.clone()),
-                _ => None,
-            }
-        };
-        let (x, y) = (declared(self, a)?, declared(self, b)?);
-        Some(format!(
-            "`{x}` and `{y}` are distinct declared dimensions, which never match"
-        ))
-    }
-
-    fn require_square(&mut self, dims: Dims, arg: &Expr, what: &str) -> Result<()> {
-        if self.unify(dims.0, dims.1).is_err() {
-            return Err(Error::input(
-                format!(
-                    "{what} needs a square matrix, but `{arg}` is {}",
-                    self.describe(dims)
-                ),
-                arg.span,
-            ));
-        }
-        Ok(())
-    }
-
-    fn call(&mut self, func: Func, expr: &Expr, args: &[Expr], dims: &[Dims]) -> Result<Dims> {
-        let (arg, d) = (&args[0], dims[0]);
-        let what = format!("`{}`", func.name());
-        match func {
-            Func::Inv => {
-                self.require_square(d, arg, &what)?;
-                Ok(d)
-            }
-            Func::Tr | Func::Det | Func::Logdet => {
-                self.require_square(d, arg, &what)?;
-                Ok(self.scalar())
-            }
-            Func::Inner => {
-                if self.unify_shapes(d, dims[1]).is_err() {
-                    return Err(Error::input(
-                        format!(
-                            "`inner` needs two values of the same shape, but `{}` is {} and `{}` is {}",
-                            args[0],
-                            self.describe(d),
-                            args[1],
-                            self.describe(dims[1])
-                        ),
-                        expr.at,
-                    ));
-                }
-                Ok(self.scalar())
-            }
-            Func::Sum | Func::Norm => Ok(self.scalar()),
-            Func::Diag => {
-                if self.is_scalar(d) {
-                    Ok(d)
-                } else if self.is_one(d.1) {
-                    Ok((d.0, d.0))
-                } else if self.is_one(d.0) {
-                    Ok((d.1, d.1))
-                } else {
-                    self.require_square(d, arg, &what)?;
-                    Ok((d.0, self.one()))
-                }
-            }
-            _ => Ok(d),
-        }
-    }
-
-    /// Sizes nothing determined: an all-ones value with free columns is a
-    /// column vector; any other free size is an error at the constant.
-    fn settle(&mut self, slots: &[Slot]) -> Result<()> {
-        for slot in slots.iter().filter(|s| s.ones) {
-            if self.is_free(slot.dims.1) {
-                let one = self.one();
-                self.unify(slot.dims.1, one)
-                    .expect("a free dimension unifies with 1");
-            }
-        }
-        for slot in slots {
-            if self.is_free(slot.dims.0) || self.is_free(slot.dims.1) {
-                let what = if slot.ones { "ones" } else { "I" };
-                return Err(Error::input(
-                    format!("the size of `{what}` cannot be inferred here"),
-                    slot.span,
-                )
-                .with_help(format!(
-                    "use `{what}` where the other operand fixes its size, as in `A + {what}`"
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// True for a dimension of a constant that nothing has fixed.
-    fn is_free(&mut self, id: usize) -> bool {
-        let root = self.find(id);
-        self.bound[root].is_none() && self.may_be_one[root]
-    }
-
-    fn fill_sizes(&mut self, expr: &Expr, slots: &mut std::vec::IntoIter<Slot>) -> Expr {
-        match &expr.kind {
-            ExprKind::Identity(_) => {
-                let (d, _) = slots.next().expect("one slot per I").dims;
-                let dim = self.resolve(d);
-                Expr::new(ExprKind::Identity(Some(dim))).with_span(expr.span)
-            }
-            ExprKind::Ones(_) => {
-                let dims = slots.next().expect("one slot per ones").dims;
-                let shape = self.resolve_shape(dims);
-                Expr::new(ExprKind::Ones(Some(shape))).with_span(expr.span)
-            }
-            _ => {
-                let mut rebuilt = expr.map_children(&mut |c| self.fill_sizes(c, slots));
-                rebuilt.at = expr.at;
-                rebuilt
-            }
-        }
-    }
 }
 
 /// True for names typed as scalars by their spelling: Greek letters, spelled
