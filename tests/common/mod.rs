@@ -92,3 +92,30 @@ pub fn fixed_proptest_config(cases: u32, seed: u64) -> proptest::test_runner::Co
         ..Config::default()
     }
 }
+
+/// Set by `.ci/run`: a suite that needs a tool from outside Rust (Node.js
+/// with KaTeX, Python with numpy) fails when the tool is missing, instead of
+/// being skipped.
+pub const REQUIRE_TOOLS: &str = "MATDIFF_REQUIRE_TOOLS";
+
+/// Whether a suite that needs an outside tool may run: `Ok(tool)` when it
+/// is there; otherwise the test is skipped, saying so on standard error
+/// where the test harness cannot swallow it, unless CI requires the tool,
+/// in which case the test fails with `why`.
+pub fn tool_or_skip<T>(suite: &str, found: Result<T, String>) -> Option<T> {
+    match found {
+        Ok(tool) => Some(tool),
+        Err(why) if std::env::var_os(REQUIRE_TOOLS).is_some_and(|v| v != "0") => {
+            panic!("{why} ({REQUIRE_TOOLS} is set, so the {suite} suite must run)")
+        }
+        Err(why) => {
+            // Written to the process's stderr itself, not through `eprintln!`,
+            // which the harness captures for passing tests.
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "SKIPPED: the {suite} suite did not run: {why}"
+            );
+            None
+        }
+    }
+}
