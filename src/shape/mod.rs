@@ -532,9 +532,9 @@ pub fn analyze(program: &Program) -> Result<Model> {
         let mut sized = Vec::new();
         size_variables(expr, &mut sized);
         for (base, _) in sized {
-            if !shapes.contains_key(&base) {
-                let shape = typer.spelled_shape(&base);
-                shapes.insert(base, shape);
+            if let std::collections::hash_map::Entry::Vacant(entry) = shapes.entry(base) {
+                let shape = typer.spelled_shape(entry.key());
+                entry.insert(shape);
             }
         }
         let mut slots = Vec::new();
