@@ -169,7 +169,7 @@ fn clamp_to_char(text: &str, offset: usize) -> usize {
 }
 
 /// Longest text quoted in backticks that a message shows whole; a longer one
-/// (a sum of a thousand terms, say) keeps [`QUOTE_KEEP`] characters at each
+/// (a sum of a thousand terms, say) keeps `QUOTE_KEEP` characters at each
 /// end, with ` … ` between.
 pub const MAX_QUOTE: usize = 100;
 

@@ -13,6 +13,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet};
 
+mod compare;
+mod hessian;
+use compare::{pair, relative, Pairing};
+use hessian::hessian_comparisons;
+
 /// Relative error allowed between a derivative and central differences.
 pub const DIFFERENCE_TOLERANCE: f64 = 1e-6;
 
@@ -439,91 +444,6 @@ fn check_at(
     })
 }
 
-/// The Hessian against central differences of the gradient: each block
-/// `hess(x, y)` applied to ẏ, each product `dot(bar(X))` along the inputs'
-/// tangents. A Hessian matdiff cannot read off is not compared.
-fn hessian_comparisons(
-    model: &Model,
-    point: &Sample,
-    options: &Options,
-    tangents: &Values,
-) -> std::result::Result<Vec<Comparison>, Trouble> {
-    let Ok(hessian) = derive(model, Mode::Hessian, options) else {
-        return Ok(Vec::new());
-    };
-    let expanded = Options {
-        expand: true,
-        ..options.clone()
-    };
-    let gradient = derive(model, Mode::Grad, &expanded)?;
-    let size = |d: &Dim| point.size(d);
-    let mut with_tangents = point.values.clone();
-    with_tangents.extend(tangents.clone());
-    // The gradient's lines moved along `moving`'s tangents, by central differences.
-    let gradient_moved = |moving: &[Name]| -> std::result::Result<HashMap<Name, Matrix>, Trouble> {
-        let at = |sign: f64| -> std::result::Result<HashMap<Name, Matrix>, Trouble> {
-            let mut inputs = point.values.clone();
-            for x in moving {
-                let value = &point.values[x] + &tangents[&x.dot()] * (sign * point.step);
-                inputs.insert(x.clone(), value);
-            }
-            let mut values = point.run(model, &inputs).map_err(|e| near(e, point.step))?;
-            evaluate_lines(model, &gradient.lines, &mut values, &size)
-        };
-        let (plus, minus) = (at(1.0)?, at(-1.0)?);
-        plus.into_iter()
-            .map(|(k, p)| {
-                let d = difference(&p, &minus[&k], point.step)?;
-                Ok((k, d))
-            })
-            .collect()
-    };
-    let mut out = Vec::new();
-    for line in &hessian.lines {
-        let reading = read_back(model, line)?;
-        let value = eval(&reading, &with_tangents, &size).map_err(|e| {
-            let lhs = line.lhs_text(crate::print::Notation::Plain);
-            sort_out(e, Part::Derivative, format!("could not evaluate {lhs}: "))
-        })?;
-        let (symbolic, numeric) = match &line.block {
-            Some((x, y)) => {
-                let moved = gradient_moved(std::slice::from_ref(y))?;
-                let direction = &tangents[&y.dot()];
-                let applied = if value.ncols() == direction.nrows() {
-                    &value * direction
-                } else {
-                    Matrix::from_element(1, 1, f64::NAN)
-                };
-                (applied, moved[&x.bar()].clone())
-            }
-            None => {
-                let moving: Vec<Name> = hessian
-                    .lines
-                    .iter()
-                    .map(|l| l.lhs.unmark().unmark())
-                    .collect();
-                let moved = gradient_moved(&moving)?;
-                (value, moved[&line.lhs.unmark()].clone())
-            }
-        };
-        // A printed `0` is the zero of whatever shape it stands for.
-        let symbolic = if line.expr.is_zero() {
-            Matrix::zeros(numeric.nrows(), numeric.ncols())
-        } else {
-            symbolic
-        };
-        out.push(Comparison {
-            what: format!(
-                "{} against differences of the gradient",
-                line.lhs_text(crate::print::Notation::Plain)
-            ),
-            error: relative(&symbolic, &numeric),
-            tolerance: DIFFERENCE_TOLERANCE,
-        });
-    }
-    Ok(out)
-}
-
 /// Distinct sizes for distinct dimensions (3, 4, 5, …), fixed sizes kept.
 fn choose_sizes(model: &Model) -> Vec<(Dim, usize)> {
     let fixed: HashSet<usize> = model
@@ -634,98 +554,6 @@ fn evaluate_lines(
         out.insert(line.lhs.clone(), value);
     }
     Ok(out)
-}
-
-/// An inner product ⟨a, b⟩ with its natural size ‖a‖ ‖b‖, against which
-/// its error is measured: the value itself may cancel to almost nothing.
-#[derive(Clone, Copy, Default)]
-struct Pairing {
-    value: f64,
-    scale: f64,
-}
-
-impl Pairing {
-    fn plus(self, other: Pairing) -> Pairing {
-        Pairing {
-            value: self.value + other.value,
-            scale: self.scale + other.scale,
-        }
-    }
-
-    /// Relative difference of two pairings; infinite (a failure) when
-    /// either is NaN or infinite.
-    fn error(self, other: Pairing) -> f64 {
-        let diff = (self.value - other.value).abs();
-        let scale = self.scale.max(other.scale);
-        let finite = [self.value, other.value, self.scale, other.scale, diff];
-        if !finite.iter().all(|x| x.is_finite()) {
-            return f64::INFINITY;
-        }
-        if scale < 1e-8 {
-            diff
-        } else {
-            diff / scale
-        }
-    }
-}
-
-/// ⟨a, b⟩; NaN (a failed comparison, not a panic) when shapes differ.
-/// Computed on the parts scaled to entries at most 1, so large but finite
-/// values do not overflow on the way.
-fn pair(a: &Matrix, b: &Matrix) -> Pairing {
-    if a.shape() != b.shape() {
-        return Pairing {
-            value: f64::NAN,
-            scale: 0.0,
-        };
-    }
-    let (ka, kb) = (a.amax(), b.amax());
-    if !needs_scaling(ka) && !needs_scaling(kb) {
-        return Pairing {
-            value: a.dot(b),
-            scale: a.norm() * b.norm(),
-        };
-    }
-    // Only the side that needs it is scaled: a zero side has no scale.
-    let ka = if needs_scaling(ka) { ka } else { 1.0 };
-    let kb = if needs_scaling(kb) { kb } else { 1.0 };
-    let (a, b) = (a / ka, b / kb);
-    Pairing {
-        value: a.dot(&b) * ka * kb,
-        scale: a.norm() * b.norm() * ka * kb,
-    }
-}
-
-/// Whether entries as large as `k` could overflow (or underflow) when
-/// squared; such values are scaled before norms and inner products.
-fn needs_scaling(k: f64) -> bool {
-    k.is_finite() && k != 0.0 && !(1e-100..=1e100).contains(&k)
-}
-
-/// ‖a − b‖ relative to the larger of ‖a‖, ‖b‖ (absolute below 1e-8);
-/// infinite (a failure) for differing shapes or any NaN or infinity.
-fn relative(a: &Matrix, b: &Matrix) -> f64 {
-    if a.shape() != b.shape() {
-        return f64::INFINITY;
-    }
-    if a.iter().chain(b.iter()).any(|x| !x.is_finite()) {
-        return f64::INFINITY;
-    }
-    let k = a.amax().max(b.amax());
-    // Scaled to entries at most 1 where squares could overflow.
-    let (scale, diff) = if needs_scaling(k) {
-        let (sa, sb) = (a / k, b / k);
-        (sa.norm().max(sb.norm()) * k, (sa - sb).norm() * k)
-    } else {
-        (a.norm().max(b.norm()), (a - b).norm())
-    };
-    if !diff.is_finite() || !scale.is_finite() {
-        f64::INFINITY
-    } else if scale < 1e-8 {
-        diff
-    } else {
-        diff / scale
-    }
 }
 
 /// A random point where the program is defined: inputs drawn at distinct
@@ -1009,55 +837,4 @@ fn mark_positive(expr: &Expr, out: &mut HashSet<String>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn derived(model: &Model) -> Derived {
-        let options = Options::default();
-        Derived {
-            forward: derive(model, Mode::Forward, &options).unwrap(),
-            reverse: derive(model, Mode::Reverse, &options).unwrap(),
-            grad: Some(derive(model, Mode::Grad, &options).unwrap()),
-            options,
-        }
-    }
-
-    /// The check reads what is printed. Here the gradient's tree is right,
-    /// `ones(rows(Y), cols(V)) * ones(cols(V), cols(Y))`, but printed
-    /// without its sizes, `ones * ones`, it has more than one reading: a
-    /// check of the tree passes it, a check of the text must not.
-    #[test]
-    fn a_line_right_in_memory_but_open_in_print_fails() {
-        let model =
-            crate::shape::analyze_source("f = sum(Y * ones(cols(Y), cols(V)) - V)").unwrap();
-        let mut derived = derived(&model);
-        assert!(check_derived(&model, &derived, 3).unwrap().passed());
-        let grad = derived.grad.as_mut().unwrap();
-        let line = grad.lines.iter_mut().find(|l| l.lhs.base == "Y").unwrap();
-        assert!(line.written.iter().any(|w| *w), "{line}");
-        line.written = vec![false; line.written.len()];
-        assert_eq!(line.to_string(), "bar(Y) = ones * ones");
-        let error = check_derived(&model, &derived, 3).unwrap_err();
-        assert!(error.message.contains("does not read back"), "{error}");
-    }
-
-    /// A vector where a scalar belongs is an error, not summed away by the
-    /// pairing ⟨X̄, Ẋ⟩.
-    #[test]
-    fn a_vector_for_a_scalar_adjoint_fails() {
-        let model = crate::shape::analyze_source("x: vector(n); f = sum(alpha ./ x)").unwrap();
-        let mut derived = derived(&model);
-        assert!(check_derived(&model, &derived, 3).unwrap().passed());
-        let wrong = model
-            .elaborate(&crate::parse::parse_expr("ones ./ x").unwrap(), None)
-            .unwrap();
-        let grad = derived.grad.as_mut().unwrap();
-        let line = grad
-            .lines
-            .iter_mut()
-            .find(|l| l.lhs.base == "alpha")
-            .unwrap();
-        *line = Line::new(line.lhs.clone(), wrong);
-        assert!(check_derived(&model, &derived, 3).is_err());
-    }
-}
+mod tests;
