@@ -98,7 +98,7 @@ impl Generator<'_> {
         if !transposed.is_empty() {
             let name = transposed.choose(self.rng).expect("a name").clone();
             let name = self.use_name(&name);
-            return if self.chance(0.8) { format!("{name}'") } else { format!("{name}^T") };
+            return if self.chance(0.8) { format!("{name}'") } else { format!("({name}^T)") };
         }
         // Every size has a vector input, so an outer product always exists.
         let (left, right) = (self.leaf((shape.0, 1)), self.leaf((shape.1, 1)));
@@ -114,19 +114,25 @@ impl Generator<'_> {
 
     /// Entry-wise positive values.
     fn positive(&mut self, shape: Shape, depth: u32) -> String {
-        let d = depth.saturating_sub(1);
+        if depth == 0 {
+            // No deeper recursion: a leaf made positive.
+            let leaf = self.leaf(shape);
+            return format!("exp(tanh({leaf}))");
+        }
+        let d = depth - 1;
         let scalar = shape == (1, 1);
         match self.rng.gen_range(0..9) {
             0 | 1 => format!("exp({})", self.bounded(shape, d)),
-            2 if scalar => format!("({} ^ 2 + 1)", self.expr(shape, d)),
-            2 => format!("({} .^ 2 + ones)", self.expr(shape, d)),
+            2 if scalar => format!("(({}) ^ 2 + 1)", self.expr(shape, d)),
+            2 => format!("(({}) .^ 2 + ones)", self.expr(shape, d)),
             3 if scalar => format!("(norm({}) + 1)", self.any_expr(d)),
             3 => format!("({0} .* {0} + ones)", self.leaf(shape)),
             4 => format!("sqrt({})", self.positive(shape, d)),
             5 => format!("({} .* {})", self.positive(shape, d), self.positive(shape, d)),
             6 => format!("({} ./ {})", self.positive(shape, d), self.positive(shape, d)),
-            7 if scalar => format!("{} ^ (1/2)", self.positive(shape, d)),
-            7 => format!("{} .^ (1/2)", self.positive(shape, d)),
+            // The engine takes only integers after a scalar's `^` (r2 allows any):
+            // `.^` gives the fractional powers of scalars too.
+            7 => format!("(({}) .^ (1/2))", self.positive(shape, d)),
             _ => format!("(2 * {} + {})", self.positive(shape, d), self.positive(shape, d)),
         }
     }
@@ -171,9 +177,9 @@ impl Generator<'_> {
             }
             4 => format!("sum({})", self.any_expr(d)),
             5 => format!("norm({})", self.any_expr(d)),
-            6 => format!("{} ^ 2", self.leaf((1, 1))),
+            6 => format!("({} ^ 2)", self.leaf((1, 1))),
             7 => format!("log({})", self.positive((1, 1), d)),
-            8 => format!("{} ^ (-1/2)", self.positive((1, 1), d)),
+            8 => format!("(({}) .^ (-1/2))", self.positive((1, 1), d)),
             _ => format!("({}' * {})", self.expr((k, 1), d), self.expr((k, 1), d)),
         }
     }
@@ -188,10 +194,18 @@ impl Generator<'_> {
         loop {
             let text = match self.rng.gen_range(0..24) {
                 0 | 1 => format!("({} + {})", self.expr(shape, d), self.expr(shape, d)),
-                2 => format!("({} - {})", self.expr(shape, d), self.expr(shape, d)),
+                2 => {
+                    let (a, b) = (self.expr(shape, d), self.expr(shape, d));
+                    // `x - x` is zero everywhere, where norm() has no derivative.
+                    if a == b {
+                        format!("({a} + {b})")
+                    } else {
+                        format!("({a} - {b})")
+                    }
+                }
                 3 => format!("-{}", self.expr(shape, d)),
-                4 => format!("{} * {}", self.expr((1, 1), d), self.expr(shape, d)),
-                5 => format!("{} / {}", self.expr(shape, d), self.positive((1, 1), d)),
+                4 => format!("({} * {})", self.expr((1, 1), d), self.expr(shape, d)),
+                5 => format!("({} / {})", self.expr(shape, d), self.positive((1, 1), d)),
                 6 | 7 => {
                     let k = if self.chance(0.15) { 1 } else { self.size() };
                     format!("({} * {})", self.expr((rows, k), d), self.expr((k, cols), d))
@@ -203,11 +217,11 @@ impl Generator<'_> {
                 12 => self.bounded(shape, d),
                 13 => format!("log({})", self.positive(shape, d)),
                 14 => format!("sqrt({})", self.positive(shape, d)),
-                15 => format!("{} .^ {}", self.leaf(shape), ["2", "3"].choose(self.rng).expect("k")),
-                16 => format!("{} .^ (-1/2)", self.positive(shape, d)),
+                15 => format!("({} .^ {})", self.leaf(shape), ["2", "3"].choose(self.rng).expect("k")),
+                16 => format!("(({}) .^ (-1/2))", self.positive(shape, d)),
                 17 if square => format!("inv({})", self.well_conditioned(rows, d)),
-                18 if square => format!("{} ^ -1", self.well_conditioned(rows, d)),
-                19 if square => format!("({}) ^ {}", self.expr(shape, d), self.rng.gen_range(2..4)),
+                18 if square => format!("({} ^ -1)", self.well_conditioned(rows, d)),
+                19 if square => format!("(({}) ^ {})", self.expr(shape, d), self.rng.gen_range(2..4)),
                 20 if square => format!("diag({})", self.expr((rows, 1), d)),
                 20 if cols == 1 && rows > 1 => format!("diag({})", self.expr((rows, rows), d)),
                 21 if square => format!("({} + {} * I)", self.expr(shape, d), self.leaf((1, 1))),
@@ -245,8 +259,18 @@ fn declaration_type(input: &Input) -> String {
     }
 }
 
-/// A random program; `scalar_output` asks for a scalar last statement.
+/// A random program with at least one input; `scalar_output` asks for a
+/// scalar last statement.
 pub fn program(rng: &mut StdRng, scalar_output: bool) -> Program {
+    loop {
+        let program = draw(rng, scalar_output);
+        if !program.inputs.is_empty() {
+            return program;
+        }
+    }
+}
+
+fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
     let mut sizes: Vec<usize> = NAMED_DIMENSIONS.iter().map(|d| d.1).chain([FIXED_SIZE]).collect();
     sizes.shuffle(rng);
     sizes.truncate(rng.gen_range(1..=3));

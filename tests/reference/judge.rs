@@ -373,7 +373,16 @@ fn judge_at(judge: &Judge, lines: &[Line], point: &Env, rng: &mut StdRng) -> Opt
                 (Err(e), _) => findings.push(finding(Failure::EvaluationError, e.clone())),
                 (Ok(v), _) if v.iter().any(|a| !a.is_finite()) => findings.push(finding(Failure::EvaluationError, "not finite".into())),
                 (Ok(v), _) if symmetric && !agree(v, &v.transpose(), tolerance) => findings.push(finding(Failure::NotSymmetric, describe_wrong(v, reference.as_ref().unwrap_or(v)))),
-                (Ok(v), Some(r)) if !agree(v, r, tolerance) => findings.push(finding(Failure::WrongValue, describe_wrong(v, r))),
+                (Ok(v), Some(r)) if !agree(v, r, tolerance) => {
+                    let mut detail = describe_wrong(v, r);
+                    if let Target::AdjointOfIntermediate(k) = &line.target {
+                        let value = &point[&compiled.program.statements[*k].name];
+                        if value.nrows() > 1 && agree(value, &value.transpose(), 1e-12) {
+                            detail.push_str(" (the intermediate is symmetric-valued)");
+                        }
+                    }
+                    findings.push(finding(Failure::WrongValue, detail));
+                }
                 _ => {}
             }
         }
