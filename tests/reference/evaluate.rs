@@ -32,7 +32,13 @@ fn shape_text(m: &Matrix) -> String {
 }
 
 pub fn evaluate(expr: &Expr, sizes: &ConstantSizes, values: &Values) -> Result<Matrix, String> {
-    let size = |id: usize| sizes.get(id).copied().flatten().ok_or_else(|| format!("constant {id} has no size"));
+    let size = |id: usize| {
+        sizes
+            .get(id)
+            .copied()
+            .flatten()
+            .ok_or_else(|| format!("constant {id} has no size"))
+    };
     let recurse = |e: &Expr| evaluate(e, sizes, values);
     Ok(match expr {
         Expr::Number(v) => scalar(*v),
@@ -87,12 +93,19 @@ fn inverse(m: Matrix) -> Result<Matrix, String> {
     if m.nrows() != m.ncols() {
         return fail(format!("inverse of a {} matrix", shape_text(&m)));
     }
-    m.try_inverse().ok_or_else(|| "inverse of a singular matrix".to_string())
+    m.try_inverse()
+        .ok_or_else(|| "inverse of a singular matrix".to_string())
 }
 
 fn binary(op: Operator, left: Matrix, right: Matrix) -> Result<Matrix, String> {
     let same = left.shape() == right.shape();
-    let mismatch = |what: &str| fail(format!("{what} of {} and {}", shape_text(&left), shape_text(&right)));
+    let mismatch = |what: &str| {
+        fail(format!(
+            "{what} of {} and {}",
+            shape_text(&left),
+            shape_text(&right)
+        ))
+    };
     match op {
         Operator::Add | Operator::Sub if !same => mismatch("`+`/`-`"),
         Operator::Add => Ok(left + right),
@@ -104,7 +117,13 @@ fn binary(op: Operator, left: Matrix, right: Matrix) -> Result<Matrix, String> {
         Operator::Product if left.ncols() != right.nrows() => mismatch("`*`"),
         Operator::Product => Ok(left * right),
         Operator::Hadamard | Operator::HadamardDivide => {
-            let combine = |a: f64, b: f64| if op == Operator::Hadamard { a * b } else { a / b };
+            let combine = |a: f64, b: f64| {
+                if op == Operator::Hadamard {
+                    a * b
+                } else {
+                    a / b
+                }
+            };
             if same {
                 Ok(left.zip_map(&right, combine))
             } else if is_scalar(&left) {
@@ -130,7 +149,9 @@ fn call(function: Function, mut args: Vec<Matrix>) -> Result<Matrix, String> {
         Function::Det if square => scalar(arg.determinant()),
         Function::Logdet if square => scalar(arg.determinant().abs().ln()),
         Function::Tr | Function::Det | Function::Logdet => return needs_square("tr/det/logdet"),
-        Function::Inner if arg.shape() != args[0].shape() => return needs_square("inner with another shape"),
+        Function::Inner if arg.shape() != args[0].shape() => {
+            return needs_square("inner with another shape")
+        }
         Function::Inner => scalar(arg.dot(&args[0])),
         Function::Sum => scalar(arg.sum()),
         Function::Norm => scalar(arg.norm()),
@@ -140,7 +161,9 @@ fn call(function: Function, mut args: Vec<Matrix>) -> Result<Matrix, String> {
             scalar(top + arg.iter().map(|a| (a - top).exp()).sum::<f64>().ln())
         }
         Function::Diag if arg.ncols() == 1 => Matrix::from_diagonal(&arg.column(0).into_owned()),
-        Function::Diag if square => Matrix::from_column_slice(arg.nrows(), 1, arg.diagonal().as_slice()),
+        Function::Diag if square => {
+            Matrix::from_column_slice(arg.nrows(), 1, arg.diagonal().as_slice())
+        }
         Function::Diag => return needs_square("diag"),
         Function::Elementwise(f) => arg.map(f),
         Function::Softmax if arg.ncols() == 1 => {
@@ -151,9 +174,10 @@ fn call(function: Function, mut args: Vec<Matrix>) -> Result<Matrix, String> {
         Function::Softmax => return needs_square("softmax (a column)"),
         Function::Kron => arg.kronecker(&args[0]),
         Function::Vec => Matrix::from_column_slice(arg.len(), 1, arg.as_slice()),
-        Function::Solve if square && arg.ncols() == args[0].nrows() => {
-            arg.lu().solve(&args[0]).ok_or_else(|| "solve with a singular matrix".to_string())?
-        }
+        Function::Solve if square && arg.ncols() == args[0].nrows() => arg
+            .lu()
+            .solve(&args[0])
+            .ok_or_else(|| "solve with a singular matrix".to_string())?,
         Function::Solve => return needs_square("solve"),
     })
 }

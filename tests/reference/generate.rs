@@ -75,7 +75,12 @@ impl Generator<'_> {
         let mut exact: Vec<String> = Vec::new();
         let mut transposed: Vec<String> = Vec::new();
         let results = self.statements.iter().map(|s| (&s.name, s.shape));
-        for (name, s) in self.inputs.iter().map(|(i, _)| (&i.name, i.shape)).chain(results) {
+        for (name, s) in self
+            .inputs
+            .iter()
+            .map(|(i, _)| (&i.name, i.shape))
+            .chain(results)
+        {
             if s == shape {
                 exact.push(name.clone());
             } else if (s.1, s.0) == shape {
@@ -83,13 +88,20 @@ impl Generator<'_> {
             }
         }
         // Prefer earlier results, so intermediates are reused.
-        let results: Vec<String> = exact.iter().filter(|n| self.statements.iter().any(|s| &&s.name == n)).cloned().collect();
+        let results: Vec<String> = exact
+            .iter()
+            .filter(|n| self.statements.iter().any(|s| &&s.name == n))
+            .cloned()
+            .collect();
         if !results.is_empty() && self.chance(0.5) {
             let name = results.choose(self.rng).expect("a result").clone();
             return self.use_name(&name);
         }
         if shape == (1, 1) && (exact.is_empty() || self.chance(0.25)) {
-            return ["2", "3", "0.5", "1.5"].choose(self.rng).expect("a number").to_string();
+            return ["2", "3", "0.5", "1.5"]
+                .choose(self.rng)
+                .expect("a number")
+                .to_string();
         }
         if !exact.is_empty() && (transposed.is_empty() || self.chance(0.8)) {
             let name = exact.choose(self.rng).expect("a name").clone();
@@ -98,7 +110,11 @@ impl Generator<'_> {
         if !transposed.is_empty() {
             let name = transposed.choose(self.rng).expect("a name").clone();
             let name = self.use_name(&name);
-            return if self.chance(0.8) { format!("{name}'") } else { format!("({name}^T)") };
+            return if self.chance(0.8) {
+                format!("{name}'")
+            } else {
+                format!("({name}^T)")
+            };
         }
         // Every size has a vector input, so an outer product always exists.
         let (left, right) = (self.leaf((shape.0, 1)), self.leaf((shape.1, 1)));
@@ -128,19 +144,36 @@ impl Generator<'_> {
             3 if scalar => format!("(norm({}) + 1)", self.any_expr(d)),
             3 => format!("({0} .* {0} + ones)", self.leaf(shape)),
             4 => format!("sqrt({})", self.positive(shape, d)),
-            5 => format!("({} .* {})", self.positive(shape, d), self.positive(shape, d)),
-            6 => format!("({} ./ {})", self.positive(shape, d), self.positive(shape, d)),
+            5 => format!(
+                "({} .* {})",
+                self.positive(shape, d),
+                self.positive(shape, d)
+            ),
+            6 => format!(
+                "({} ./ {})",
+                self.positive(shape, d),
+                self.positive(shape, d)
+            ),
             // The engine takes only integers after a scalar's `^` (r2 allows any):
             // `.^` gives the fractional powers of scalars too.
             7 => format!("(({}) .^ (1/2))", self.positive(shape, d)),
-            _ => format!("(2 * {} + {})", self.positive(shape, d), self.positive(shape, d)),
+            _ => format!(
+                "(2 * {} + {})",
+                self.positive(shape, d),
+                self.positive(shape, d)
+            ),
         }
     }
 
     /// A k×k matrix whose eigenvalues stay near 1: I plus something of
     /// spectral radius at most k/8 < 1, or G G' + I.
     fn well_conditioned(&mut self, k: usize, depth: u32) -> String {
-        if let Some(s) = self.inputs.iter().find(|(i, _)| i.symmetric && i.shape.0 == k).map(|(i, _)| i.name.clone()) {
+        if let Some(s) = self
+            .inputs
+            .iter()
+            .find(|(i, _)| i.symmetric && i.shape.0 == k)
+            .map(|(i, _)| i.name.clone())
+        {
             if self.chance(0.3) {
                 let s = self.use_name(&s);
                 return format!("({s} * {s} + I)");
@@ -208,7 +241,11 @@ impl Generator<'_> {
                 5 => format!("({} / {})", self.expr(shape, d), self.positive((1, 1), d)),
                 6 | 7 => {
                     let k = if self.chance(0.15) { 1 } else { self.size() };
-                    format!("({} * {})", self.expr((rows, k), d), self.expr((k, cols), d))
+                    format!(
+                        "({} * {})",
+                        self.expr((rows, k), d),
+                        self.expr((k, cols), d)
+                    )
                 }
                 8 => format!("({} .* {})", self.expr(shape, d), self.expr(shape, d)),
                 9 => format!("({} ./ {})", self.expr(shape, d), self.positive(shape, d)),
@@ -217,11 +254,17 @@ impl Generator<'_> {
                 12 => self.bounded(shape, d),
                 13 => format!("log({})", self.positive(shape, d)),
                 14 => format!("sqrt({})", self.positive(shape, d)),
-                15 => format!("({} .^ {})", self.leaf(shape), ["2", "3"].choose(self.rng).expect("k")),
+                15 => format!(
+                    "({} .^ {})",
+                    self.leaf(shape),
+                    ["2", "3"].choose(self.rng).expect("k")
+                ),
                 16 => format!("(({}) .^ (-1/2))", self.positive(shape, d)),
                 17 if square => format!("inv({})", self.well_conditioned(rows, d)),
                 18 if square => format!("({} ^ -1)", self.well_conditioned(rows, d)),
-                19 if square => format!("(({}) ^ {})", self.expr(shape, d), self.rng.gen_range(2..4)),
+                19 if square => {
+                    format!("(({}) ^ {})", self.expr(shape, d), self.rng.gen_range(2..4))
+                }
                 20 if square => format!("diag({})", self.expr((rows, 1), d)),
                 20 if cols == 1 && rows > 1 => format!("diag({})", self.expr((rows, rows), d)),
                 21 if square => format!("({} + {} * I)", self.expr(shape, d), self.leaf((1, 1))),
@@ -240,13 +283,21 @@ impl Generator<'_> {
             (_, 1) => &VECTOR_RESULTS,
             _ => &MATRIX_RESULTS,
         };
-        let free: Vec<&str> = pool.iter().copied().filter(|n| !self.statements.iter().any(|s| s.name == *n)).collect();
-        free.choose(self.rng).map_or_else(|| format!("T{}", self.statements.len()), |n| n.to_string())
+        let free: Vec<&str> = pool
+            .iter()
+            .copied()
+            .filter(|n| !self.statements.iter().any(|s| s.name == *n))
+            .collect();
+        free.choose(self.rng)
+            .map_or_else(|| format!("T{}", self.statements.len()), |n| n.to_string())
     }
 }
 
 fn dimension_text(size: usize) -> String {
-    NAMED_DIMENSIONS.iter().find(|(_, s)| *s == size).map_or(size.to_string(), |(n, _)| n.to_string())
+    NAMED_DIMENSIONS
+        .iter()
+        .find(|(_, s)| *s == size)
+        .map_or(size.to_string(), |(n, _)| n.to_string())
 }
 
 fn declaration_type(input: &Input) -> String {
@@ -271,45 +322,91 @@ pub fn program(rng: &mut StdRng, scalar_output: bool) -> Program {
 }
 
 fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
-    let mut sizes: Vec<usize> = NAMED_DIMENSIONS.iter().map(|d| d.1).chain([FIXED_SIZE]).collect();
+    let mut sizes: Vec<usize> = NAMED_DIMENSIONS
+        .iter()
+        .map(|d| d.1)
+        .chain([FIXED_SIZE])
+        .collect();
     sizes.shuffle(rng);
     sizes.truncate(rng.gen_range(1..=3));
     let mut inputs = Vec::new();
     let mut vector_names = VECTOR_NAMES.to_vec();
     vector_names.shuffle(rng);
     for (&size, name) in sizes.iter().zip(&vector_names) {
-        inputs.push((Input { name: name.to_string(), shape: (size, 1), symmetric: false }, rng.gen_bool(0.6)));
+        inputs.push((
+            Input {
+                name: name.to_string(),
+                shape: (size, 1),
+                symmetric: false,
+            },
+            rng.gen_bool(0.6),
+        ));
     }
     let mut matrix_names = MATRIX_NAMES.to_vec();
     matrix_names.shuffle(rng);
     for name in matrix_names.iter().take(rng.gen_range(0..=3)) {
         let symmetric = rng.gen_bool(0.3);
         let rows = *sizes.choose(rng).expect("a size");
-        let cols = if symmetric || rng.gen_bool(0.4) { rows } else { *sizes.choose(rng).expect("a size") };
+        let cols = if symmetric || rng.gen_bool(0.4) {
+            rows
+        } else {
+            *sizes.choose(rng).expect("a size")
+        };
         let declared = symmetric || rng.gen_bool(0.6);
-        inputs.push((Input { name: name.to_string(), shape: (rows, cols), symmetric }, declared));
+        inputs.push((
+            Input {
+                name: name.to_string(),
+                shape: (rows, cols),
+                symmetric,
+            },
+            declared,
+        ));
     }
     let mut scalar_names = SCALAR_NAMES.to_vec();
     scalar_names.shuffle(rng);
     for name in scalar_names.iter().take(rng.gen_range(0..=2)) {
-        inputs.push((Input { name: name.to_string(), shape: (1, 1), symmetric: false }, rng.gen_bool(0.4)));
+        inputs.push((
+            Input {
+                name: name.to_string(),
+                shape: (1, 1),
+                symmetric: false,
+            },
+            rng.gen_bool(0.4),
+        ));
     }
-    let mut generator = Generator { rng, sizes, inputs, statements: Vec::new(), used: Vec::new() };
+    let mut generator = Generator {
+        rng,
+        sizes,
+        inputs,
+        statements: Vec::new(),
+        used: Vec::new(),
+    };
     let intermediates = generator.rng.gen_range(0..=3);
     for index in 0..=intermediates {
         let last = index == intermediates;
-        let shape = if last && scalar_output {
-            (1, 1)
-        } else if generator.chance(0.3) {
+        // Short-circuit: a scalar output draws no chance, so seeds stay put.
+        let scalar = (last && scalar_output) || generator.chance(0.3);
+        let shape = if scalar {
             (1, 1)
         } else {
             let rows = generator.size();
-            (rows, if generator.chance(0.4) { 1 } else { generator.size() })
+            (
+                rows,
+                if generator.chance(0.4) {
+                    1
+                } else {
+                    generator.size()
+                },
+            )
         };
         let depth = generator.rng.gen_range(1..=3);
         let expr = generator.expr(shape, depth);
         let bare = last && generator.chance(0.5);
-        let name = if bare { "f".to_string() } else { generator.result_name(shape) };
+        let name = if bare {
+            "f".to_string()
+        } else {
+            generator.result_name(shape)
+        };
         generator.statements.push(Statement { name, expr, shape });
     }
     let used_inputs: Vec<(Input, bool)> = generator
@@ -325,13 +422,24 @@ fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
     }
     for (index, s) in generator.statements.iter().enumerate() {
         let bare = index + 1 == generator.statements.len() && s.name == "f";
-        lines.push(if bare { s.expr.clone() } else { format!("{} = {}", s.name, s.expr) });
+        lines.push(if bare {
+            s.expr.clone()
+        } else {
+            format!("{} = {}", s.name, s.expr)
+        });
     }
-    let separator = if generator.rng.gen_bool(0.5) { "\n" } else { "; " };
+    let separator = if generator.rng.gen_bool(0.5) {
+        "\n"
+    } else {
+        "; "
+    };
     Program {
         text: lines.join(separator),
         inputs: used_inputs.into_iter().map(|(i, _)| i).collect(),
         statements: generator.statements,
-        dimensions: NAMED_DIMENSIONS.iter().map(|(n, s)| (n.to_string(), *s)).collect(),
+        dimensions: NAMED_DIMENSIONS
+            .iter()
+            .map(|(n, s)| (n.to_string(), *s))
+            .collect(),
     }
 }

@@ -2,7 +2,10 @@
 //! finite differences of the program evaluated by the reference reader.
 
 use super::evaluate::{evaluate, scalar, Matrix, Values};
-use super::numeric::{agree, random_matrix, shapes_of, stable, symmetric_part, tabulate, unit_move, Compiled, Env, Move, Probe};
+use super::numeric::{
+    agree, random_matrix, shapes_of, stable, symmetric_part, tabulate, unit_move, Compiled, Env,
+    Move, Probe,
+};
 use super::sizes::{infer, ConstantSizes, Scope, SizeError};
 use super::syntax::{parse_expr, Expr};
 use matdiff::derive::{derive, Mode, Options};
@@ -42,7 +45,10 @@ pub struct Finding {
 
 pub enum Outcome {
     /// Lines judged and what was wrong (nothing, when it passed).
-    Judged { lines: usize, findings: Vec<Finding> },
+    Judged {
+        lines: usize,
+        findings: Vec<Finding>,
+    },
     /// The engine refused for a stated size limit.
     SizeLimit(String),
     /// The finite differences could not be trusted at any drawn point.
@@ -86,16 +92,27 @@ struct Judge<'a> {
 }
 
 fn inside<'t>(text: &'t str, function: &str) -> Option<&'t str> {
-    text.strip_prefix(function)?.strip_prefix('(')?.strip_suffix(')')
+    text.strip_prefix(function)?
+        .strip_prefix('(')?
+        .strip_suffix(')')
 }
 
 impl Judge<'_> {
     fn find(&mut self, kind: Failure, line: &str, detail: String) {
-        self.findings.push(Finding { kind, line: line.to_string(), detail });
+        self.findings.push(Finding {
+            kind,
+            line: line.to_string(),
+            detail,
+        });
     }
 
     fn input_shape(&self, name: &str) -> Option<((usize, usize), bool)> {
-        let input = self.compiled.program.inputs.iter().find(|i| i.name == name)?;
+        let input = self
+            .compiled
+            .program
+            .inputs
+            .iter()
+            .find(|i| i.name == name)?;
         Some((input.shape, input.symmetric))
     }
 
@@ -107,18 +124,29 @@ impl Judge<'_> {
     fn target(&self, lhs: &str) -> Option<(Target, (usize, usize))> {
         let statement_shape = |k: usize| self.compiled.program.statements[k].shape;
         if let Some(inner) = inside(lhs, "dot").and_then(|i| inside(i, "bar")) {
-            let (shape, _) = self.input_shape(inner).filter(|_| self.mode == Mode::Hessian && self.is_wrt_input(inner))?;
+            let (shape, _) = self
+                .input_shape(inner)
+                .filter(|_| self.mode == Mode::Hessian && self.is_wrt_input(inner))?;
             return Some((Target::HessianProduct(inner.into()), shape));
         }
         if let Some(name) = inside(lhs, "dot") {
-            let k = self.compiled.statement_index(name).filter(|_| self.mode == Mode::Forward)?;
+            let k = self
+                .compiled
+                .statement_index(name)
+                .filter(|_| self.mode == Mode::Forward)?;
             return Some((Target::Tangent(k), statement_shape(k)));
         }
         if let Some(name) = inside(lhs, "bar") {
-            if let Some(k) = self.compiled.statement_index(name).filter(|_| self.mode == Mode::Reverse) {
+            if let Some(k) = self
+                .compiled
+                .statement_index(name)
+                .filter(|_| self.mode == Mode::Reverse)
+            {
                 return Some((Target::AdjointOfIntermediate(k), statement_shape(k)));
             }
-            let (shape, _) = self.input_shape(name).filter(|_| self.is_wrt_input(name) && self.mode != Mode::Forward)?;
+            let (shape, _) = self
+                .input_shape(name)
+                .filter(|_| self.is_wrt_input(name) && self.mode != Mode::Forward)?;
             return Some((Target::AdjointOfInput(name.into()), shape));
         }
         if let Some(pair) = inside(lhs, "hess") {
@@ -129,14 +157,20 @@ impl Judge<'_> {
             let ((yr, _), _) = self.input_shape(y).filter(|_| self.is_wrt_input(y))?;
             return Some((Target::HessianBlock(x.into(), y.into()), (xr, yr)));
         }
-        let fresh = lhs.chars().all(|c| c.is_alphanumeric() || c == '_') && self.compiled.statement_index(lhs).is_none() && self.input_shape(lhs).is_none();
+        let fresh = lhs.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && self.compiled.statement_index(lhs).is_none()
+            && self.input_shape(lhs).is_none();
         fresh.then(|| (Target::Temporary(lhs.into()), (0, 0)))
     }
 
     /// Reads every printed line strictly, in order, with the names available
     /// to it: primal values, the given tangents or adjoint, and what lines
     /// above it defined.
-    fn read(&mut self, printed: &[String], shapes: &mut HashMap<String, (usize, usize)>) -> Vec<Line> {
+    fn read(
+        &mut self,
+        printed: &[String],
+        shapes: &mut HashMap<String, (usize, usize)>,
+    ) -> Vec<Line> {
         let mut lines = Vec::new();
         for text in printed {
             let Some((lhs, rhs)) = text.split_once(" = ") else {
@@ -144,7 +178,11 @@ impl Judge<'_> {
                 continue;
             };
             let Some((target, shape)) = self.target(lhs) else {
-                self.find(Failure::UnexpectedLine, text, format!("`{lhs}` is not a line {} prints", mode_name(self.mode)));
+                self.find(
+                    Failure::UnexpectedLine,
+                    text,
+                    format!("`{lhs}` is not a line {} prints", mode_name(self.mode)),
+                );
                 continue;
             };
             self.printed_targets.push(target.clone());
@@ -156,11 +194,20 @@ impl Judge<'_> {
                 }
             };
             let expected = (!matches!(target, Target::Temporary(_))).then_some(shape);
-            let scope = Scope { shapes, dimensions: &self.compiled.program.dimensions };
+            let scope = Scope {
+                shapes,
+                dimensions: &self.compiled.program.dimensions,
+            };
             let inferred = infer(&expr, &scope, expected);
             let defined = match &target {
-                Target::Tangent(k) => Some(format!("dot({})", self.compiled.program.statements[*k].name)),
-                Target::AdjointOfIntermediate(k) => Some(format!("bar({})", self.compiled.program.statements[*k].name)),
+                Target::Tangent(k) => Some(format!(
+                    "dot({})",
+                    self.compiled.program.statements[*k].name
+                )),
+                Target::AdjointOfIntermediate(k) => Some(format!(
+                    "bar({})",
+                    self.compiled.program.statements[*k].name
+                )),
                 Target::Temporary(name) => Some(name.clone()),
                 _ => None,
             };
@@ -179,10 +226,24 @@ impl Judge<'_> {
             };
             if let Some(name) = defined {
                 // A temporary's shape is its expression's, which every reading agrees on.
-                let shape = if expected.is_some() { shape } else { temporary_shape(&expr, &readings[0], shapes, &self.compiled.program.dimensions) };
+                let shape = if expected.is_some() {
+                    shape
+                } else {
+                    temporary_shape(
+                        &expr,
+                        &readings[0],
+                        shapes,
+                        &self.compiled.program.dimensions,
+                    )
+                };
                 shapes.insert(name, shape);
             }
-            lines.push(Line { text: text.clone(), target, expr, readings });
+            lines.push(Line {
+                text: text.clone(),
+                target,
+                expr,
+                readings,
+            });
         }
         lines
     }
@@ -200,9 +261,15 @@ impl Judge<'_> {
                     }
                 }
             }
-            Mode::Reverse | Mode::Grad => missing.extend(wrt.iter().filter(|x| !covers(&|t| matches!(t, Target::AdjointOfInput(y) if y == *x))).map(|x| format!("bar({x})"))),
+            Mode::Reverse | Mode::Grad => missing.extend(
+                wrt.iter()
+                    .filter(|x| !covers(&|t| matches!(t, Target::AdjointOfInput(y) if y == *x)))
+                    .map(|x| format!("bar({x})")),
+            ),
             Mode::Hessian => {
-                let products = targets.iter().any(|t| matches!(t, Target::HessianProduct(_)));
+                let products = targets
+                    .iter()
+                    .any(|t| matches!(t, Target::HessianProduct(_)));
                 for x in &wrt {
                     let found = covers(&|t| match t {
                         Target::HessianProduct(y) => y == x,
@@ -210,7 +277,11 @@ impl Judge<'_> {
                         _ => false,
                     });
                     if !found {
-                        missing.push(if products { format!("dot(bar({x}))") } else { format!("hess({x})") });
+                        missing.push(if products {
+                            format!("dot(bar({x}))")
+                        } else {
+                            format!("hess({x})")
+                        });
                     }
                 }
             }
@@ -221,19 +292,45 @@ impl Judge<'_> {
     }
 }
 
-fn temporary_shape(expr: &Expr, sizes: &ConstantSizes, shapes: &HashMap<String, (usize, usize)>, dimensions: &HashMap<String, usize>) -> (usize, usize) {
+fn temporary_shape(
+    expr: &Expr,
+    sizes: &ConstantSizes,
+    shapes: &HashMap<String, (usize, usize)>,
+    dimensions: &HashMap<String, usize>,
+) -> (usize, usize) {
     // Evaluating at zeros gives the shape without needing real values.
-    let zeros: Env = shapes.iter().map(|(k, s)| (k.clone(), Matrix::zeros(s.0, s.1))).collect();
-    evaluate(expr, sizes, &Values { names: &zeros, dimensions }).map_or((0, 0), |m| m.shape())
+    let zeros: Env = shapes
+        .iter()
+        .map(|(k, s)| (k.clone(), Matrix::zeros(s.0, s.1)))
+        .collect();
+    evaluate(
+        expr,
+        sizes,
+        &Values {
+            names: &zeros,
+            dimensions,
+        },
+    )
+    .map_or((0, 0), |m| m.shape())
 }
 
 /// Derives `program` in `mode` with the library, then judges each printed line.
-pub fn judge(compiled: &Compiled, mode: Mode, wrt: Option<Vec<String>>, expand: bool, rng: &mut StdRng) -> Outcome {
+pub fn judge(
+    compiled: &Compiled,
+    mode: Mode,
+    wrt: Option<Vec<String>>,
+    expand: bool,
+    rng: &mut StdRng,
+) -> Outcome {
     let model = match matdiff::shape::analyze_source(&compiled.program.text) {
         Ok(model) => model,
         Err(e) => return refused(e.to_string()),
     };
-    let options = Options { wrt: wrt.as_ref().map(|w| w.join(",")), expand, ..Default::default() };
+    let options = Options {
+        wrt: wrt.as_ref().map(|w| w.join(",")),
+        expand,
+        ..Default::default()
+    };
     let derivation = match derive(&model, mode, &options) {
         Ok(d) => d,
         Err(e) => return refused(e.to_string()),
@@ -244,17 +341,51 @@ pub fn judge(compiled: &Compiled, mode: Mode, wrt: Option<Vec<String>>, expand: 
 
 /// Judges printed lines `lhs = rhs` as the engine would print them for
 /// `mode`; `wrt` is the `--wrt` list (default: every input).
-pub fn judge_printed(compiled: &Compiled, mode: Mode, wrt: Option<Vec<String>>, printed: &[String], rng: &mut StdRng) -> Outcome {
-    let wrt = wrt.unwrap_or_else(|| compiled.program.inputs.iter().map(|i| i.name.clone()).collect());
-    let mut judge = Judge { compiled, mode, wrt, findings: Vec::new(), printed_targets: Vec::new() };
+pub fn judge_printed(
+    compiled: &Compiled,
+    mode: Mode,
+    wrt: Option<Vec<String>>,
+    printed: &[String],
+    rng: &mut StdRng,
+) -> Outcome {
+    let wrt = wrt.unwrap_or_else(|| {
+        compiled
+            .program
+            .inputs
+            .iter()
+            .map(|i| i.name.clone())
+            .collect()
+    });
+    let mut judge = Judge {
+        compiled,
+        mode,
+        wrt,
+        findings: Vec::new(),
+        printed_targets: Vec::new(),
+    };
     let output = compiled.output_name().to_string();
     let output_shape = compiled.program.statements.last().expect("an output").shape;
-    let mut shapes: HashMap<String, (usize, usize)> = compiled.program.inputs.iter().map(|i| (i.name.clone(), i.shape)).collect();
-    shapes.extend(compiled.program.statements.iter().map(|s| (s.name.clone(), s.shape)));
-    let tangents_given = mode == Mode::Forward || (mode == Mode::Hessian && printed.iter().any(|p| p.starts_with("dot(bar(")));
+    let mut shapes: HashMap<String, (usize, usize)> = compiled
+        .program
+        .inputs
+        .iter()
+        .map(|i| (i.name.clone(), i.shape))
+        .collect();
+    shapes.extend(
+        compiled
+            .program
+            .statements
+            .iter()
+            .map(|s| (s.name.clone(), s.shape)),
+    );
+    let tangents_given = mode == Mode::Forward
+        || (mode == Mode::Hessian && printed.iter().any(|p| p.starts_with("dot(bar(")));
     if tangents_given {
         for x in &judge.wrt {
-            shapes.insert(format!("dot({x})"), judge.input_shape(x).expect("an input").0);
+            shapes.insert(
+                format!("dot({x})"),
+                judge.input_shape(x).expect("an input").0,
+            );
         }
     }
     if mode == Mode::Reverse {
@@ -278,7 +409,10 @@ pub fn judge_printed(compiled: &Compiled, mode: Mode, wrt: Option<Vec<String>>, 
     if judged_at == 0 {
         return Outcome::Unstable("finite differences unstable at every point".into());
     }
-    Outcome::Judged { lines: printed.len(), findings: dedupe(judge.findings) }
+    Outcome::Judged {
+        lines: printed.len(),
+        findings: dedupe(judge.findings),
+    }
 }
 
 fn refused(message: String) -> Outcome {
@@ -286,7 +420,14 @@ fn refused(message: String) -> Outcome {
     if first.contains("too large") || first.contains("operators") {
         Outcome::SizeLimit(first)
     } else {
-        Outcome::Judged { lines: 0, findings: vec![Finding { kind: Failure::Refused, line: String::new(), detail: first }] }
+        Outcome::Judged {
+            lines: 0,
+            findings: vec![Finding {
+                kind: Failure::Refused,
+                line: String::new(),
+                detail: first,
+            }],
+        }
     }
 }
 
@@ -303,7 +444,11 @@ fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
 /// How a wrong value relates to the right one, to group failures.
 fn describe_wrong(value: &Matrix, reference: &Matrix) -> String {
     if value.shape() != reference.shape() {
-        return format!("shape {:?}, expected {:?}", value.shape(), reference.shape());
+        return format!(
+            "shape {:?}, expected {:?}",
+            value.shape(),
+            reference.shape()
+        );
     }
     let error = (value - reference).norm() / reference.norm().max(1e-3);
     let mut hint = String::new();
@@ -339,40 +484,95 @@ fn judge_at(judge: &Judge, lines: &[Line], point: &Env, rng: &mut StdRng) -> Opt
         env.insert(format!("dot({x})"), direction.clone());
         directions.push((x.clone(), direction));
     }
-    let tangents = if judge.mode == Mode::Forward { Some(statement_tangents(compiled, point, &directions)?) } else { None };
+    let tangents = if judge.mode == Mode::Forward {
+        Some(statement_tangents(compiled, point, &directions)?)
+    } else {
+        None
+    };
     for line in lines {
-        let values = Values { names: &env, dimensions: &compiled.program.dimensions };
-        let evaluated: Vec<Result<Matrix, String>> = line.readings.iter().map(|r| evaluate(&line.expr, r, &values)).collect();
-        let reference = match reference_of(judge, &line.target, point, &weight, &directions, tangents.as_deref()) {
+        let values = Values {
+            names: &env,
+            dimensions: &compiled.program.dimensions,
+        };
+        let evaluated: Vec<Result<Matrix, String>> = line
+            .readings
+            .iter()
+            .map(|r| evaluate(&line.expr, r, &values))
+            .collect();
+        let reference = match reference_of(
+            judge,
+            &line.target,
+            point,
+            &weight,
+            &directions,
+            tangents.as_deref(),
+        ) {
             Ok(reference) => reference?,
             Err(e) => {
-                findings.push(Finding { kind: Failure::EvaluationError, line: line.text.clone(), detail: format!("reference: {e}") });
+                findings.push(Finding {
+                    kind: Failure::EvaluationError,
+                    line: line.text.clone(),
+                    detail: format!("reference: {e}"),
+                });
                 continue;
             }
         };
         let defined = match &line.target {
             Target::Tangent(k) => Some(format!("dot({})", compiled.program.statements[*k].name)),
-            Target::AdjointOfIntermediate(k) => Some(format!("bar({})", compiled.program.statements[*k].name)),
+            Target::AdjointOfIntermediate(k) => {
+                Some(format!("bar({})", compiled.program.statements[*k].name))
+            }
             Target::Temporary(name) => Some(name.clone()),
             _ => None,
         };
         let (tolerance, symmetric) = match &line.target {
-            Target::HessianBlock(..) | Target::HessianProduct(_) => (SECOND_ORDER_TOLERANCE, judge.input_shape(line_input(&line.target)).is_some_and(|s| s.1)),
-            Target::AdjointOfInput(x) => (FIRST_ORDER_TOLERANCE, judge.input_shape(x).is_some_and(|s| s.1)),
+            Target::HessianBlock(..) | Target::HessianProduct(_) => (
+                SECOND_ORDER_TOLERANCE,
+                judge
+                    .input_shape(line_input(&line.target))
+                    .is_some_and(|s| s.1),
+            ),
+            Target::AdjointOfInput(x) => (
+                FIRST_ORDER_TOLERANCE,
+                judge.input_shape(x).is_some_and(|s| s.1),
+            ),
             _ => (FIRST_ORDER_TOLERANCE, false),
         };
-        let finding = |kind, detail| Finding { kind, line: line.text.clone(), detail };
+        let finding = |kind, detail| Finding {
+            kind,
+            line: line.text.clone(),
+            detail,
+        };
         // Readings whose values all agree mean the same thing (a 1×1 `ones`
         // in `ones .* x` is the full-size one): not ambiguous to a user.
-        let same_meaning = evaluated.len() == 1 || evaluated.iter().all(|v| matches!((v, &evaluated[0]), (Ok(v), Ok(first)) if agree(v, first, 1e-12)));
+        let same_meaning = evaluated.len() == 1
+            || evaluated.iter().all(
+                |v| matches!((v, &evaluated[0]), (Ok(v), Ok(first)) if agree(v, first, 1e-12)),
+            );
         if !same_meaning {
-            let matches: Vec<bool> = evaluated.iter().map(|v| matches!((v, &reference), (Ok(v), Some(r)) if agree(v, r, tolerance))).collect();
-            findings.push(finding(Failure::SizeAmbiguous, format!("readings {:?}; each reading right: {matches:?}", line.readings)));
+            let matches: Vec<bool> = evaluated
+                .iter()
+                .map(|v| matches!((v, &reference), (Ok(v), Some(r)) if agree(v, r, tolerance)))
+                .collect();
+            findings.push(finding(
+                Failure::SizeAmbiguous,
+                format!(
+                    "readings {:?}; each reading right: {matches:?}",
+                    line.readings
+                ),
+            ));
         } else {
             match (&evaluated[0], &reference) {
                 (Err(e), _) => findings.push(finding(Failure::EvaluationError, e.clone())),
-                (Ok(v), _) if v.iter().any(|a| !a.is_finite()) => findings.push(finding(Failure::EvaluationError, "not finite".into())),
-                (Ok(v), _) if symmetric && !agree(v, &v.transpose(), tolerance) => findings.push(finding(Failure::NotSymmetric, describe_wrong(v, reference.as_ref().unwrap_or(v)))),
+                (Ok(v), _) if v.iter().any(|a| !a.is_finite()) => {
+                    findings.push(finding(Failure::EvaluationError, "not finite".into()))
+                }
+                (Ok(v), _) if symmetric && !agree(v, &v.transpose(), tolerance) => {
+                    findings.push(finding(
+                        Failure::NotSymmetric,
+                        describe_wrong(v, reference.as_ref().unwrap_or(v)),
+                    ))
+                }
                 (Ok(v), Some(r)) if !agree(v, r, tolerance) => {
                     let mut detail = describe_wrong(v, r);
                     if let Target::AdjointOfIntermediate(k) = &line.target {
@@ -432,12 +632,26 @@ fn statement_tangents(compiled: &Compiled, point: &Env, directions: &Move) -> Op
 /// The right value of a line's target: `Ok(None)` for a temporary (no
 /// reference), `Err` for a finite difference that is unstable here.
 #[allow(clippy::type_complexity)]
-fn reference_of(judge: &Judge, target: &Target, point: &Env, weight: &Matrix, directions: &Move, tangents: Option<&[Matrix]>) -> Result<Option<Option<Matrix>>, String> {
+fn reference_of(
+    judge: &Judge,
+    target: &Target,
+    point: &Env,
+    weight: &Matrix,
+    directions: &Move,
+    tangents: Option<&[Matrix]>,
+) -> Result<Option<Option<Matrix>>, String> {
     let compiled = judge.compiled;
     let shapes = shapes_of(point);
     let gradient = |name: &str, start: usize, shape: (usize, usize), h: f64| {
-        let probe = Probe { compiled, base: point, start, weight };
-        stable(FIRST_ORDER_TOLERANCE, h, |h| tabulate(shape, |i, j| probe.first(&unit_move(name, shape, i, j), h)))
+        let probe = Probe {
+            compiled,
+            base: point,
+            start,
+            weight,
+        };
+        stable(FIRST_ORDER_TOLERANCE, h, |h| {
+            tabulate(shape, |i, j| probe.first(&unit_move(name, shape, i, j), h))
+        })
     };
     let unstable = |m: Option<Matrix>| m.map(Some);
     Ok(match target {
@@ -455,15 +669,37 @@ fn reference_of(judge: &Judge, target: &Target, point: &Env, weight: &Matrix, di
             unstable(g.map(|g| if symmetric { symmetric_part(&g) } else { g }))
         }
         Target::HessianBlock(x, y) => {
-            let probe = Probe { compiled, base: point, start: 0, weight };
+            let probe = Probe {
+                compiled,
+                base: point,
+                start: 0,
+                weight,
+            };
             let (xr, yr) = (shapes[x].0, shapes[y].0);
-            let block = stable(SECOND_ORDER_TOLERANCE, SECOND_STEP, |h| tabulate((xr, yr), |i, j| probe.second(&unit_move(x, shapes[x], i, 0), &unit_move(y, shapes[y], j, 0), h)))?;
+            let block = stable(SECOND_ORDER_TOLERANCE, SECOND_STEP, |h| {
+                tabulate((xr, yr), |i, j| {
+                    probe.second(
+                        &unit_move(x, shapes[x], i, 0),
+                        &unit_move(y, shapes[y], j, 0),
+                        h,
+                    )
+                })
+            })?;
             unstable(block)
         }
         Target::HessianProduct(x) => {
-            let probe = Probe { compiled, base: point, start: 0, weight };
+            let probe = Probe {
+                compiled,
+                base: point,
+                start: 0,
+                weight,
+            };
             let (shape, symmetric) = judge.input_shape(x).expect("an input");
-            let product = stable(SECOND_ORDER_TOLERANCE, SECOND_STEP, |h| tabulate(shape, |i, j| probe.second(&unit_move(x, shape, i, j), directions, h)))?;
+            let product = stable(SECOND_ORDER_TOLERANCE, SECOND_STEP, |h| {
+                tabulate(shape, |i, j| {
+                    probe.second(&unit_move(x, shape, i, j), directions, h)
+                })
+            })?;
             unstable(product.map(|p| if symmetric { symmetric_part(&p) } else { p }))
         }
     })

@@ -28,17 +28,26 @@ impl Compiled {
     /// shape (an assigned name takes its expression's type), and checks that
     /// each has the shape the generator meant.
     pub fn new(program: Program) -> Result<Compiled, String> {
-        let mut shapes: HashMap<String, (usize, usize)> =
-            program.inputs.iter().map(|i| (i.name.clone(), i.shape)).collect();
+        let mut shapes: HashMap<String, (usize, usize)> = program
+            .inputs
+            .iter()
+            .map(|i| (i.name.clone(), i.shape))
+            .collect();
         let mut statements = Vec::new();
         for s in &program.statements {
             let expr = parse_expr(&s.expr).map_err(|e| format!("{e} in {}", s.expr))?;
-            let scope = Scope { shapes: &shapes, dimensions: &program.dimensions };
+            let scope = Scope {
+                shapes: &shapes,
+                dimensions: &program.dimensions,
+            };
             let sizes = infer(&expr, &scope, None).map_err(|e| format!("{e:?} in {}", s.expr))?;
             statements.push((s.name.clone(), expr, sizes));
             shapes.insert(s.name.clone(), s.shape);
         }
-        Ok(Compiled { program, statements })
+        Ok(Compiled {
+            program,
+            statements,
+        })
     }
 
     pub fn output_name(&self) -> &str {
@@ -52,12 +61,18 @@ impl Compiled {
     /// Recomputes statements from `start` on; out-of-domain values are errors.
     pub fn run_from(&self, env: &mut Env, start: usize) -> Result<(), String> {
         for (index, (name, expr, sizes)) in self.statements.iter().enumerate().skip(start) {
-            let values = Values { names: env, dimensions: &self.program.dimensions };
+            let values = Values {
+                names: env,
+                dimensions: &self.program.dimensions,
+            };
             let value = evaluate(expr, sizes, &values)?;
             if value.shape() != self.program.statements[index].shape {
                 return Err(format!("{name} evaluates to shape {:?}", value.shape()));
             }
-            if value.iter().any(|v| !v.is_finite() || v.abs() > LARGEST_VALUE) {
+            if value
+                .iter()
+                .any(|v| !v.is_finite() || v.abs() > LARGEST_VALUE)
+            {
                 return Err(format!("{name} is out of domain"));
             }
             env.insert(name.clone(), value);
@@ -68,7 +83,12 @@ impl Compiled {
     /// Random inputs at which the whole program is in domain.
     pub fn random_point(&self, rng: &mut StdRng) -> Option<Env> {
         for _ in 0..20 {
-            let mut env: Env = self.program.inputs.iter().map(|i| (i.name.clone(), random_matrix(rng, i.shape, i.symmetric))).collect();
+            let mut env: Env = self
+                .program
+                .inputs
+                .iter()
+                .map(|i| (i.name.clone(), random_matrix(rng, i.shape, i.symmetric)))
+                .collect();
             if self.run_from(&mut env, 0).is_ok() {
                 return Some(env);
             }
@@ -103,7 +123,9 @@ impl Probe<'_> {
         let mut env = self.base.clone();
         for (step, scale) in moves {
             for (name, direction) in step.iter() {
-                let value = env.get_mut(name).ok_or_else(|| format!("no value {name}"))?;
+                let value = env
+                    .get_mut(name)
+                    .ok_or_else(|| format!("no value {name}"))?;
                 *value += direction * *scale;
             }
         }
@@ -124,7 +146,10 @@ impl Probe<'_> {
 }
 
 /// The matrix of `entry(i, j)` over a shape.
-pub fn tabulate(shape: (usize, usize), mut entry: impl FnMut(usize, usize) -> Result<f64, String>) -> Result<Matrix, String> {
+pub fn tabulate(
+    shape: (usize, usize),
+    mut entry: impl FnMut(usize, usize) -> Result<f64, String>,
+) -> Result<Matrix, String> {
     let mut m = Matrix::zeros(shape.0, shape.1);
     for j in 0..shape.1 {
         for i in 0..shape.0 {
@@ -153,7 +178,11 @@ pub fn agree(a: &Matrix, b: &Matrix, tolerance: f64) -> bool {
 
 /// A finite difference computed at two steps: `None` when they disagree,
 /// that is, when the difference itself cannot be trusted at this point.
-pub fn stable(tolerance: f64, h: f64, compute: impl Fn(f64) -> Result<Matrix, String>) -> Result<Option<Matrix>, String> {
+pub fn stable(
+    tolerance: f64,
+    h: f64,
+    compute: impl Fn(f64) -> Result<Matrix, String>,
+) -> Result<Option<Matrix>, String> {
     let fine = compute(h)?;
     let coarse = compute(2.0 * h)?;
     Ok(agree(&fine, &coarse, tolerance / 4.0).then_some(fine))

@@ -94,14 +94,23 @@ impl Sizes {
 /// `2 * I`). Such a side is never read as the 1×1 scalar of a broadcast: a
 /// user reads `A .* I` with an n×n `I`, not as `A .* 1`.
 fn sized_by_context(expr: &Expr) -> bool {
-    let scalar_literal = |e: &Expr| matches!(e, Expr::Number(_) | Expr::Name(_) | Expr::Rows(_) | Expr::Cols(_));
+    let scalar_literal = |e: &Expr| {
+        matches!(
+            e,
+            Expr::Number(_) | Expr::Name(_) | Expr::Rows(_) | Expr::Cols(_)
+        )
+    };
     match expr {
-        Expr::Identity { size: None, .. } | Expr::Ones { rows: None, .. } | Expr::Zero { .. } => true,
+        Expr::Identity { size: None, .. } | Expr::Ones { rows: None, .. } | Expr::Zero { .. } => {
+            true
+        }
         Expr::Negate(e) | Expr::Transpose(e) => sized_by_context(e),
         Expr::Binary(Operator::Product | Operator::Hadamard, a, b) => {
             (scalar_literal(a) && sized_by_context(b)) || (sized_by_context(a) && scalar_literal(b))
         }
-        Expr::Binary(Operator::Divide | Operator::HadamardDivide, a, b) => sized_by_context(a) && scalar_literal(b),
+        Expr::Binary(Operator::Divide | Operator::HadamardDivide, a, b) => {
+            sized_by_context(a) && scalar_literal(b)
+        }
         _ => false,
     }
 }
@@ -109,12 +118,37 @@ fn sized_by_context(expr: &Expr) -> bool {
 /// A constraint with several readings: each option is a list of size
 /// equalities.
 enum Choice {
-    Product { left: Symbolic, right: Symbolic, out: Symbolic, may_scale: (bool, bool) },
-    Elementwise { left: Symbolic, right: Symbolic, out: Symbolic, may_scale: (bool, bool) },
-    Diag { arg: Symbolic, out: Symbolic },
-    LeftDivide { left: Symbolic, right: Symbolic, out: Symbolic, may_scale: (bool, bool) },
-    Kron { left: Symbolic, right: Symbolic, out: Symbolic },
-    Vectorize { arg: Symbolic, out: Symbolic },
+    Product {
+        left: Symbolic,
+        right: Symbolic,
+        out: Symbolic,
+        may_scale: (bool, bool),
+    },
+    Elementwise {
+        left: Symbolic,
+        right: Symbolic,
+        out: Symbolic,
+        may_scale: (bool, bool),
+    },
+    Diag {
+        arg: Symbolic,
+        out: Symbolic,
+    },
+    LeftDivide {
+        left: Symbolic,
+        right: Symbolic,
+        out: Symbolic,
+        may_scale: (bool, bool),
+    },
+    Kron {
+        left: Symbolic,
+        right: Symbolic,
+        out: Symbolic,
+    },
+    Vectorize {
+        arg: Symbolic,
+        out: Symbolic,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -163,7 +197,9 @@ impl Builder<'_> {
             },
             Expr::Rows(inner) => Ok(self.shape(inner)?.0),
             Expr::Cols(inner) => Ok(self.shape(inner)?.1),
-            _ => Err(SizeError::Mismatch("a size must be an integer, a dimension, rows() or cols()".into())),
+            _ => Err(SizeError::Mismatch(
+                "a size must be an integer, a dimension, rows() or cols()".into(),
+            )),
         }
     }
 
@@ -192,14 +228,16 @@ impl Builder<'_> {
                     Some(size) => self.size_of(size)?,
                     None => self.sizes.fresh(),
                 };
-                self.constants.push((*id, ConstantKind::Identity, (side, side)));
+                self.constants
+                    .push((*id, ConstantKind::Identity, (side, side)));
                 Ok((side, side))
             }
             Expr::Ones { id, rows, cols } => {
                 let (shape, kind) = match (rows, cols) {
-                    (Some(rows), Some(cols)) => {
-                        ((self.size_of(rows)?, self.size_of(cols)?), ConstantKind::SizedOnes)
-                    }
+                    (Some(rows), Some(cols)) => (
+                        (self.size_of(rows)?, self.size_of(cols)?),
+                        ConstantKind::SizedOnes,
+                    ),
                     _ => (self.fresh_shape(), ConstantKind::BareOnes),
                 };
                 self.constants.push((*id, kind, shape));
@@ -236,13 +274,22 @@ impl Builder<'_> {
                 self.binary(*op, left, right, may_scale)
             }
             Expr::Call(function, args) => {
-                let shapes = args.iter().map(|a| self.shape(a)).collect::<Result<Vec<_>, _>>()?;
+                let shapes = args
+                    .iter()
+                    .map(|a| self.shape(a))
+                    .collect::<Result<Vec<_>, _>>()?;
                 self.call(*function, &shapes)
             }
         }
     }
 
-    fn binary(&mut self, op: Operator, left: Symbolic, right: Symbolic, may_scale: (bool, bool)) -> Result<Symbolic, SizeError> {
+    fn binary(
+        &mut self,
+        op: Operator,
+        left: Symbolic,
+        right: Symbolic,
+        may_scale: (bool, bool),
+    ) -> Result<Symbolic, SizeError> {
         match op {
             Operator::Add | Operator::Sub => {
                 self.equal(left, right, "`+`/`-` (they need equal shapes)")?;
@@ -253,12 +300,30 @@ impl Builder<'_> {
                 self.equal(right, scalar, "`/` (the divisor must be a scalar)")?;
                 Ok(left)
             }
-            Operator::Product | Operator::Hadamard | Operator::HadamardDivide | Operator::LeftDivide => {
+            Operator::Product
+            | Operator::Hadamard
+            | Operator::HadamardDivide
+            | Operator::LeftDivide => {
                 let out = self.fresh_shape();
                 self.choices.push(match op {
-                    Operator::Product => Choice::Product { left, right, out, may_scale },
-                    Operator::LeftDivide => Choice::LeftDivide { left, right, out, may_scale },
-                    _ => Choice::Elementwise { left, right, out, may_scale },
+                    Operator::Product => Choice::Product {
+                        left,
+                        right,
+                        out,
+                        may_scale,
+                    },
+                    Operator::LeftDivide => Choice::LeftDivide {
+                        left,
+                        right,
+                        out,
+                        may_scale,
+                    },
+                    _ => Choice::Elementwise {
+                        left,
+                        right,
+                        out,
+                        may_scale,
+                    },
                 });
                 Ok(out)
             }
@@ -299,7 +364,11 @@ impl Builder<'_> {
                 let out = self.fresh_shape();
                 self.choices.push(match function {
                     Function::Diag => Choice::Diag { arg: args[0], out },
-                    Function::Kron => Choice::Kron { left: args[0], right: args[1], out },
+                    Function::Kron => Choice::Kron {
+                        left: args[0],
+                        right: args[1],
+                        out,
+                    },
                     _ => Choice::Vectorize { arg: args[0], out },
                 });
                 Ok(out)
@@ -324,23 +393,53 @@ impl Choice {
             rest.extend([Same(s.0, one), Same(s.1, one)]);
             rest
         };
-        let scaled = |allowed: bool, s: Symbolic, rest: Vec<Equation>| if allowed { vec![with_scalar(s, rest)] } else { vec![] };
+        let scaled = |allowed: bool, s: Symbolic, rest: Vec<Equation>| {
+            if allowed {
+                vec![with_scalar(s, rest)]
+            } else {
+                vec![]
+            }
+        };
         Some(match *self {
-            Choice::Product { left, right, out, may_scale } => [
+            Choice::Product {
+                left,
+                right,
+                out,
+                may_scale,
+            } => [
                 scaled(may_scale.0, left, same(out, right)),
                 scaled(may_scale.1, right, same(out, left)),
-                vec![vec![Same(left.1, right.0), Same(out.0, left.0), Same(out.1, right.1)]],
+                vec![vec![
+                    Same(left.1, right.0),
+                    Same(out.0, left.0),
+                    Same(out.1, right.1),
+                ]],
             ]
             .concat(),
-            Choice::Elementwise { left, right, out, may_scale } => [
+            Choice::Elementwise {
+                left,
+                right,
+                out,
+                may_scale,
+            } => [
                 vec![[same(left, right), same(out, left)].concat()],
                 scaled(may_scale.0, left, same(out, right)),
                 scaled(may_scale.1, right, same(out, left)),
             ]
             .concat(),
-            Choice::LeftDivide { left, right, out, may_scale } => [
+            Choice::LeftDivide {
+                left,
+                right,
+                out,
+                may_scale,
+            } => [
                 scaled(may_scale.0, left, same(out, right)),
-                vec![vec![Same(left.0, left.1), Same(left.1, right.0), Same(out.0, right.0), Same(out.1, right.1)]],
+                vec![vec![
+                    Same(left.0, left.1),
+                    Same(left.1, right.0),
+                    Same(out.0, right.0),
+                    Same(out.1, right.1),
+                ]],
             ]
             .concat(),
             Choice::Diag { arg, out } => vec![
@@ -348,11 +447,17 @@ impl Choice {
                 vec![Same(arg.0, arg.1), Same(out.0, arg.0), Same(out.1, one)],
             ],
             Choice::Kron { left, right, out } => {
-                let (a, b) = (sizes.get(left.0)? * sizes.get(right.0)?, sizes.get(left.1)? * sizes.get(right.1)?);
+                let (a, b) = (
+                    sizes.get(left.0)? * sizes.get(right.0)?,
+                    sizes.get(left.1)? * sizes.get(right.1)?,
+                );
                 vec![vec![Is(out.0, a), Is(out.1, b)]]
             }
             Choice::Vectorize { arg, out } => {
-                vec![vec![Is(out.0, sizes.get(arg.0)? * sizes.get(arg.1)?), Same(out.1, one)]]
+                vec![vec![
+                    Is(out.0, sizes.get(arg.0)? * sizes.get(arg.1)?),
+                    Same(out.1, one),
+                ]]
             }
         })
     }
@@ -376,7 +481,13 @@ fn apply(sizes: &Sizes, equations: &[Equation]) -> Option<Sizes> {
 }
 
 /// Every complete reading, each with whether some choice stayed undecided.
-fn search(mut sizes: Sizes, mut pending: Vec<&Choice>, one: Var, found: &mut Vec<(Sizes, bool)>, budget: &mut usize) {
+fn search(
+    mut sizes: Sizes,
+    mut pending: Vec<&Choice>,
+    one: Var,
+    found: &mut Vec<(Sizes, bool)>,
+    budget: &mut usize,
+) {
     loop {
         if *budget == 0 || found.len() >= 8 {
             return;
@@ -430,20 +541,39 @@ fn search(mut sizes: Sizes, mut pending: Vec<&Choice>, one: Var, found: &mut Vec
 
 /// The size of each constant in `expr`, whose shape must be `expected`
 /// when given, else must come out determined.
-pub fn infer(expr: &Expr, scope: &Scope, expected: Option<Shape>) -> Result<ConstantSizes, SizeError> {
-    let mut sizes = Sizes { parent: Vec::new(), value: Vec::new() };
+pub fn infer(
+    expr: &Expr,
+    scope: &Scope,
+    expected: Option<Shape>,
+) -> Result<ConstantSizes, SizeError> {
+    let mut sizes = Sizes {
+        parent: Vec::new(),
+        value: Vec::new(),
+    };
     let one = sizes.known(1);
-    let mut builder = Builder { scope, sizes, one, choices: Vec::new(), constants: Vec::new() };
+    let mut builder = Builder {
+        scope,
+        sizes,
+        one,
+        choices: Vec::new(),
+        constants: Vec::new(),
+    };
     let shape = builder.shape(expr)?;
     if let Some((rows, cols)) = expected {
         let known = (builder.sizes.known(rows), builder.sizes.known(cols));
-        builder.equal(shape, known, "the whole line (its shape differs from its left-hand side's)")?;
+        builder.equal(
+            shape,
+            known,
+            "the whole line (its shape differs from its left-hand side's)",
+        )?;
     }
     let mut found = Vec::new();
     let pending = builder.choices.iter().collect();
     search(builder.sizes.clone(), pending, one, &mut found, &mut 20_000);
     if found.is_empty() {
-        return Err(mismatch("a product or element-wise operation (no reading type-checks)"));
+        return Err(mismatch(
+            "a product or element-wise operation (no reading type-checks)",
+        ));
     }
     let id_count = builder.constants.iter().map(|c| c.0 + 1).max().unwrap_or(0);
     let mut readings: Vec<ConstantSizes> = Vec::new();
@@ -456,10 +586,18 @@ pub fn infer(expr: &Expr, scope: &Scope, expected: Option<Shape>) -> Result<Cons
         let other_sizes: Vec<Var> = builder
             .constants
             .iter()
-            .flat_map(|&(_, kind, (rows, cols))| if kind == ConstantKind::BareOnes { vec![rows] } else { vec![rows, cols] })
+            .flat_map(|&(_, kind, (rows, cols))| {
+                if kind == ConstantKind::BareOnes {
+                    vec![rows]
+                } else {
+                    vec![rows, cols]
+                }
+            })
             .collect();
         for &(_, kind, (_, cols)) in &builder.constants {
-            let shared = other_sizes.iter().any(|&v| sizes.root(v) == sizes.root(cols));
+            let shared = other_sizes
+                .iter()
+                .any(|&v| sizes.root(v) == sizes.root(cols));
             if kind == ConstantKind::BareOnes && sizes.get(cols).is_none() && !shared {
                 sizes.unify(cols, one);
             }
@@ -469,8 +607,14 @@ pub fn infer(expr: &Expr, scope: &Scope, expected: Option<Shape>) -> Result<Cons
         }
         let mut reading = vec![None; id_count];
         for &(_, kind, (rows, cols)) in &builder.constants {
-            if kind != ConstantKind::Zero && (sizes.get(rows).is_none() || sizes.get(cols).is_none()) {
-                let name = if kind == ConstantKind::Identity { "I" } else { "ones" };
+            if kind != ConstantKind::Zero
+                && (sizes.get(rows).is_none() || sizes.get(cols).is_none())
+            {
+                let name = if kind == ConstantKind::Identity {
+                    "I"
+                } else {
+                    "ones"
+                };
                 return Err(SizeError::Open(format!("the size of an `{name}`")));
             }
         }
@@ -483,7 +627,10 @@ pub fn infer(expr: &Expr, scope: &Scope, expected: Option<Shape>) -> Result<Cons
                     }
                 }
             }
-            reading[id] = Some((sizes.get(rows).expect("pinned"), sizes.get(cols).expect("pinned")));
+            reading[id] = Some((
+                sizes.get(rows).expect("pinned"),
+                sizes.get(cols).expect("pinned"),
+            ));
         }
         let key = |r: &ConstantSizes| -> ConstantSizes {
             let mut r = r.clone();

@@ -48,7 +48,15 @@ fn function_named(name: &str) -> Option<Function> {
         "cos" => elementwise(f64::cos),
         "tanh" => elementwise(f64::tanh),
         "abs" => elementwise(f64::abs),
-        "sign" => elementwise(|a| if a > 0.0 { 1.0 } else if a < 0.0 { -1.0 } else { 0.0 }),
+        "sign" => elementwise(|a| {
+            if a > 0.0 {
+                1.0
+            } else if a < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        }),
         "step" => elementwise(|a| if a > 0.0 { 1.0 } else { 0.0 }),
         "relu" => elementwise(|a| a.max(0.0)),
         "sigmoid" => elementwise(|a| 1.0 / (1.0 + (-a).exp())),
@@ -83,11 +91,20 @@ pub enum Expr {
     /// A variable, intermediate, dimension, `dot(X)`, `bar(X)` or
     /// `dot(bar(X))`: all are looked up by their spelling.
     Name(String),
-    Identity { id: usize, size: Option<Box<Expr>> },
+    Identity {
+        id: usize,
+        size: Option<Box<Expr>>,
+    },
     /// `ones`, `ones(d)` (a column) or `ones(d1, d2)`.
-    Ones { id: usize, rows: Option<Box<Expr>>, cols: Option<Box<Expr>> },
+    Ones {
+        id: usize,
+        rows: Option<Box<Expr>>,
+        cols: Option<Box<Expr>>,
+    },
     /// The literal `0`, which may stand for a zero array of any size.
-    Zero { id: usize },
+    Zero {
+        id: usize,
+    },
     Rows(Box<Expr>),
     Cols(Box<Expr>),
     Negate(Box<Expr>),
@@ -176,7 +193,11 @@ fn tokenize(text: &str) -> Result<Vec<Token>, SyntaxError> {
 
 /// Parses one expression.
 pub fn parse_expr(text: &str) -> Result<Expr, SyntaxError> {
-    let mut parser = Parser { tokens: tokenize(text)?, position: 0, next_id: 0 };
+    let mut parser = Parser {
+        tokens: tokenize(text)?,
+        position: 0,
+        next_id: 0,
+    };
     let expr = parser.expr()?;
     match parser.peek() {
         None => Ok(expr),
@@ -211,7 +232,10 @@ impl Parser {
         if self.eat(symbol) {
             Ok(())
         } else {
-            Err(SyntaxError(format!("expected {symbol}, found {:?}", self.peek())))
+            Err(SyntaxError(format!(
+                "expected {symbol}, found {:?}",
+                self.peek()
+            )))
         }
     }
 
@@ -336,8 +360,15 @@ impl Parser {
 
     fn bare_name(&mut self, name: String) -> Expr {
         match name.as_str() {
-            "I" => Expr::Identity { id: self.fresh_id(), size: None },
-            "ones" => Expr::Ones { id: self.fresh_id(), rows: None, cols: None },
+            "I" => Expr::Identity {
+                id: self.fresh_id(),
+                size: None,
+            },
+            "ones" => Expr::Ones {
+                id: self.fresh_id(),
+                rows: None,
+                cols: None,
+            },
             _ => Expr::Name(name),
         }
     }
@@ -358,7 +389,10 @@ impl Parser {
             },
             "I" => {
                 let size = single(&mut args)?;
-                Ok(Expr::Identity { id: self.fresh_id(), size: Some(Box::new(size)) })
+                Ok(Expr::Identity {
+                    id: self.fresh_id(),
+                    size: Some(Box::new(size)),
+                })
             }
             "ones" => {
                 let id = self.fresh_id();
@@ -369,7 +403,11 @@ impl Parser {
                 if args.next().is_some() {
                     return Err(arity_error());
                 }
-                Ok(Expr::Ones { id, rows: Some(Box::new(rows)), cols: Some(Box::new(cols)) })
+                Ok(Expr::Ones {
+                    id,
+                    rows: Some(Box::new(rows)),
+                    cols: Some(Box::new(cols)),
+                })
             }
             "rows" => Ok(Expr::Rows(Box::new(single(&mut args)?))),
             "cols" => Ok(Expr::Cols(Box::new(single(&mut args)?))),
