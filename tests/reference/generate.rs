@@ -225,7 +225,7 @@ impl Generator<'_> {
         let (rows, cols) = shape;
         let square = rows == cols && rows > 1;
         loop {
-            let text = match self.rng.gen_range(0..24) {
+            let text = match self.rng.gen_range(0..28) {
                 0 | 1 => format!("({} + {})", self.expr(shape, d), self.expr(shape, d)),
                 2 => {
                     let (a, b) = (self.expr(shape, d), self.expr(shape, d));
@@ -271,6 +271,19 @@ impl Generator<'_> {
                 21 if rows > 1 || cols > 1 => format!("({} - ones)", self.expr(shape, d)),
                 22 if shape == (1, 1) => self.scalar_only(depth),
                 23 => format!("(0 + {})", self.expr(shape, d)),
+                // Scalar-by-array element-wise operations broadcast the scalar.
+                24 if shape != (1, 1) => {
+                    format!("({} .* {})", self.expr((1, 1), d), self.expr(shape, d))
+                }
+                25 if shape != (1, 1) => {
+                    format!("({} ./ {})", self.expr((1, 1), d), self.positive(shape, d))
+                }
+                26 if shape != (1, 1) => {
+                    format!("({} .* {})", self.expr(shape, d), self.leaf((1, 1)))
+                }
+                27 if shape != (1, 1) => {
+                    format!("({} ./ {})", self.expr(shape, d), self.positive((1, 1), d))
+                }
                 _ => continue,
             };
             return text;

@@ -90,31 +90,6 @@ impl Sizes {
     }
 }
 
-/// Whether an expression's size comes from context alone (`I`, `-ones'`,
-/// `2 * I`). Such a side is never read as the 1×1 scalar of a broadcast: a
-/// user reads `A .* I` with an n×n `I`, not as `A .* 1`.
-fn sized_by_context(expr: &Expr) -> bool {
-    let scalar_literal = |e: &Expr| {
-        matches!(
-            e,
-            Expr::Number(_) | Expr::Name(_) | Expr::Rows(_) | Expr::Cols(_)
-        )
-    };
-    match expr {
-        Expr::Identity { size: None, .. } | Expr::Ones { rows: None, .. } | Expr::Zero { .. } => {
-            true
-        }
-        Expr::Negate(e) | Expr::Transpose(e) => sized_by_context(e),
-        Expr::Binary(Operator::Product | Operator::Hadamard, a, b) => {
-            (scalar_literal(a) && sized_by_context(b)) || (sized_by_context(a) && scalar_literal(b))
-        }
-        Expr::Binary(Operator::Divide | Operator::HadamardDivide, a, b) => {
-            sized_by_context(a) && scalar_literal(b)
-        }
-        _ => false,
-    }
-}
-
 /// A constraint with several readings: each option is a list of size
 /// equalities.
 enum Choice {
@@ -165,6 +140,9 @@ struct Builder<'a> {
     one: Var,
     choices: Vec<Choice>,
     constants: Vec<(usize, ConstantKind, Symbolic)>,
+    /// Each subexpression's shape and whether its size comes from context
+    /// alone, keyed by address.
+    seen: HashMap<*const Expr, (Symbolic, bool)>,
 }
 
 fn mismatch(what: &str) -> SizeError {
@@ -211,7 +189,41 @@ impl Builder<'_> {
         }
     }
 
+    fn known_scalar(&self, expr: &Expr) -> bool {
+        let (rows, cols) = self.seen[&(expr as *const Expr)].0;
+        self.sizes.get(rows) == Some(1) && self.sizes.get(cols) == Some(1)
+    }
+
+    /// Whether `expr`'s size comes from context alone (`I`, `-ones'`,
+    /// `c * I`, `I / c` with c a scalar). Such a side is never read as the
+    /// 1×1 scalar of a broadcast: a user reads `A .* I` and `c * I ./ E`
+    /// with `I` the size of `A` and `E`, not as `A .* 1` or `c ./ E`.
+    fn sized_by_context(&self, expr: &Expr) -> bool {
+        let flag = |e: &Expr| self.seen[&(e as *const Expr)].1;
+        match expr {
+            Expr::Identity { size: None, .. }
+            | Expr::Ones { rows: None, .. }
+            | Expr::Zero { .. } => true,
+            Expr::Negate(e) | Expr::Transpose(e) => flag(e),
+            Expr::Binary(Operator::Product | Operator::Hadamard, a, b) => {
+                (self.known_scalar(a) && flag(b)) || (flag(a) && self.known_scalar(b))
+            }
+            Expr::Binary(Operator::Divide | Operator::HadamardDivide, a, b) => {
+                flag(a) && self.known_scalar(b)
+            }
+            Expr::Binary(Operator::Add | Operator::Sub, a, b) => flag(a) && flag(b),
+            _ => false,
+        }
+    }
+
     fn shape(&mut self, expr: &Expr) -> Result<Symbolic, SizeError> {
+        let shape = self.shape_of_node(expr)?;
+        let context = self.sized_by_context(expr);
+        self.seen.insert(expr as *const Expr, (shape, context));
+        Ok(shape)
+    }
+
+    fn shape_of_node(&mut self, expr: &Expr) -> Result<Symbolic, SizeError> {
         match expr {
             Expr::Number(_) => Ok(self.scalar()),
             Expr::Name(name) => {
@@ -268,9 +280,11 @@ impl Builder<'_> {
                 Ok(base_shape)
             }
             Expr::Binary(op, left, right) => {
-                let may_scale = (!sized_by_context(left), !sized_by_context(right));
+                let (left_expr, right_expr) = (left, right);
                 let left = self.shape(left)?;
                 let right = self.shape(right)?;
+                let flag = |e: &Expr| self.seen[&(e as *const Expr)].1;
+                let may_scale = (!flag(left_expr), !flag(right_expr));
                 self.binary(*op, left, right, may_scale)
             }
             Expr::Call(function, args) => {
@@ -385,6 +399,80 @@ enum Equation {
 }
 
 impl Choice {
+    /// The reading, once the operands' sizes are all known: then at most
+    /// one output shape fits, found without trying options on copies of the
+    /// state (which is what keeps long printed lines fast). `Some(None)`
+    /// when no reading fits.
+    fn decide(&self, sizes: &Sizes) -> Option<Option<Vec<Equation>>> {
+        use Equation::Is;
+        let known = |s: Symbolic| Some((sizes.get(s.0)?, sizes.get(s.1)?));
+        let is_scalar = |s: (usize, usize)| s == (1, 1);
+        let output = |out: Symbolic, shape: (usize, usize)| {
+            Some(Some(vec![Is(out.0, shape.0), Is(out.1, shape.1)]))
+        };
+        match *self {
+            Choice::Product {
+                left,
+                right,
+                out,
+                may_scale,
+            } => {
+                let (l, r) = (known(left)?, known(right)?);
+                if may_scale.0 && is_scalar(l) {
+                    output(out, r)
+                } else if may_scale.1 && is_scalar(r) {
+                    output(out, l)
+                } else if l.1 == r.0 {
+                    output(out, (l.0, r.1))
+                } else {
+                    Some(None)
+                }
+            }
+            Choice::Elementwise {
+                left,
+                right,
+                out,
+                may_scale,
+            } => {
+                let (l, r) = (known(left)?, known(right)?);
+                if l == r || (may_scale.1 && is_scalar(r)) {
+                    output(out, l)
+                } else if may_scale.0 && is_scalar(l) {
+                    output(out, r)
+                } else {
+                    Some(None)
+                }
+            }
+            Choice::LeftDivide {
+                left,
+                right,
+                out,
+                may_scale,
+            } => {
+                let (l, r) = (known(left)?, known(right)?);
+                let fits = (may_scale.0 && is_scalar(l)) || (l.0 == l.1 && l.1 == r.0);
+                if fits {
+                    output(out, r)
+                } else {
+                    Some(None)
+                }
+            }
+            Choice::Diag { arg, out } => match known(arg)? {
+                (rows, 1) => output(out, (rows, rows)),
+                (rows, cols) if rows == cols => output(out, (rows, 1)),
+                _ => Some(None),
+            },
+            Choice::Kron { left, right, out } => {
+                let (l, r) = (known(left)?, known(right)?);
+                output(out, (l.0 * r.0, l.1 * r.1))
+            }
+            Choice::Vectorize { arg, out } => {
+                let a = known(arg)?;
+                output(out, (a.0 * a.1, 1))
+            }
+        }
+    }
+
     /// The readings, or `None` while a reading needs sizes not yet known.
     fn options(&self, sizes: &Sizes, one: Var) -> Option<Vec<Vec<Equation>>> {
         use Equation::{Is, Same};
@@ -493,6 +581,34 @@ fn search(
             return;
         }
         *budget -= 1;
+        // Choices whose operands are known decide themselves, in place.
+        let mut decided_any = false;
+        let mut index = 0;
+        while index < pending.len() {
+            match pending[index].decide(&sizes) {
+                None => index += 1,
+                Some(None) => return,
+                Some(Some(equations)) => {
+                    for equation in equations {
+                        let fits = match equation {
+                            Equation::Same(a, b) => sizes.unify(a, b),
+                            Equation::Is(a, k) => {
+                                let known = sizes.known(k);
+                                sizes.unify(a, known)
+                            }
+                        };
+                        if !fits {
+                            return;
+                        }
+                    }
+                    pending.remove(index);
+                    decided_any = true;
+                }
+            }
+        }
+        if decided_any {
+            continue;
+        }
         let mut progressed = false;
         let mut branch = None;
         let mut index = 0;
@@ -557,6 +673,7 @@ pub fn infer(
         one,
         choices: Vec::new(),
         constants: Vec::new(),
+        seen: HashMap::new(),
     };
     let shape = builder.shape(expr)?;
     if let Some((rows, cols)) = expected {
@@ -569,7 +686,13 @@ pub fn infer(
     }
     let mut found = Vec::new();
     let pending = builder.choices.iter().collect();
-    search(builder.sizes.clone(), pending, one, &mut found, &mut 20_000);
+    let mut budget = 3_000;
+    search(builder.sizes.clone(), pending, one, &mut found, &mut budget);
+    if budget == 0 {
+        return Err(SizeError::Open(
+            "too many readings to tell which one is meant".into(),
+        ));
+    }
     if found.is_empty() {
         return Err(mismatch(
             "a product or element-wise operation (no reading type-checks)",
