@@ -98,7 +98,7 @@ fn run_campaign(programs: u64, first_seed: u64) -> Campaign {
     let started = std::time::Instant::now();
     for seed in first_seed..first_seed + programs {
         // A long campaign says how far it is, on stderr.
-        if seed > first_seed && (seed - first_seed) % 250 == 0 {
+        if seed > first_seed && (seed - first_seed).is_multiple_of(250) {
             eprintln!(
                 "{} programs, {:.0?}, {} failing derivations",
                 seed - first_seed,

@@ -189,6 +189,28 @@ impl Builder<'_> {
         }
     }
 
+    /// Decides a choice at once when its operands' sizes are already known
+    /// (so that `c * I` is known to be a scalar times `I` while reading on),
+    /// else leaves it to the search.
+    fn defer(&mut self, choice: Choice) -> Result<(), SizeError> {
+        match choice.decide(&self.sizes) {
+            None => self.choices.push(choice),
+            Some(None) => return Err(mismatch("a product or element-wise operation")),
+            Some(Some(equations)) => {
+                for equation in equations {
+                    let Equation::Is(var, size) = equation else {
+                        unreachable!("decisions fix sizes")
+                    };
+                    let known = self.sizes.known(size);
+                    if !self.sizes.unify(var, known) {
+                        return Err(mismatch("a product or element-wise operation"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn known_scalar(&self, expr: &Expr) -> bool {
         let (rows, cols) = self.seen[&(expr as *const Expr)].0;
         self.sizes.get(rows) == Some(1) && self.sizes.get(cols) == Some(1)
@@ -319,7 +341,7 @@ impl Builder<'_> {
             | Operator::HadamardDivide
             | Operator::LeftDivide => {
                 let out = self.fresh_shape();
-                self.choices.push(match op {
+                self.defer(match op {
                     Operator::Product => Choice::Product {
                         left,
                         right,
@@ -338,7 +360,7 @@ impl Builder<'_> {
                         out,
                         may_scale,
                     },
-                });
+                })?;
                 Ok(out)
             }
         }
@@ -376,7 +398,7 @@ impl Builder<'_> {
             }
             Function::Diag | Function::Kron | Function::Vec => {
                 let out = self.fresh_shape();
-                self.choices.push(match function {
+                self.defer(match function {
                     Function::Diag => Choice::Diag { arg: args[0], out },
                     Function::Kron => Choice::Kron {
                         left: args[0],
@@ -384,7 +406,7 @@ impl Builder<'_> {
                         out,
                     },
                     _ => Choice::Vectorize { arg: args[0], out },
-                });
+                })?;
                 Ok(out)
             }
         }
