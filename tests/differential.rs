@@ -1,0 +1,387 @@
+//! Differential testing of what matdiff PRINTS: random programs are derived
+//! in every mode, each printed line is read back by an independent strict
+//! reader (tests/reference) and compared with finite differences of the
+//! program. `MATDIFF_DIFF_PROGRAMS=N` runs a long campaign (release mode
+//! recommended) and `MATDIFF_DIFF_SEED=S` moves its seeds.
+
+mod reference;
+
+use matdiff::derive::Mode;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use reference::generate::{self, Input, Program, Statement};
+use reference::judge::{judge, judge_printed, mode_name, Failure, Outcome};
+use reference::numeric::Compiled;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+/// Programs in a plain `cargo test` run: about 20 s in a debug build.
+const QUICK_PROGRAMS: u64 = 1500;
+/// Examples kept per mode and failure kind.
+const EXAMPLES: usize = 3;
+
+#[derive(Default)]
+struct Tally {
+    derivations: usize,
+    lines: usize,
+    wrong_lines: usize,
+    failing: usize,
+    refused: usize,
+    size_limit: usize,
+    unstable: usize,
+}
+
+#[derive(Default)]
+struct Campaign {
+    tallies: BTreeMap<&'static str, Tally>,
+    examples: BTreeMap<(&'static str, Failure), (usize, Vec<String>)>,
+    size_limits: Vec<String>,
+    unstable: Vec<String>,
+    programs: usize,
+    generator_rejects: Vec<String>,
+}
+
+impl Campaign {
+    fn failures(&self) -> usize {
+        self.tallies.values().map(|t| t.failing).sum()
+    }
+
+    fn report(&self) -> String {
+        let mut out = format!(
+            "{} programs ({} rejected by the generator's own check)\n",
+            self.programs,
+            self.generator_rejects.len()
+        );
+        for (mode, t) in &self.tallies {
+            let _ = writeln!(
+                out,
+                "{mode:8} derivations {:6}  lines judged {:7}  wrong lines {:5}  failing derivations {:5}  refused {:4}  size-limit refusals {:4}  unstable {:3}",
+                t.derivations, t.lines, t.wrong_lines, t.failing, t.refused, t.size_limit, t.unstable
+            );
+        }
+        for ((mode, kind), (count, examples)) in &self.examples {
+            let _ = writeln!(out, "\n== {mode} / {kind:?}: {count} derivations");
+            for e in examples {
+                let _ = writeln!(out, "{e}");
+            }
+        }
+        for (what, list) in [
+            ("size limits", &self.size_limits),
+            ("unstable", &self.unstable),
+            ("generator rejects", &self.generator_rejects),
+        ] {
+            if !list.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "\n== {what} (first of {}):\n{}",
+                    list.len(),
+                    list.iter()
+                        .take(EXAMPLES)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+            }
+        }
+        out
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.replace('\n', "; ")
+}
+
+fn run_campaign(programs: u64, first_seed: u64) -> Campaign {
+    let mut campaign = Campaign::default();
+    let started = std::time::Instant::now();
+    for seed in first_seed..first_seed + programs {
+        // A long campaign says how far it is, on stderr.
+        if seed > first_seed && (seed - first_seed).is_multiple_of(250) {
+            eprintln!(
+                "{} programs, {:.0?}, {} failing derivations",
+                seed - first_seed,
+                started.elapsed(),
+                campaign.failures()
+            );
+        }
+        let mut rng = StdRng::seed_from_u64(seed);
+        let scalar_output = rng.gen_bool(0.6);
+        let program = generate::program(&mut rng, scalar_output);
+        campaign.programs += 1;
+        let text = program.text.clone();
+        let compiled = match Compiled::new(program) {
+            Ok(c) => c,
+            Err(e) => {
+                campaign
+                    .generator_rejects
+                    .push(format!("{}  [{e}]", one_line(&text)));
+                continue;
+            }
+        };
+        let mut modes = vec![Mode::Forward, Mode::Reverse];
+        if scalar_output {
+            modes.extend([Mode::Grad, Mode::Hessian]);
+        }
+        for mode in modes {
+            let inputs: Vec<String> = compiled
+                .program
+                .inputs
+                .iter()
+                .map(|i| i.name.clone())
+                .collect();
+            let wrt = (rng.gen_bool(0.25) && inputs.len() > 1).then(|| {
+                let count = rng.gen_range(1..inputs.len());
+                inputs
+                    .choose_multiple(&mut rng, count)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            });
+            let expand = mode != Mode::Hessian && rng.gen_bool(0.25);
+            let outcome = judge(&compiled, mode, wrt.clone(), expand, &mut rng);
+            let context = format!(
+                "program: {}\n  mode: {}  --wrt {}  expand: {expand}",
+                one_line(&text),
+                mode_name(mode),
+                wrt.as_ref().map_or("(all)".into(), |w| w.join(","))
+            );
+            let tally = campaign.tallies.entry(mode_name(mode)).or_default();
+            tally.derivations += 1;
+            match outcome {
+                Outcome::SizeLimit(message) => {
+                    tally.size_limit += 1;
+                    campaign.size_limits.push(format!("{context}\n  {message}"));
+                }
+                Outcome::Unstable(why) => {
+                    tally.unstable += 1;
+                    campaign.unstable.push(format!("{context}\n  {why}"));
+                }
+                Outcome::Judged { lines, findings } => {
+                    tally.lines += lines;
+                    if findings.is_empty() {
+                        continue;
+                    }
+                    tally.failing += 1;
+                    let mut wrong: Vec<&str> = findings.iter().map(|f| f.line.as_str()).collect();
+                    wrong.dedup();
+                    tally.wrong_lines += wrong.len();
+                    if findings.iter().any(|f| f.kind == Failure::Refused) {
+                        tally.refused += 1;
+                    }
+                    // A derivation is filed under its first finding's kind.
+                    let first = &findings[0];
+                    let entry = campaign
+                        .examples
+                        .entry((mode_name(mode), first.kind))
+                        .or_default();
+                    entry.0 += 1;
+                    if entry.1.len() < EXAMPLES {
+                        entry.1.push(format!(
+                            "{context}\n  line: {}\n  {}",
+                            first.line, first.detail
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    campaign
+}
+
+fn env_number(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+#[test]
+fn random_programs_print_right_derivatives() {
+    let programs = env_number("MATDIFF_DIFF_PROGRAMS").unwrap_or(QUICK_PROGRAMS);
+    let seed = env_number("MATDIFF_DIFF_SEED").unwrap_or(0);
+    let campaign = run_campaign(programs, seed);
+    let report = campaign.report();
+    println!("{report}");
+    // Nothing the generator makes may be skipped silently: rejects and
+    // untrustworthy finite differences must stay rare.
+    let judged: usize = campaign.tallies.values().map(|t| t.derivations).sum();
+    let unstable: usize = campaign.tallies.values().map(|t| t.unstable).sum();
+    assert!(
+        campaign.generator_rejects.len() * 100 <= campaign.programs,
+        "the generator made too many programs it cannot read\n{report}"
+    );
+    assert!(
+        unstable * 100 <= judged,
+        "finite differences were untrustworthy too often\n{report}"
+    );
+    assert_eq!(
+        campaign.failures(),
+        0,
+        "printed derivatives are wrong or unreadable\n{report}"
+    );
+}
+
+/// A hand-made program for the reader's own tests.
+fn program(
+    inputs: &[(&str, (usize, usize), bool)],
+    statements: &[(&str, &str, (usize, usize))],
+    text: &str,
+) -> Compiled {
+    let program = Program {
+        text: text.into(),
+        inputs: inputs
+            .iter()
+            .map(|(n, s, sym)| Input {
+                name: n.to_string(),
+                shape: *s,
+                symmetric: *sym,
+            })
+            .collect(),
+        statements: statements
+            .iter()
+            .map(|(n, e, s)| Statement {
+                name: n.to_string(),
+                expr: e.to_string(),
+                shape: *s,
+            })
+            .collect(),
+        dimensions: HashMap::from([("n".to_string(), 3), ("m".to_string(), 4)]),
+    };
+    Compiled::new(program).expect("a readable program")
+}
+
+/// The kinds of finding for printed grad lines (empty: all right).
+fn grad_findings(compiled: &Compiled, lines: &[&str]) -> Vec<Failure> {
+    let printed: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    match judge_printed(
+        compiled,
+        Mode::Grad,
+        None,
+        &printed,
+        &mut StdRng::seed_from_u64(7),
+    ) {
+        Outcome::Judged { findings, .. } => findings.into_iter().map(|f| f.kind).collect(),
+        _ => panic!("the finite differences should be stable here"),
+    }
+}
+
+#[test]
+fn strict_reader_catches_what_only_a_strict_reading_catches() {
+    let scalar = (1, 1);
+    // sum(alpha ./ x): the adjoint of alpha is a scalar; `ones ./ x` is a
+    // vector that a lenient evaluator would sum into the right number.
+    let quotient = program(
+        &[("x", (3, 1), false), ("alpha", scalar, false)],
+        &[("f", "sum(alpha ./ x)", scalar)],
+        "x: vector(n); sum(alpha ./ x)",
+    );
+    assert_eq!(
+        grad_findings(
+            &quotient,
+            &["bar(x) = -alpha ./ (x .* x)", "bar(alpha) = sum(ones ./ x)"]
+        ),
+        vec![]
+    );
+    assert_eq!(
+        grad_findings(
+            &quotient,
+            &["bar(x) = -alpha ./ (x .* x)", "bar(alpha) = ones ./ x"]
+        ),
+        vec![Failure::ShapeMismatch]
+    );
+    assert_eq!(
+        grad_findings(
+            &quotient,
+            &["bar(x) = alpha ./ (x .* x)", "bar(alpha) = sum(ones ./ x)"]
+        ),
+        vec![Failure::WrongValue]
+    );
+    assert_eq!(
+        grad_findings(&quotient, &["bar(alpha) = sum(ones ./ x)"]),
+        vec![Failure::MissingLine]
+    );
+
+    // tr(alpha * I + A): the adjoint of alpha is n, which `tr(I)` does not say.
+    let trace = program(
+        &[("alpha", scalar, false), ("A", (3, 3), false)],
+        &[("f", "tr(alpha * I + A)", scalar)],
+        "A: matrix(n, n); tr(alpha * I + A)",
+    );
+    // A constant scaled by a scalar expression is still sized by context.
+    assert_eq!(
+        grad_findings(
+            &trace,
+            &[
+                "bar(alpha) = n",
+                "bar(A) = (alpha - alpha + 2) * I ./ (ones + ones)"
+            ]
+        ),
+        vec![]
+    );
+    for right in [
+        "n",
+        "tr(I(n))",
+        "rows(A)",
+        "sum(ones(n))",
+        "ones(n)' * ones(rows(A), 1)",
+    ] {
+        assert_eq!(
+            grad_findings(&trace, &[&format!("bar(alpha) = {right}"), "bar(A) = I"]),
+            vec![],
+            "{right}"
+        );
+    }
+    for (wrong, kind) in [
+        ("tr(I)", Failure::SizeOpen),
+        ("sum(ones)", Failure::SizeOpen),
+        ("ones' * ones", Failure::SizeOpen),
+        ("m", Failure::WrongValue),
+        ("I", Failure::WrongValue),
+    ] {
+        assert_eq!(
+            grad_findings(&trace, &[&format!("bar(alpha) = {wrong}"), "bar(A) = I"]),
+            vec![kind],
+            "{wrong}"
+        );
+    }
+    // A bare `ones` whose columns nothing fixes is a column (SPEC §1), but in
+    // `ones * ones` they are the second's rows: the inner size stays open.
+    assert_eq!(
+        grad_findings(&trace, &["bar(alpha) = n", "bar(A) = ones * ones' .* I"]),
+        vec![]
+    );
+    assert_eq!(
+        grad_findings(&trace, &["bar(alpha) = n", "bar(A) = ones * ones .* I"]),
+        vec![Failure::SizeOpen]
+    );
+    assert_eq!(
+        grad_findings(&trace, &["bar(alpha) = n", "bar(A) = I .* I"]),
+        vec![]
+    );
+
+    // A symmetric input's gradient is the symmetric gradient sym(G).
+    let symmetric = program(
+        &[("S", (3, 3), true), ("A", (3, 3), false)],
+        &[("f", "inner(A, S)", scalar)],
+        "S: symmetric(n); A: matrix(n, n); inner(A, S)",
+    );
+    assert_eq!(
+        grad_findings(&symmetric, &["bar(A) = S", "bar(S) = (A + A') / 2"]),
+        vec![]
+    );
+    assert_eq!(
+        grad_findings(&symmetric, &["bar(A) = S", "bar(S) = A"]),
+        vec![Failure::NotSymmetric]
+    );
+    assert_eq!(
+        grad_findings(
+            &symmetric,
+            &["bar(A) = S", "bar(S) = A + A' - diag(diag(A))"]
+        ),
+        vec![Failure::WrongValue]
+    );
+    assert_eq!(
+        grad_findings(
+            &symmetric,
+            &["bar(A) = S'", "bar(S) = (A + A') / 2", "bar(x) = 0"]
+        ),
+        vec![Failure::UnexpectedLine]
+    );
+}
