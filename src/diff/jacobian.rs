@@ -31,9 +31,9 @@ pub fn linear_map(e: &Expr, leaf: &Name, env: &Env) -> Result<Expr, String> {
         return Ok(e.substitute(&|n| (n == leaf).then(|| Expr::int(1))));
     }
     if leaf_shape.cols != Dim::One {
+        let shape = leaf_shape.describe();
         return Err(format!(
-            "the Hessian is read off for column vector and scalar inputs, but `{leaf}` is {}",
-            leaf_shape.describe()
+            "the Hessian is read off for column vector and scalar inputs, but `{leaf}` is {shape}"
         ));
     }
     let reader = Reader {
@@ -70,7 +70,7 @@ enum Term {
     /// 1×n row.
     Scaled { w: Expr, r: Expr },
     /// `left * (mask .* (a * diag(m * ẋ) * b)) * right`.
-    Spread(Spread),
+    Spread(Box<Spread>),
 }
 
 /// `left * (mask .* (a * diag(u) * b)) * right`, u = m ẋ: the sum over l of
@@ -115,18 +115,13 @@ impl Reader<'_> {
     }
 
     fn unsupported(&self, e: &Expr) -> String {
-        format!(
-            "the Hessian cannot be read off `{e}`: it is not linear in `{}`",
-            self.leaf
-        )
+        let leaf = self.leaf;
+        format!("the Hessian cannot be read off `{e}`: it is not linear in `{leaf}`")
     }
 
     fn no_closed_form(&self, e: &Expr) -> String {
-        format!(
-            "the Hessian has no closed matrix form here: reading `{e}` as a matrix times `{}` \
-             needs Kronecker products, which matdiff's language does not have",
-            self.leaf
-        )
+        let leaf = self.leaf;
+        format!("the Hessian has no closed matrix form here: reading `{e}` as a matrix times `{leaf}` needs Kronecker products, which matdiff's language does not have")
     }
 
     /// `e` (linear in ẋ) as a sum of terms.
@@ -144,14 +139,14 @@ impl Reader<'_> {
         match &e.kind {
             ExprKind::Var(_) => {
                 let n = &self.size;
-                Ok(vec![Term::Spread(Spread {
+                Ok(vec![Term::Spread(Box::new(Spread {
                     left: None,
                     mask: None,
                     a: identity(n),
                     m: identity(n),
                     b: ones(n, &Dim::One),
                     right: None,
-                })])
+                }))])
             }
             ExprKind::Neg(a) => each(self.form(a)?, &|t| Ok(self.negate(t))),
             ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
@@ -251,14 +246,14 @@ impl Reader<'_> {
                         let t = if column { t } else { self.transpose_term(t) };
                         Ok(match t {
                             Term::Scaled { w, r } => Term::Scaled { w: diag(w), r },
-                            spread => Term::Spread(Spread {
+                            spread => Term::Spread(Box::new(Spread {
                                 left: None,
                                 mask: None,
                                 a: identity(n),
                                 m: self.column_matrix(&spread),
                                 b: identity(n),
                                 right: None,
-                            }),
+                            })),
                         })
                     })
                     .collect()
@@ -362,9 +357,40 @@ impl Reader<'_> {
                 }
                 // A diagonal factor commutes with the mask:
                 // K .* (D diag(u) B) = D diag(u) (K .* B), D diagonal.
-                if is_diagonal(&s.a, self.env) && s.mask.is_none() {
+                let diagonal = |x: &Expr| s.mask.is_none() && is_diagonal(x, self.env);
+                if diagonal(&s.a) && diagonal(&s.b) {
+                    // All diagonal: K .* diag(w) = diag(diag(K) .* w), so the
+                    // mask's diagonal scales u.
+                    s.m = self.mul(diag(diag(weight.clone())), s.m);
+                } else if let (None, Some(v)) = (&s.mask, repeated_column(&s.a, self.env)) {
+                    // a = v ones': a diag(u) b = v (b' u)', and
+                    // K .* (v w') = diag(v) K diag(w).
+                    let q = self.shape(&s.b).cols;
+                    let Spread { a: _, m, b, .. } = *s;
+                    s = Box::new(Spread {
+                        left: None,
+                        mask: None,
+                        a: self.mul(diag(v), weight.clone()),
+                        m: self.mul(transpose(b), m),
+                        b: identity(&q),
+                        right: None,
+                    });
+                } else if let (None, Some(v)) = (&s.mask, repeated_row(&s.b, self.env)) {
+                    // b = ones v': a diag(u) b = (a u) v', and
+                    // K .* (z v') = diag(z) K diag(v).
+                    let p = self.shape(&s.a).rows;
+                    let Spread { a, m, .. } = *s;
+                    s = Box::new(Spread {
+                        left: None,
+                        mask: None,
+                        a: identity(&p),
+                        m: self.mul(a, m),
+                        b: self.mul(weight.clone(), diag(v)),
+                        right: None,
+                    });
+                } else if diagonal(&s.a) {
                     s.b = self.hadamard(weight.clone(), s.b);
-                } else if is_diagonal(&s.b, self.env) && s.mask.is_none() {
+                } else if diagonal(&s.b) {
                     s.a = self.hadamard(weight.clone(), s.a);
                 } else {
                     s.mask = Some(match s.mask.take() {
@@ -402,14 +428,14 @@ impl Reader<'_> {
             (Some(_), Some(_), Some(_)) => return Err(self.no_closed_form(e)),
         };
         let k = self.shape(&s.m).rows;
-        Ok(Term::Spread(Spread {
+        Ok(Term::Spread(Box::new(Spread {
             left: None,
             mask: None,
             a: z,
             m: s.m,
             b: ones(&k, &Dim::One),
             right: None,
-        }))
+        })))
     }
 
     /// The row r (1×n) with ⟨weight, t⟩ = r ẋ, for `t` of shape `value` and
@@ -516,14 +542,14 @@ impl Reader<'_> {
     fn transpose_term(&self, t: Term) -> Term {
         match t {
             Term::Scaled { w, r } => Term::Scaled { w: transpose(w), r },
-            Term::Spread(s) => Term::Spread(Spread {
+            Term::Spread(s) => Term::Spread(Box::new(Spread {
                 left: s.right.map(transpose),
                 mask: s.mask.map(transpose),
                 a: transpose(s.b),
                 m: s.m,
                 b: transpose(s.a),
                 right: s.left.map(transpose),
-            }),
+            })),
         }
     }
 
@@ -558,6 +584,17 @@ impl Reader<'_> {
     /// `x .* y`, dropping an all-ones factor where that keeps the shape.
     fn hadamard(&self, x: Expr, y: Expr) -> Expr {
         let scalar = |e: &Expr| self.shape(e).is_scalar();
+        // I .* D = D for a diagonal D; I .* (v * ones') = diag(v).
+        for (i, other) in [(&x, &y), (&y, &x)] {
+            if matches!(i.kind, ExprKind::Identity(_)) {
+                if is_diagonal(other, self.env) {
+                    return other.clone();
+                }
+                if let Some(v) = spread_column(other, self.env) {
+                    return diag(v);
+                }
+            }
+        }
         match (&x.kind, &y.kind) {
             (ExprKind::Ones(_), _) if !scalar(&y) || scalar(&x) => y,
             (_, ExprKind::Ones(_)) if !scalar(&x) || scalar(&y) => x,
@@ -566,8 +603,8 @@ impl Reader<'_> {
     }
 }
 
-/// True for `I` and `diag(v)` of a vector: factors that commute with a
-/// Hadamard mask.
+/// True for `I`, `diag(v)` of a vector and their negations and scalar
+/// multiples: factors that commute with a Hadamard mask.
 fn is_diagonal(e: &Expr, env: &Env) -> bool {
     match &e.kind {
         ExprKind::Identity(_) => true,
@@ -575,8 +612,45 @@ fn is_diagonal(e: &Expr, env: &Env) -> bool {
             let s = env.shape(&args[0]);
             s.cols == Dim::One || s.rows == Dim::One
         }
+        ExprKind::Neg(x) | ExprKind::Transpose(x) => is_diagonal(x, env),
+        ExprKind::Binary(BinOp::Mul, x, y) => {
+            (env.shape(x).is_scalar() && is_diagonal(y, env))
+                || (env.shape(y).is_scalar() && is_diagonal(x, env))
+                || (is_diagonal(x, env) && is_diagonal(y, env))
+        }
+        ExprKind::Binary(BinOp::Div, x, _) => is_diagonal(x, env),
         _ => false,
     }
+}
+
+/// The column v of `v * ones'`, a matrix whose columns are all v.
+fn repeated_column(e: &Expr, env: &Env) -> Option<Expr> {
+    let ExprKind::Binary(BinOp::Mul, v, o) = &e.kind else {
+        return None;
+    };
+    let is_row_of_ones = match &o.kind {
+        ExprKind::Transpose(inner) => matches!(inner.kind, ExprKind::Ones(_)),
+        ExprKind::Ones(Some(s)) => s.rows == Dim::One,
+        _ => false,
+    };
+    let s = env.shape(v);
+    (is_row_of_ones && s.cols == Dim::One && !s.is_scalar()).then(|| (**v).clone())
+}
+
+/// The column v of `ones * v'`, a matrix whose rows are all v'.
+fn repeated_row(e: &Expr, env: &Env) -> Option<Expr> {
+    let ExprKind::Binary(BinOp::Mul, o, r) = &e.kind else {
+        return None;
+    };
+    let s = env.shape(r);
+    (matches!(o.kind, ExprKind::Ones(_)) && s.rows == Dim::One && !s.is_scalar())
+        .then(|| transpose((**r).clone()))
+}
+
+/// The column v of an outer product `v * ones'` or `ones * v'`, whose
+/// Hadamard product with `I` is `diag(v)`.
+fn spread_column(e: &Expr, env: &Env) -> Option<Expr> {
+    repeated_column(e, env).or_else(|| repeated_row(e, env))
 }
 
 fn identity(n: &Dim) -> Expr {
@@ -595,6 +669,9 @@ fn transpose(x: Expr) -> Expr {
         ExprKind::Transpose(inner) => *inner,
         ExprKind::Identity(_) | ExprKind::Num(_) => x,
         ExprKind::Ones(Some(s)) => Expr::new(ExprKind::Ones(Some(s.transposed()))),
+        // Down to the factors, where `I`, `ones` and outer products show.
+        ExprKind::Binary(BinOp::Mul, x, y) => Expr::mul(transpose(*y), transpose(*x)),
+        ExprKind::Neg(x) => Expr::neg(transpose(*x)),
         kind => Expr::transpose(Expr::new(kind)),
     }
 }
