@@ -779,6 +779,8 @@ impl Expr {
             ExprKind::Num(value) => {
                 usize::from(value.is_negative()) + usize::from(!value.is_integer())
             }
+            // A row of ones prints as `ones'`, a transpose.
+            ExprKind::Ones(Some(s)) if s.rows == Dim::One && s.cols != Dim::One => 1,
             ExprKind::Identity(_) | ExprKind::Ones(_) => 0,
             _ => 1,
         };

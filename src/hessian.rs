@@ -44,10 +44,9 @@ pub(crate) fn lines(
         let line = gradient.lines.iter().find(|l| l.lhs == x.bar());
         &line.expect("the gradient has a line per input").expr
     };
-    let is_matrix = |x: &Name| {
-        let s = env.name_shape(x);
-        s.rows != Dim::One && s.cols != Dim::One
-    };
+    // A row (a `matrix(1, n)`) has no Hessian matrix in the rows(x)×rows(y)
+    // layout of the blocks, so it takes the Hessian-vector product too.
+    let is_matrix = |x: &Name| env.name_shape(x).cols != Dim::One;
     let mut out = Vec::new();
     if wrt.iter().any(is_matrix) {
         // Hessian-vector products: every input moves along its tangent.

@@ -62,7 +62,7 @@ const WHOLE_PROGRAM: [&str; 17] = [
     "only-comments",
     "no-inputs",
     "grad-expansion-too-large",
-    "hessian-not-a-linear-form",
+    "hessian-no-closed-form",
     "generated-stdin-not-utf8",
     "generated-repl-stdin-not-utf8",
     "repl-no-program-yet",
