@@ -47,10 +47,10 @@ pub(crate) fn lines(
     // A row (a `matrix(1, n)`) has no Hessian matrix in the rows(x)×rows(y)
     // layout of the blocks, so it takes the Hessian-vector product too.
     let is_matrix = |x: &Name| env.name_shape(x).cols != Dim::One;
-    let mut out = Vec::new();
-    if wrt.iter().any(is_matrix) {
-        // Hessian-vector products: every input moves along its tangent.
+    // Hessian-vector products: every input moves along its tangent.
+    let products = |present: &mut dyn FnMut(&Expr) -> Expr| -> Result<Vec<Line>> {
         let leaf = |n: &Name| wrt.contains(n).then(|| Expr::name(n.dot()));
+        let mut out = Vec::new();
         for x in wrt {
             let product = match tangent_of(gradient_of(x), env, &leaf, &x.bar())? {
                 None => Expr::int(0),
@@ -58,8 +58,12 @@ pub(crate) fn lines(
             };
             out.push(Line::new(x.bar().dot(), product));
         }
-        return Ok(out);
+        Ok(out)
+    };
+    if wrt.iter().any(is_matrix) {
+        return products(present);
     }
+    let mut out = Vec::new();
     for (i, x) in wrt.iter().enumerate() {
         for y in &wrt[i..] {
             let leaf = |n: &Name| (n == y).then(|| Expr::name(n.dot()));
@@ -67,8 +71,13 @@ pub(crate) fn lines(
                 None => Expr::int(0),
                 Some(t) => {
                     let t = tidy(&t, env);
-                    let matrix = linear_map(&t, &y.dot(), env).map_err(Error::whole_program)?;
-                    present(&matrix)
+                    match linear_map(&t, &y.dot(), env) {
+                        Ok(matrix) => present(&matrix),
+                        // Some blocks have no closed form without Kronecker
+                        // products; the Hessian applied to a direction
+                        // always has one, so that is the answer then.
+                        Err(_) => return products(present),
+                    }
                 }
             };
             let mut line = Line::new(x.clone(), block);

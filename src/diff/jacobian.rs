@@ -126,6 +126,32 @@ impl Reader<'_> {
 
     /// `e` (linear in ẋ) as a sum of terms.
     fn form(&self, e: &Expr) -> Result<Vec<Term>, String> {
+        let terms = self.structural_form(e);
+        if terms.is_err() && self.active(e) && self.shape(e).is_scalar() {
+            // A scalar linear in ẋ is always a row times ẋ: ⟨1, s(ẋ)⟩ =
+            // ⟨g, ẋ⟩, with g pulled back by reverse mode, which knows every
+            // linear form a tangent can take, Kronecker-shaped ones included.
+            if let Some(row) = self.pulled_back_row(e) {
+                return Ok(vec![Term::Scaled {
+                    w: Expr::int(1),
+                    r: row,
+                }]);
+            }
+        }
+        terms
+    }
+
+    /// The row r with `e = r * ẋ`, for a scalar `e`, by the pullback.
+    fn pulled_back_row(&self, e: &Expr) -> Option<Expr> {
+        let is_leaf = |n: &crate::ast::Name| n == self.leaf;
+        let parts = super::pullback(e, Expr::int(1), self.env, &is_leaf).ok()?;
+        let gradient = parts.into_iter().map(|(_, g)| g).reduce(Expr::add)?;
+        let gradient = crate::tidy::tidy(&gradient, self.env);
+        (self.shape(&gradient) == Shape::new(self.size.clone(), Dim::One))
+            .then(|| transpose(gradient))
+    }
+
+    fn structural_form(&self, e: &Expr) -> Result<Vec<Term>, String> {
         if !self.active(e) {
             return if e.is_zero() {
                 Ok(Vec::new())

@@ -417,7 +417,10 @@ pub fn judge_printed(
 
 fn refused(message: String) -> Outcome {
     let first = message.lines().next().unwrap_or("").to_string();
-    if first.contains("too large") || first.contains("operators") {
+    // The bounds the README states: a result too large to print, or a
+    // derivative that grows past the node limit while it is built.
+    let bounds = ["too large", "operators", "grows past", "digits"];
+    if bounds.iter().any(|b| first.contains(b)) {
         Outcome::SizeLimit(first)
     } else {
         Outcome::Judged {
