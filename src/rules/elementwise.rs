@@ -1,7 +1,7 @@
 //! Element-wise algebra: the Hadamard product and quotient, exp and log,
 //! element-wise powers.
 
-use super::{ones, same_shape, scalar, transposed_shape, Rule};
+use super::{column, ones, same_shape, scalar, transposed_shape, Rule};
 use egg::rewrite as rw;
 
 pub(super) fn rules() -> Vec<Rule> {
@@ -18,12 +18,12 @@ pub(super) fn rules() -> Vec<Rule> {
         rw!("hadamard-quotient-associate"; "(.* (./ ?a ?b) ?c)" => "(./ (.* ?a ?c) ?b)"),
         // 𝟙 ⊙ A = A
         rw!("hadamard-ones"; "(.* ?o ?a)" => "?a" if ones("?o") if same_shape("?o", "?a")),
-        // diag(v) 𝟙 = v
-        rw!("diagonal-times-ones"; "(* (diag ?v) ?o)" => "?v" if ones("?o") if same_shape("?v", "?o")),
+        // diag(v) 𝟙 = v, for a column v (diag of a matrix is a column)
+        rw!("diagonal-times-ones"; "(* (diag ?v) ?o)" => "?v" if ones("?o") if same_shape("?v", "?o") if column("?v")),
         // 𝟙ᵀ diag(v) = vᵀ
-        rw!("ones-times-diagonal"; "(* (T ?o) (diag ?v))" => "(T ?v)" if ones("?o") if same_shape("?v", "?o")),
+        rw!("ones-times-diagonal"; "(* (T ?o) (diag ?v))" => "(T ?v)" if ones("?o") if same_shape("?v", "?o") if column("?v")),
         // 𝟙ᵀ diag(v) = vᵀ, with 𝟙ᵀ a row of ones
-        rw!("row-of-ones-times-diagonal"; "(* ?o (diag ?v))" => "(T ?v)" if ones("?o") if transposed_shape("?o", "?v")),
+        rw!("row-of-ones-times-diagonal"; "(* ?o (diag ?v))" => "(T ?v)" if ones("?o") if transposed_shape("?o", "?v") if column("?v")),
         // A∘¹ = A
         rw!("elementwise-power-one"; "(epow ?a 1)" => "?a"),
         // exp(log(A)) = A

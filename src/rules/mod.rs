@@ -63,6 +63,15 @@ fn matrix(v: &str) -> Condition {
     Box::new(move |g, _, s| !data(g, s, v).shape.is_scalar())
 }
 
+/// `v` is a column vector (n×1, n not 1): `diag` of it is a matrix.
+fn column(v: &str) -> Condition {
+    let v = var(v);
+    Box::new(move |g, _, s| {
+        let shape = &data(g, s, v).shape;
+        shape.cols == crate::ast::Dim::One && shape.rows != crate::ast::Dim::One
+    })
+}
+
 /// One of `a`, `b` is a scalar.
 fn either_scalar(a: &str, b: &str) -> Condition {
     let (a, b) = (var(a), var(b));
