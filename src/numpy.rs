@@ -46,7 +46,13 @@ use std::fmt::Write;
 /// assert!(matdiff::numpy::to_numpy(&d).contains("dot_y = numpy.linalg.solve(A, dot_b)\n"));
 /// ```
 pub fn to_numpy(derivation: &Derivation) -> String {
-    Emitter::new(derivation).module()
+    to_numpy_titled(derivation, derivation.mode.name())
+}
+
+/// [`to_numpy`], its docstrings naming the command `mode_name` (`simplify`
+/// builds its one line as a derivation of no mode of its own).
+pub(crate) fn to_numpy_titled(derivation: &Derivation, mode_name: &str) -> String {
+    Emitter::new(derivation, mode_name).module()
 }
 
 /// Python's keywords, and the names the generated function itself uses:
@@ -234,6 +240,8 @@ struct Argument {
 
 struct Emitter<'a> {
     derivation: &'a Derivation,
+    /// The command the docstrings name.
+    mode_name: &'a str,
     model: &'a Model,
     dag: Dag<'a>,
     /// The variable holding a node's value, once computed.
@@ -248,9 +256,10 @@ struct Emitter<'a> {
 }
 
 impl<'a> Emitter<'a> {
-    fn new(derivation: &'a Derivation) -> Emitter<'a> {
+    fn new(derivation: &'a Derivation, mode_name: &'a str) -> Emitter<'a> {
         Emitter {
             derivation,
+            mode_name,
             model: &derivation.model,
             dag: Dag {
                 nodes: Vec::new(),
@@ -295,7 +304,7 @@ impl<'a> Emitter<'a> {
         let _ = writeln!(
             out,
             "    \"\"\"The {} results; see the module's docstring.\"\"\"",
-            self.derivation.mode.name()
+            self.mode_name
         );
         out.push_str(&self.body);
         out.push_str("    return {\n");
@@ -470,11 +479,7 @@ impl<'a> Emitter<'a> {
 
     fn docstring(&self, out: &mut String, arguments: &[Argument], results: &[Statement]) {
         let model = self.model;
-        let _ = writeln!(
-            out,
-            "\"\"\"matdiff {} of the program\n",
-            self.derivation.mode.name()
-        );
+        let _ = writeln!(out, "\"\"\"matdiff {} of the program\n", self.mode_name);
         for binding in &model.bindings {
             let _ = writeln!(out, "    {} = {}", binding.name, binding.expr);
         }
