@@ -27,8 +27,9 @@ use std::fmt;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
-    /// What the engine reported.
-    detail: crate::error::Error,
+    /// What the engine reported, boxed so that a `Result` carrying the
+    /// error stays small.
+    detail: Box<crate::error::Error>,
     /// The text the report's place is in: the program, or the `wrt` list.
     text: String,
 }
@@ -43,7 +44,7 @@ impl Error {
         };
         Error {
             text: text.to_string(),
-            detail,
+            detail: Box::new(detail),
         }
     }
 
