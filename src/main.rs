@@ -1,9 +1,7 @@
 //! The `matdiff` command: a thin layer over the library.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use matdiff::derive::{derive, Mode, Options};
-use matdiff::error::{Error, Origin};
-use matdiff::print::Notation;
+use matdiff::{CheckOptions, Derivation, Error, Mode, Options};
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -91,43 +89,28 @@ fn read_program(arg: &str) -> Result<String, Error> {
     std::io::stdin()
         .take(limit as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Error::whole_program(format!("cannot read standard input: {e}")))?;
+        .map_err(|e| whole_program(format!("cannot read standard input: {e}")))?;
     if bytes.len() > limit {
-        return Err(Error::whole_program(format!(
-            "standard input is longer than {limit} bytes (256 KiB), the most matdiff reads"
-        ))
-        .with_help("split the program, or derive its parts separately"));
+        return Err(Error::from(
+            matdiff::error::Error::whole_program(format!(
+                "standard input is longer than {limit} bytes (256 KiB), the most matdiff reads"
+            ))
+            .with_help("split the program, or derive its parts separately"),
+        ));
     }
-    String::from_utf8(bytes).map_err(|_| Error::whole_program("standard input is not UTF-8 text"))
+    String::from_utf8(bytes).map_err(|_| whole_program("standard input is not UTF-8 text"))
 }
 
-fn notation(format: Format) -> Notation {
-    match format {
-        Format::Unicode => Notation::Unicode,
-        Format::Latex => Notation::Latex,
-        _ => Notation::Plain,
-    }
+/// An error about the input as a whole, pointing at no place in it.
+fn whole_program(message: impl Into<String>) -> Error {
+    Error::from(matdiff::error::Error::whole_program(message))
 }
 
-/// An error with the text its span points into: the program, or the
-/// option's value for usage errors.
-struct Failure {
-    error: Error,
-    text: String,
-}
+/// What a command prints on standard output, or the error it reports.
+type Outcome = Result<String, Error>;
 
-type Outcome = Result<String, Box<Failure>>;
-
-/// Pairs an error with the text it is about.
-fn failure(error: Error, source: &str, wrt: Option<&str>) -> Box<Failure> {
-    let text = match &error.origin {
-        Origin::Program => source.to_string(),
-        Origin::Option(_) => wrt.unwrap_or_default().to_string(),
-    };
-    Box::new(Failure { error, text })
-}
-
-/// Runs a command, returning what to print or what went wrong.
+/// Runs a command through the library's front door, returning what to
+/// print or what went wrong.
 fn run(command: Command) -> Outcome {
     match command {
         Command::Forward(args) => run_derive(Mode::Forward, args),
@@ -135,107 +118,77 @@ fn run(command: Command) -> Outcome {
         Command::Grad(args) => run_derive(Mode::Grad, args),
         Command::Hessian(args) => run_derive(Mode::Hessian, args),
         Command::Check { wrt, seed, program } => {
-            let source = read_program(&program).map_err(|e| failure(e, "", None))?;
-            let fail = |e| failure(e, &source, wrt.as_deref());
-            let model = matdiff::shape::analyze_source(&source).map_err(fail)?;
-            let report = matdiff::check::check(&model, wrt.as_deref(), seed).map_err(fail)?;
+            let source = read_program(&program)?;
+            let mut options = CheckOptions::new().seed(seed);
+            if let Some(wrt) = &wrt {
+                options = options.wrt_list(wrt);
+            }
+            let report = matdiff::check(&source, &options)?;
             if report.passed() {
                 Ok(report.to_string())
             } else {
-                Err(failure(
-                    Error::whole_program(format!("the numerical check failed\n{report}")),
-                    &source,
-                    None,
-                ))
+                Err(whole_program(format!(
+                    "the numerical check failed\n{report}"
+                )))
             }
         }
         Command::Simplify { format, expr } => {
-            let source = read_program(&expr).map_err(|e| failure(e, "", None))?;
-            let fail = |e| failure(e, &source, None);
-            let model = matdiff::shape::analyze_source(&source).map_err(fail)?;
-            let output = &model.output().expr;
-            let simplified = matdiff::derive::simplified(output, &model, &Default::default());
-            let shape = model.env.shape(output);
-            Ok(matdiff::derive::render_in(
-                &model,
-                &simplified.expr,
-                &shape,
-                notation(format),
-            ))
+            let source = read_program(&expr)?;
+            Ok(formatted(&matdiff::simplify(&source)?, format))
         }
         // The session prints as it goes and ends the process with its own
-        // status, so nothing is left for `main` to print.
-        Command::Repl => std::process::exit(matdiff::repl::run()),
+        // status, so nothing is left for `main` to print. It uses the
+        // engine directly, so it runs on a stack as large as the front
+        // door's.
+        Command::Repl => {
+            let session = std::thread::Builder::new()
+                .stack_size(matdiff::limits::STACK_BYTES)
+                .spawn(matdiff::repl::run)
+                .map_err(|e| whole_program(format!("cannot start the session: {e}")))?;
+            let status = session.join().unwrap_or_else(|_| {
+                eprintln!("error: internal error: the session failed; please report this input");
+                1
+            });
+            std::process::exit(status)
+        }
     }
 }
 
 fn run_derive(mode: Mode, args: Derive) -> Outcome {
-    let source = read_program(&args.program).map_err(|e| failure(e, "", None))?;
-    let fail = |e| failure(e, &source, args.wrt.as_deref());
-    let model = matdiff::shape::analyze_source(&source).map_err(fail)?;
-    let options = Options {
-        wrt: args.wrt.clone(),
-        expand: args.expand,
-        ..Default::default()
-    };
-    let derivation = derive(&model, mode, &options).map_err(fail)?;
-    derivation.printable(options.expand).map_err(fail)?;
-    if derivation.stop.hit_limit() {
-        eprintln!(
-            "note: simplification stopped at its {} ({}); the result is correct but may not be the simplest form",
-            derivation.stop.name().replace('_', " "),
-            options.limits
-        );
+    let source = read_program(&args.program)?;
+    let mut options = Options::new().expand(args.expand).steps(args.steps);
+    if let Some(wrt) = &args.wrt {
+        options = options.wrt_list(wrt);
     }
-    let steps = if args.steps {
-        Some(matdiff::steps::explain_derivation(&derivation, &options).map_err(fail)?)
-    } else {
-        None
-    };
-    Ok(match args.format {
+    let derivation = matdiff::derive(&source, mode, &options)?;
+    if let Some(note) = derivation.stop_note() {
+        eprintln!("note: {note}");
+    }
+    Ok(formatted(&derivation, args.format))
+}
+
+/// A derivation's output in a format.
+fn formatted(derivation: &Derivation, format: Format) -> String {
+    match format {
+        Format::Plain => derivation.to_string(),
+        Format::Unicode => derivation.to_unicode(),
+        Format::Latex => derivation.to_latex(),
         Format::Json => {
-            let value = matdiff::json::to_json_with_steps(&derivation, &source, steps.as_deref());
-            serde_json::to_string_pretty(&value).expect("JSON values serialise")
+            serde_json::to_string_pretty(&derivation.to_json()).expect("JSON values serialise")
         }
-        Format::Numpy => matdiff::numpy::to_numpy(&derivation).trim_end().to_string(),
-        format => {
-            let n = notation(format);
-            let results = derivation
-                .lines
-                .iter()
-                .map(|line| format!("{} = {}", line.lhs_text(n), line.rhs_text(n)))
-                .collect::<Vec<_>>()
-                .join("\n");
-            match steps {
-                Some(steps) => format!("{}\n\n{results}", matdiff::steps::render_steps(&steps, n)),
-                None => results,
-            }
-        }
-    })
+        Format::Numpy => derivation.to_numpy().trim_end().to_string(),
+    }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    // Derivation recurses over expression trees; give it room.
-    let worker = std::thread::Builder::new()
-        .stack_size(matdiff::limits::STACK_BYTES)
-        .spawn(move || run(cli.command))
-        .expect("the worker thread starts");
-    let outcome = worker.join().unwrap_or_else(|_| {
-        Err(failure(
-            Error::whole_program("internal error: matdiff failed; please report this input"),
-            "",
-            None,
-        ))
-    });
-    match outcome {
+    match run(Cli::parse().command) {
         Ok(text) => {
             println!("{text}");
             ExitCode::SUCCESS
         }
-        Err(failure) => {
-            eprint!("{}", failure.error.render(&failure.text));
-            ExitCode::from(failure.error.exit_code() as u8)
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::from(error.exit_code() as u8)
         }
     }
 }

@@ -12,8 +12,9 @@
 //! scripted.
 
 use crate::ast::{Dim, Expr, Func, Name, Program, Span, Stmt};
-use crate::derive::{derive, render_in, simplified, Mode, Options};
+use crate::derive::{render_in, simplified, Mode, Options};
 use crate::error::Error;
+use crate::front::Derivation;
 use crate::print::{render_name, Notation};
 use crate::shape::Model;
 use std::collections::HashSet;
@@ -484,40 +485,19 @@ impl Session {
             Ok(model) => model,
             Err(out) => return out,
         };
-        let options = Options::default();
-        let derived =
-            derive(&model, mode, &options).and_then(|d| d.printable(options.expand).map(|()| d));
+        // The command line's own path from a model to its output, so that
+        // the session prints exactly what `matdiff forward` and the rest do.
+        let steps = self.steps;
+        let derived = Derivation::of_model(&model, mode, &Options::default(), steps, "");
         let derivation = match derived {
             Ok(d) => d,
             Err(e) => return self.model_failure(&e, args, typed, line),
         };
         let mut out = Output::default();
-        if derivation.stop.hit_limit() {
-            out.stderr = format!(
-                "note: simplification stopped at its {} ({}); the result is correct but may not be the simplest form\n",
-                derivation.stop.name().replace('_', " "),
-                options.limits
-            );
+        if let Some(note) = derivation.stop_note() {
+            out.stderr = format!("note: {note}\n");
         }
-        let n = self.notation;
-        let mut text = String::new();
-        if self.steps {
-            match crate::steps::explain_derivation(&derivation, &options) {
-                Ok(steps) => {
-                    text.push_str(&crate::steps::render_steps(&steps, n));
-                    text.push_str("\n\n");
-                }
-                Err(e) => return self.model_failure(&e, args, typed, line),
-            }
-        }
-        for result in &derivation.lines {
-            text.push_str(&format!(
-                "{} = {}\n",
-                result.lhs_text(n),
-                result.rhs_text(n)
-            ));
-        }
-        out.stdout = text;
+        out.stdout = format!("{}\n", derivation.text(self.notation));
         out
     }
 
@@ -541,10 +521,7 @@ impl Session {
         let n = self.notation;
         let limits = Default::default();
         if !args.is_empty() {
-            let output = &model.output().expr;
-            let result = simplified(output, &model, &limits);
-            let shape = model.env.shape(output);
-            return Output::out(render_in(&model, &result.expr, &shape, n));
+            return Output::out(Derivation::simplified(&model, "").text(n));
         }
         let text = model
             .bindings
@@ -567,12 +544,7 @@ impl Session {
     fn simplify_typed(&self, line: &str, composed: &Composed, program: Program) -> Output {
         let program = prune(program, composed.typed_start);
         match crate::shape::analyze(&program) {
-            Ok(model) => {
-                let output = &model.output().expr;
-                let result = simplified(output, &model, &Default::default());
-                let shape = model.env.shape(output);
-                Output::out(render_in(&model, &result.expr, &shape, self.notation))
-            }
+            Ok(model) => Output::out(Derivation::simplified(&model, "").text(self.notation)),
             Err(error) => self.failure(&error, composed, line),
         }
     }

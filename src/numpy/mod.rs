@@ -46,7 +46,13 @@ use std::fmt::Write;
 /// assert!(matdiff::numpy::to_numpy(&d).contains("dot_y = numpy.linalg.solve(A, dot_b)\n"));
 /// ```
 pub fn to_numpy(derivation: &Derivation) -> String {
-    Emitter::new(derivation).module()
+    to_numpy_titled(derivation, derivation.mode.name())
+}
+
+/// [`to_numpy`], its docstrings naming the command `mode_name` (`simplify`
+/// builds its one line as a derivation of no mode of its own).
+pub(crate) fn to_numpy_titled(derivation: &Derivation, mode_name: &str) -> String {
+    Emitter::new(derivation, mode_name).module()
 }
 
 /// Python's keywords, and the names the generated function itself uses:
@@ -234,6 +240,8 @@ struct Argument {
 
 struct Emitter<'a> {
     derivation: &'a Derivation,
+    /// The command the docstrings name.
+    mode_name: &'a str,
     model: &'a Model,
     dag: Dag<'a>,
     /// The variable holding a node's value, once computed.
@@ -248,9 +256,10 @@ struct Emitter<'a> {
 }
 
 impl<'a> Emitter<'a> {
-    fn new(derivation: &'a Derivation) -> Emitter<'a> {
+    fn new(derivation: &'a Derivation, mode_name: &'a str) -> Emitter<'a> {
         Emitter {
             derivation,
+            mode_name,
             model: &derivation.model,
             dag: Dag {
                 nodes: Vec::new(),
@@ -295,7 +304,7 @@ impl<'a> Emitter<'a> {
         let _ = writeln!(
             out,
             "    \"\"\"The {} results; see the module's docstring.\"\"\"",
-            self.derivation.mode.name()
+            self.mode_name
         );
         out.push_str(&self.body);
         out.push_str("    return {\n");
@@ -470,11 +479,7 @@ impl<'a> Emitter<'a> {
 
     fn docstring(&self, out: &mut String, arguments: &[Argument], results: &[Statement]) {
         let model = self.model;
-        let _ = writeln!(
-            out,
-            "\"\"\"matdiff {} of the program\n",
-            self.derivation.mode.name()
-        );
+        let _ = writeln!(out, "\"\"\"matdiff {} of the program\n", self.mode_name);
         for binding in &model.bindings {
             let _ = writeln!(out, "    {} = {}", binding.name, binding.expr);
         }
@@ -887,67 +892,4 @@ def _result(value):
 "#;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::derive::{derive, Mode, Options};
-
-    fn module(mode: Mode, program: &str) -> String {
-        let model = crate::shape::analyze_source(program).unwrap();
-        to_numpy(&derive(&model, mode, &Options::default()).unwrap())
-    }
-
-    #[test]
-    fn repeated_subexpressions_are_computed_once() {
-        let m = module(Mode::Grad, "sum(exp(A * x)) * norm(exp(A * x))");
-        assert_eq!(m.matches("numpy.exp(A @ x)").count(), 1, "{m}");
-        assert!(m.contains("    _t1 = numpy.exp(A @ x)\n"), "{m}");
-    }
-
-    #[test]
-    fn inverses_in_products_are_solves() {
-        let m = module(Mode::Forward, "y = x' * inv(A)'");
-        assert!(m.contains("y = numpy.linalg.solve(A, x).T\n"), "{m}");
-        assert!(
-            m.contains("numpy.linalg.solve(A, (dot_x.T - y @ dot_A.T).T).T"),
-            "{m}"
-        );
-        let m = module(Mode::Reverse, "y = inv(A') * x");
-        assert!(m.contains("bar_x = numpy.linalg.solve(A, bar_y)\n"), "{m}");
-        // A shared inverse is computed once and multiplied.
-        let m = module(Mode::Forward, "C = inv(A) * B + inv(A) * D");
-        assert_eq!(m.matches("numpy.linalg.inv(A)").count(), 1, "{m}");
-    }
-
-    #[test]
-    fn scalar_products_and_sizes_follow_the_shapes() {
-        let m = module(Mode::Reverse, "y = alpha * x");
-        assert!(m.contains("bar_alpha = (x.T @ bar_y)[0, 0]"), "{m}");
-        assert!(m.contains("bar_x = alpha * bar_y"), "{m}");
-        assert!(m.contains("alpha = _scalar(arrays, \"alpha\")"), "{m}");
-        let m = module(Mode::Grad, "tr(X)");
-        assert!(m.contains("bar_X = numpy.eye(X.shape[0])"), "{m}");
-    }
-
-    #[test]
-    fn python_keywords_are_renamed_locally_only() {
-        let m = module(Mode::Grad, "lambda * sum(numpy)");
-        assert!(m.contains("lambda_ = _scalar(arrays, \"lambda\")"), "{m}");
-        assert!(
-            m.contains("numpy_ = _argument(arrays, _sizes, \"numpy\""),
-            "{m}"
-        );
-        assert!(m.contains("\"bar(lambda)\": _result(bar_lambda)"), "{m}");
-    }
-
-    #[test]
-    fn numbers_and_identifiers() {
-        let r = |n: i64, d: i64| BigRational::new(n.into(), d.into());
-        assert_eq!(number(&r(1, 3)).text, "1 / 3");
-        assert_eq!(number(&r(-2, 1)).text, "-2");
-        let huge = BigRational::from_integer(num_traits::pow(num_bigint::BigInt::from(10), 300));
-        assert_eq!(number(&huge).text, "1e300");
-        assert_eq!(identifier("hess(x, y)"), "hess_x_y");
-        assert_eq!(identifier("σ"), "σ");
-        assert_eq!(identifier("x·y"), "x_y");
-    }
-}
+mod tests;
