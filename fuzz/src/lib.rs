@@ -5,3 +5,8 @@
 pub mod pipeline;
 
 pub mod generate;
+
+/// The independent strict reader, evaluator and program generator of the
+/// differential tests.
+#[path = "../../tests/reference/mod.rs"]
+pub mod reference;
