@@ -154,6 +154,12 @@ fn call(function: Function, mut args: Vec<Matrix>) -> Result<Matrix, String> {
         }
         Function::Inner => scalar(arg.dot(&args[0])),
         Function::Sum => scalar(arg.sum()),
+        // The norm is not differentiable at zero: a program that takes the
+        // norm of a zero value (`norm(z * log(e ./ e)')`) has no derivative
+        // there to judge, so such a point is out of its domain.
+        Function::Norm if arg.norm() < 1e-12 => {
+            return Err("the norm of a zero value, where it is not differentiable".into())
+        }
         Function::Norm => scalar(arg.norm()),
         Function::Norm1 => scalar(arg.iter().map(|a| a.abs()).sum()),
         Function::Logsumexp => {
