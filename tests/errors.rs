@@ -52,7 +52,7 @@ const TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Cases whose error is about the program as a whole, so the message has no
 /// `-->` position and no carets.
-const WHOLE_PROGRAM: [&str; 17] = [
+const WHOLE_PROGRAM: [&str; 16] = [
     "result-divides-by-zero",
     "result-number-too-long",
     "generated-program-too-long",
@@ -62,7 +62,6 @@ const WHOLE_PROGRAM: [&str; 17] = [
     "only-comments",
     "no-inputs",
     "grad-expansion-too-large",
-    "hessian-no-closed-form",
     "generated-stdin-not-utf8",
     "generated-repl-stdin-not-utf8",
     "repl-no-program-yet",
