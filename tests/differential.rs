@@ -16,8 +16,8 @@ use reference::numeric::Compiled;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
-/// Programs in a plain `cargo test` run: about 20 s in a debug build.
-const QUICK_PROGRAMS: u64 = 1500;
+/// Programs in a plain `cargo test` run: about 25 s in a debug build.
+const QUICK_PROGRAMS: u64 = 3000;
 /// Examples kept per mode and failure kind.
 const EXAMPLES: usize = 3;
 

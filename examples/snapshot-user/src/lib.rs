@@ -1,0 +1,1 @@
+//! A user's crate: it only tests a derivation with a snapshot.
