@@ -617,6 +617,10 @@ fn elementwise(op: BinOp, a: &Expr, b: &Expr, env: &Env) -> Expr {
         return Expr::int(0);
     }
     if matches!(b.kind, ExprKind::Ones(_)) {
+        // s ⊘ 𝟙 is s broadcast over 𝟙's shape, not the scalar s.
+        if sa.is_scalar() {
+            return node(Expr::mul(a.clone(), b.clone()), env);
+        }
         return a.clone();
     }
     if op == BinOp::EMul && matches!(a.kind, ExprKind::Ones(_)) {

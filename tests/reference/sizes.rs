@@ -607,6 +607,12 @@ fn search(
         let mut decided_any = false;
         let mut index = 0;
         while index < pending.len() {
+            // The budget counts decisions tried, not rounds: a line with
+            // thousands of products costs thousands a round.
+            if *budget == 0 {
+                return;
+            }
+            *budget -= 1;
             match pending[index].decide(&sizes) {
                 None => index += 1,
                 Some(None) => return,
@@ -708,7 +714,7 @@ pub fn infer(
     }
     let mut found = Vec::new();
     let pending = builder.choices.iter().collect();
-    let mut budget = 3_000;
+    let mut budget = 3_000_000;
     search(builder.sizes.clone(), pending, one, &mut found, &mut budget);
     if budget == 0 {
         return Err(SizeError::Open(
