@@ -602,7 +602,8 @@ fn search(
         if *budget == 0 || found.len() >= 8 {
             return;
         }
-        *budget -= 1;
+        // A round copies and scans every pending choice: it costs as many.
+        *budget = budget.saturating_sub(pending.len() + 1);
         // Choices whose operands are known decide themselves, in place.
         let mut decided_any = false;
         let mut index = 0;
