@@ -352,7 +352,8 @@ impl Model {
 }
 
 /// The sizes of the `I` and `ones` in `expr`, in visiting order, each with
-/// whether it sits in `tr(…)`, where it is always printed as a number.
+/// whether it is always written: in `tr(…)` (printed as a number) or a
+/// square constant under `diag(…)`.
 fn constants(expr: &Expr, out: &mut Vec<(Shape, bool)>) {
     match &expr.kind {
         ExprKind::Identity(size) => {
@@ -372,6 +373,17 @@ fn constants(expr: &Expr, out: &mut Vec<(Shape, bool)>) {
             constants(&args[0], out);
             if let Some(last) = out.last_mut() {
                 last.1 = true;
+            }
+        }
+        // Under `diag`, a bare `I` would type-check as 1×1 to a reader who
+        // allows that (`diag(I / s)`), so its size is always written there.
+        ExprKind::Call(Func::Diag, args) => {
+            let from = out.len();
+            constants(&args[0], out);
+            for (shape, written) in &mut out[from..] {
+                if shape.is_square() {
+                    *written = true;
+                }
             }
         }
         _ => expr.children().into_iter().for_each(|c| constants(c, out)),
