@@ -776,9 +776,7 @@ impl Expr {
     pub fn operator_count(&self) -> usize {
         let own = match &self.kind {
             ExprKind::Var(name) => name.marks.len(),
-            ExprKind::Num(value) => {
-                usize::from(value.is_negative()) + usize::from(!value.is_integer())
-            }
+            ExprKind::Num(v) => usize::from(v.is_negative()) + usize::from(!v.is_integer()),
             // A row of ones prints as `ones'`, a transpose.
             ExprKind::Ones(Some(s)) if s.rows == Dim::One && s.cols != Dim::One => 1,
             ExprKind::Identity(_) | ExprKind::Ones(_) => 0,
