@@ -283,3 +283,16 @@ fn deep_programs_do_not_overflow_the_callers_stack() {
         "{unfinished}"
     );
 }
+
+#[test]
+fn a_name_used_only_in_a_size_is_an_input_of_derivative_zero() -> Result<(), matdiff::Error> {
+    // `x` is used (by `rows(x)`), so it is an input, in the order of first use.
+    let d = matdiff::grad("f = sum(y) / rows(x)")?;
+    assert_eq!(
+        d.to_string(),
+        "bar(y) = ones(rows(y)) / rows(x)\nbar(x) = 0"
+    );
+    let d = matdiff::grad("f = cols(X) * sum(y)")?;
+    assert_eq!(d.lines()[0].to_string(), "bar(X) = 0");
+    Ok(())
+}

@@ -435,6 +435,16 @@ fn size_variables(expr: &Expr, out: &mut Vec<(String, Span)>) {
     }
 }
 
+/// Every variable of `expr` with where it starts.
+fn variable_uses(expr: &Expr, out: &mut Vec<(usize, Name)>) {
+    if let ExprKind::Var(name) = &expr.kind {
+        out.push((expr.span.start, name.clone()));
+    }
+    for child in expr.children() {
+        variable_uses(child, out);
+    }
+}
+
 /// `expr` with each use of a dimension name `n` (a plain name that is not
 /// a variable) made the size it stands for, `tr(I(n))`.
 fn sized_dimensions(
@@ -533,9 +543,6 @@ pub fn analyze(program: &Program) -> Result<Model> {
     let mut inferred = Vec::new();
     for (name, span, expr) in &statements {
         for used in expr.names() {
-            if !assigned.contains(used.base.as_str()) && seen_inputs.insert(used.clone()) {
-                inputs.push(used.clone());
-            }
             if !shapes.contains_key(&used.base) {
                 let shape = typer.spelled_shape(&used.base);
                 shapes.insert(used.base.clone(), shape);
@@ -543,6 +550,19 @@ pub fn analyze(program: &Program) -> Result<Model> {
         }
         let mut sized = Vec::new();
         size_variables(expr, &mut sized);
+        // A name used only in a size (`rows(x)`) is still used, so it is an
+        // input (of derivative zero), in the order of first use.
+        let mut uses: Vec<(usize, Name)> = sized
+            .iter()
+            .map(|(base, span)| (span.start, Name::plain(base)))
+            .collect();
+        variable_uses(expr, &mut uses);
+        uses.sort_by_key(|(start, _)| *start);
+        for (_, used) in uses {
+            if !assigned.contains(used.base.as_str()) && seen_inputs.insert(used.clone()) {
+                inputs.push(used);
+            }
+        }
         for (base, _) in sized {
             if let std::collections::hash_map::Entry::Vacant(entry) = shapes.entry(base) {
                 let shape = typer.spelled_shape(entry.key());

@@ -52,6 +52,9 @@ struct Generator<'a> {
     inputs: Vec<(Input, bool)>,
     statements: Vec<Statement>,
     used: Vec<String>,
+    /// Declared inputs the program needs only for their dimensions' names:
+    /// declared, and inputs only if some statement uses them.
+    declared_only: Vec<String>,
 }
 
 impl Generator<'_> {
@@ -97,6 +100,11 @@ impl Generator<'_> {
             let name = results.choose(self.rng).expect("a result").clone();
             return self.use_name(&name);
         }
+        if shape == (1, 1) && self.chance(0.06) {
+            if let Some(size) = self.size_as_scalar() {
+                return size;
+            }
+        }
         if shape == (1, 1) && (exact.is_empty() || self.chance(0.25)) {
             return ["2", "3", "0.5", "1.5"]
                 .choose(self.rng)
@@ -119,6 +127,69 @@ impl Generator<'_> {
         // Every size has a vector input, so an outer product always exists.
         let (left, right) = (self.leaf((shape.0, 1)), self.leaf((shape.1, 1)));
         format!("({left} * {right}')")
+    }
+
+    /// A size written out (SPEC r2): `2`, `rows(X)`, `cols(X)` or a
+    /// declared dimension's name, naming an input of that size so that the
+    /// program declares or infers it.
+    fn size_text(&mut self, size: usize) -> String {
+        let mut choices: Vec<String> = Vec::new();
+        if size == FIXED_SIZE {
+            choices.push(FIXED_SIZE.to_string());
+        }
+        let inputs: Vec<(Input, bool)> = self.inputs.clone();
+        for (input, declared) in &inputs {
+            if input.shape.0 == size && input.shape != (1, 1) {
+                choices.push(format!("rows({})", input.name));
+                if *declared && size != FIXED_SIZE {
+                    choices.push(format!("={}", input.name));
+                }
+            }
+            if input.shape.1 == size && input.shape.1 != 1 {
+                choices.push(format!("cols({})", input.name));
+            }
+        }
+        let choice = choices
+            .choose(self.rng)
+            .cloned()
+            .unwrap_or_else(|| size.to_string());
+        // The named input must appear in the program, so that its size (or
+        // its declaration, for a dimension's name) is there.
+        if let Some(name) = choice.strip_prefix('=') {
+            if !self.declared_only.iter().any(|d| d == name) {
+                self.declared_only.push(name.to_string());
+            }
+            return dimension_text(size);
+        }
+        if let Some(name) = choice
+            .strip_prefix("rows(")
+            .or_else(|| choice.strip_prefix("cols("))
+        {
+            self.use_name(name.trim_end_matches(')'));
+        }
+        choice
+    }
+
+    /// A size used as a scalar constant: `rows(X)`, `cols(X)` or a
+    /// dimension's name.
+    fn size_as_scalar(&mut self) -> Option<String> {
+        let size = self.size();
+        let text = self.size_text(size);
+        (text != FIXED_SIZE.to_string()).then_some(text)
+    }
+
+    /// `I(d)`, `ones(d)` or `ones(d1, d2)` for this shape, or `None` for a scalar.
+    fn sized_constant(&mut self, shape: Shape) -> Option<String> {
+        match shape {
+            (1, 1) => None,
+            (r, c) if r == c && self.chance(0.5) => Some(format!("I({})", self.size_text(r))),
+            (r, 1) if self.chance(0.5) => Some(format!("ones({})", self.size_text(r))),
+            (r, c) => Some(format!(
+                "ones({}, {})",
+                self.size_text(r),
+                self.size_text(c)
+            )),
+        }
     }
 
     /// Values in [-1, 1], so that exp and powers stay moderate.
@@ -200,7 +271,12 @@ impl Generator<'_> {
     fn scalar_only(&mut self, depth: u32) -> String {
         let d = depth.saturating_sub(1);
         let k = self.size();
-        match self.rng.gen_range(0..10) {
+        match self.rng.gen_range(0..12) {
+            10 => format!("(({}) ^ 3)", self.expr((1, 1), d)),
+            11 => {
+                let v = self.expr((k, 1), d);
+                format!("(sum({v}) / {})", self.size_text(k))
+            }
             0 => format!("tr({})", self.expr((k, k), d)),
             1 => format!("det({})", self.well_conditioned(k, d)),
             2 => format!("logdet({})", self.well_conditioned(k, d)),
@@ -225,7 +301,7 @@ impl Generator<'_> {
         let (rows, cols) = shape;
         let square = rows == cols && rows > 1;
         loop {
-            let text = match self.rng.gen_range(0..28) {
+            let text = match self.rng.gen_range(0..33) {
                 0 | 1 => format!("({} + {})", self.expr(shape, d), self.expr(shape, d)),
                 2 => {
                     let (a, b) = (self.expr(shape, d), self.expr(shape, d));
@@ -284,6 +360,30 @@ impl Generator<'_> {
                 27 if shape != (1, 1) => {
                     format!("({} ./ {})", self.expr(shape, d), self.positive((1, 1), d))
                 }
+                // A scalar factor on the right of a product.
+                28 if shape != (1, 1) => {
+                    format!("({} * {})", self.expr(shape, d), self.expr((1, 1), d))
+                }
+                // Constants with their sizes written out (SPEC r2).
+                29 if shape != (1, 1) => {
+                    let constant = self.sized_constant(shape).expect("an array");
+                    let scale = self.leaf((1, 1));
+                    format!("({} + {scale} * {constant})", self.expr(shape, d))
+                }
+                // A bare identity whose size the other factor gives (a bare
+                // `I` is never 1x1).
+                30 if cols > 1 => format!("({} * I)", self.expr(shape, d)),
+                // A sum taken by a row or column of ones of a written size.
+                31 if shape == (1, 1) => {
+                    let k = self.size();
+                    let ones = format!("ones({})", self.size_text(k));
+                    if self.chance(0.5) {
+                        format!("({ones}' * {})", self.expr((k, 1), d))
+                    } else {
+                        format!("({}' * {ones})", self.expr((k, 1), d))
+                    }
+                }
+                32 if square => format!("(({}) ^ (-2))", self.well_conditioned(rows, d)),
                 _ => continue,
             };
             return text;
@@ -393,6 +493,7 @@ fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
         inputs,
         statements: Vec::new(),
         used: Vec::new(),
+        declared_only: Vec::new(),
     };
     let intermediates = generator.rng.gen_range(0..=3);
     for index in 0..=intermediates {
@@ -433,6 +534,16 @@ fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
             lines.push(format!("{}: {}", input.name, declaration_type(input)));
         }
     }
+    for name in &generator.declared_only {
+        if !generator.used.contains(name) {
+            let (input, _) = generator
+                .inputs
+                .iter()
+                .find(|(i, _)| &i.name == name)
+                .expect("a candidate input");
+            lines.push(format!("{}: {}", input.name, declaration_type(input)));
+        }
+    }
     for (index, s) in generator.statements.iter().enumerate() {
         let bare = index + 1 == generator.statements.len() && s.name == "f";
         lines.push(if bare {
@@ -446,8 +557,12 @@ fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
     } else {
         "; "
     };
+    let mut text = lines.join(separator);
+    if separator == "\n" && generator.rng.gen_bool(0.2) {
+        text = format!("# a random program\n\n{text}  # its output\n");
+    }
     Program {
-        text: lines.join(separator),
+        text,
         inputs: used_inputs.into_iter().map(|(i, _)| i).collect(),
         statements: generator.statements,
         dimensions: NAMED_DIMENSIONS
