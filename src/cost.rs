@@ -203,9 +203,7 @@ pub fn node_flops(kind: NodeKind, shape: &Shape, child_shapes: &[Shape]) -> f64 
             Func::Inv | Func::Det | Func::Logdet => cube(first),
             Func::Tr | Func::Diag => size(&first.rows).max(size(&first.cols)),
             Func::Sum | Func::Norm | Func::Inner => entries(first),
-            Func::Exp | Func::Log | Func::Sqrt | Func::Sin | Func::Cos | Func::Tanh => {
-                entries(shape)
-            }
+            Func::Map(_) => entries(shape),
         },
     }
 }
@@ -309,13 +307,7 @@ fn node_shape(kind: NodeKind, children: &[Shape]) -> Shape {
     let s = children.first().cloned().unwrap_or_else(Shape::scalar);
     match kind {
         NodeKind::Transpose => s.transposed(),
-        NodeKind::Call(Func::Inv) => s,
-        NodeKind::Call(Func::Diag) if s.is_scalar() => s,
-        NodeKind::Call(Func::Diag) if s.cols == Dim::One => Shape::new(s.rows.clone(), s.rows),
-        NodeKind::Call(Func::Diag) if s.rows == Dim::One => Shape::new(s.cols.clone(), s.cols),
-        NodeKind::Call(Func::Diag) => Shape::new(s.rows, Dim::One),
-        NodeKind::Call(f) if f.is_elementwise() => s,
-        NodeKind::Call(_) => Shape::scalar(),
+        NodeKind::Call(func) => func.result_shape(s),
         _ => s,
     }
 }

@@ -438,7 +438,7 @@ fn build_call(pair: Pair<Rule>) -> Result<Expr> {
     let func = Func::from_name(name).ok_or_else(|| {
         Error::input(format!("unknown function `{name}`"), name_span).with_help(format!(
             "the functions are {}",
-            Func::ALL.map(Func::name).join(", ")
+            Func::all().map(Func::name).collect::<Vec<_>>().join(", ")
         ))
     })?;
     if args.len() != func.arity() {

@@ -5,7 +5,7 @@
 //! Plain output re-parses to the same tree: a right-nested product keeps its
 //! parentheses (`A * (B * x)`), a left-nested one is printed flat.
 
-use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Mark, Name};
+use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Latex, Mark, Name};
 use num_rational::BigRational;
 use num_traits::{One, Signed};
 use std::fmt;
@@ -421,7 +421,7 @@ impl Printer<'_> {
                 self.expr(a, Level::Sum);
                 self.push(if unicode { "‖" } else { " \\right\\rVert" });
             }
-            (Func::Sqrt, [a]) if !unicode => {
+            (Func::Map(map), [a]) if !unicode && map.spec().latex == Latex::Root => {
                 self.push("\\sqrt{");
                 self.expr(a, Level::Sum);
                 self.push("}");
@@ -437,14 +437,14 @@ impl Printer<'_> {
             }
             _ => {
                 let name = match (unicode, func) {
-                    (true, Func::Sqrt) => "√".to_string(),
+                    (true, Func::Map(map)) => map.spec().unicode.unwrap_or(func.name()).to_string(),
                     (true, func) => func.name().to_string(),
-                    (
-                        false,
-                        Func::Det | Func::Exp | Func::Log | Func::Sin | Func::Cos | Func::Tanh,
-                    ) => {
-                        format!("\\{}", func.name())
-                    }
+                    (false, Func::Map(map)) => match map.spec().latex {
+                        Latex::Command(command) => command.to_string(),
+                        // Written as `\\sqrt{…}` above; never reached.
+                        Latex::Root => "\\sqrt".to_string(),
+                    },
+                    (false, Func::Det) => "\\det".to_string(),
                     (false, func) => format!("\\operatorname{{{}}}", func.name()),
                 };
                 self.push(&name);

@@ -316,7 +316,7 @@ impl Session {
         let mut candidates: Vec<String> = self
             .names()
             .into_iter()
-            .chain(Func::ALL.iter().map(|f| format!("{}(", f.name())))
+            .chain(Func::all().map(|f| format!("{}(", f.name())))
             .chain(["dot(", "bar(", "I", "ones"].map(String::from))
             .chain(["scalar", "vector", "matrix", "symmetric"].map(String::from))
             .filter(|c| c.starts_with(word) && c != word)

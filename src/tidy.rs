@@ -6,7 +6,7 @@
 //! It is local and terminating: every rule makes the tree smaller or moves a
 //! transpose down. The e-graph simplifier replaces it behind [`tidy`].
 
-use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Mark, Shape};
+use crate::ast::{AtZero, BinOp, Dim, Expr, ExprKind, Func, Map, Mark, Shape};
 use crate::cost::{node_flops, NodeKind};
 use crate::shape::Env;
 use num_rational::BigRational;
@@ -60,7 +60,7 @@ fn of_zero_matrix(original: &Expr, tidied: &Expr, env: &Env) -> Option<Expr> {
     let (argument, ones_at_zero) = match (&original.kind, &tidied.kind) {
         (ExprKind::ElemPower(a, k), ExprKind::ElemPower(b, _)) if k.is_zero() => (&**a, &**b),
         (ExprKind::Call(func, a), ExprKind::Call(_, b))
-            if matches!(func, Func::Exp | Func::Cos) && a.len() == 1 =>
+            if func.is_one_at_zero() && a.len() == 1 =>
         {
             (&a[0], &b[0])
         }
@@ -645,19 +645,12 @@ fn elementwise(op: BinOp, a: &Expr, b: &Expr, env: &Env) -> Expr {
 fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
     let arg = &args[0];
     let scalar = env.shape(arg).is_scalar();
-    if arg.is_zero()
-        && matches!(
-            func,
-            Func::Tr
-                | Func::Sum
-                | Func::Norm
-                | Func::Diag
-                | Func::Inner
-                | Func::Sin
-                | Func::Tanh
-                | Func::Sqrt
-        )
-    {
+    let zero_at_zero = match func {
+        Func::Tr | Func::Sum | Func::Norm | Func::Diag | Func::Inner => true,
+        Func::Map(map) => map.spec().at_zero == AtZero::Zero,
+        Func::Inv | Func::Det | Func::Logdet => false,
+    };
+    if arg.is_zero() && zero_at_zero {
         return Some(Expr::int(0));
     }
     if func == Func::Inner && args[1].is_zero() {
@@ -719,8 +712,8 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
             let inner = Expr::call(Func::Tr, vec![rebuild_product(BigRational::one(), fs, env)]);
             Some(rebuild_product(coef, vec![inner], env))
         }
-        Func::Exp | Func::Cos if arg.is_zero() && scalar => Some(Expr::int(1)),
-        Func::Log if arg.is_one() => Some(Expr::int(0)),
+        func if func.is_one_at_zero() && arg.is_zero() && scalar => Some(Expr::int(1)),
+        Func::Map(Map::Log) if arg.is_one() => Some(Expr::int(0)),
         _ => None,
     }
 }

@@ -6,7 +6,7 @@
 //! name the problem (and, where it is in the program, point at it), within
 //! seconds: never a NaN passed off as a result, never a panic or a hang.
 
-use matdiff::ast::{Expr, Func, Name};
+use matdiff::ast::{Expr, Func, Map, Name};
 use matdiff::check::{check, Comparison, Report, Sample};
 use matdiff::error::Error;
 use matdiff::eval::{eval, Matrix, Problem, Values};
@@ -396,8 +396,8 @@ fn the_evaluator_names_the_operation_and_never_returns_nan() {
     values.insert(Name::plain("nan"), Matrix::from_element(2, 1, f64::NAN));
     let x = || Expr::var("x");
     let cases = [
-        (Expr::call(Func::Log, vec![x()]), Problem::Domain, "`log`"),
-        (Expr::call(Func::Sqrt, vec![x()]), Problem::Domain, "`sqrt`"),
+        (Expr::call(Func::Map(Map::Log), vec![x()]), Problem::Domain, "`log`"),
+        (Expr::call(Func::Map(Map::Sqrt), vec![x()]), Problem::Domain, "`sqrt`"),
         (
             Expr::mul(Expr::var("big"), Expr::var("big")),
             Problem::Overflow,
@@ -405,7 +405,7 @@ fn the_evaluator_names_the_operation_and_never_returns_nan() {
         ),
         (Expr::var("nan"), Problem::NotFinite, "not a finite number"),
         (
-            Expr::call(Func::Exp, vec![Expr::var("nan")]),
+            Expr::call(Func::Map(Map::Exp), vec![Expr::var("nan")]),
             Problem::NotFinite,
             "`nan`",
         ),

@@ -172,7 +172,7 @@ impl Node {
             }
             Node::Call(index, a) => {
                 // The language's own functions, so a new one is fuzzed too.
-                let unary: Vec<Func> = Func::ALL.into_iter().filter(|f| f.arity() == 1).collect();
+                let unary: Vec<Func> = Func::all().filter(|f| f.arity() == 1).collect();
                 out.push_str(unary[*index as usize % unary.len()].name());
                 out.push('(');
                 a.write(out, defined);

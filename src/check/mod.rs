@@ -4,7 +4,7 @@
 //! well-conditioned inputs with distinct sizes for distinct dimensions, so a
 //! missing transpose cannot hide.
 
-use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Mark, Name, Span};
+use crate::ast::{BinOp, Dim, Domain, Expr, ExprKind, Func, Mark, Name, Span};
 use crate::derive::{derive, Derivation, Line, Mode, Options};
 use crate::error::{Error, Result};
 use crate::eval::{eval, EvalError, Matrix, Values};
@@ -819,7 +819,9 @@ fn positive_inputs(model: &Model) -> HashSet<String> {
 
 fn mark_positive(expr: &Expr, out: &mut HashSet<String>) {
     let needs_positive: Option<&Expr> = match &expr.kind {
-        ExprKind::Call(Func::Log | Func::Sqrt, args) => Some(&args[0]),
+        ExprKind::Call(Func::Map(map), args) if map.spec().domain != Domain::Everywhere => {
+            Some(&args[0])
+        }
         ExprKind::ElemPower(a, k)
             if !k.is_integer() || *k < num_rational::BigRational::from_integer(0.into()) =>
         {

@@ -7,7 +7,7 @@
 //! recursive [`tangent`] and the step-by-step derivation share one set of
 //! rules.
 
-use crate::ast::{BinOp, Expr, ExprKind, Func, Name};
+use crate::ast::{BinOp, Expr, ExprKind, Func, Local, Name, Slope};
 use crate::shape::Env;
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -429,51 +429,20 @@ impl Forward<'_, '_> {
                 ),
                 Rule::plain("derivative of the norm: d‖M‖ = ⟨M, dM⟩ / ‖M‖"),
             ),
-            Func::Exp => (
-                hadamard(e.clone(), da, scalar),
-                entrywise(
-                    "chain rule, entry by entry: d exp(M) = exp(M) ⊙ dM",
-                    "chain rule: d exp(s) = exp(s) ds",
-                ),
-            ),
-            Func::Log => (
-                hadamard_div(da, a.clone(), scalar),
-                entrywise(
-                    "chain rule, entry by entry: d log(M) = dM ⊘ M",
-                    "chain rule: d log(s) = ds / s",
-                ),
-            ),
-            Func::Sqrt => (
-                hadamard_div(da, mul(num(2), e.clone()), scalar),
-                entrywise(
-                    "chain rule, entry by entry: d √M = dM ⊘ (2 √M)",
-                    "chain rule: d √s = ds / (2 √s)",
-                ),
-            ),
-            Func::Sin => (
-                hadamard(Expr::call(Func::Cos, vec![a.clone()]), da, scalar),
-                entrywise(
-                    "chain rule, entry by entry: d sin(M) = cos(M) ⊙ dM",
-                    "chain rule: d sin(s) = cos(s) ds",
-                ),
-            ),
-            Func::Cos => (
-                Expr::neg(hadamard(Expr::call(Func::Sin, vec![a.clone()]), da, scalar)),
-                entrywise(
-                    "chain rule, entry by entry: d cos(M) = −sin(M) ⊙ dM",
-                    "chain rule: d cos(s) = −sin(s) ds",
-                ),
-            ),
-            // tanh' = 1 − tanh²
-            Func::Tanh => {
-                let square = Expr::new(ExprKind::ElemPower(Box::new(e.clone()), two()));
-                (
-                    hadamard(Expr::sub(self.one_like(a), square), da, scalar),
-                    entrywise(
-                        "chain rule, entry by entry: d tanh(M) = (𝟙 − tanh(M)∘²) ⊙ dM",
-                        "chain rule: d tanh(s) = (1 − tanh(s)²) ds",
-                    ),
-                )
+            Func::Map(map) => {
+                let spec = map.spec();
+                let local = Local {
+                    arg: a,
+                    value: e,
+                    ones: self.one_like(a),
+                };
+                let tangent = match (spec.slope)(&local) {
+                    Slope::Times(factor) => hadamard(factor, da, scalar),
+                    Slope::NegatedTimes(factor) => Expr::neg(hadamard(factor, da, scalar)),
+                    Slope::Over(divisor) => hadamard_div(da, divisor, scalar),
+                };
+                let [matrix_words, scalar_words] = spec.words;
+                (tangent, entrywise(matrix_words, scalar_words))
             }
             Func::Inner => unreachable!("handled above"),
         };

@@ -3,7 +3,7 @@
 //! see fewer forms; the way back restores them.
 
 use super::lang::{Leaf, Math, Rational};
-use crate::ast::{BinOp, Expr, ExprKind, Func, Shape};
+use crate::ast::{BinOp, Expr, ExprKind, Func, Map, Shape};
 use egg::{Id, RecExpr};
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -75,23 +75,7 @@ fn add(expr: &Expr, rec: &mut RecExpr<Math>) -> Id {
         }
         ExprKind::Call(func, args) => {
             let ids: Vec<Id> = args.iter().map(|a| go(a, rec)).collect();
-            let one = ids[0];
-            rec.add(match func {
-                Func::Inv => Math::Inv(one),
-                Func::Tr => Math::Tr(one),
-                Func::Det => Math::Det(one),
-                Func::Logdet => Math::Logdet(one),
-                Func::Inner => Math::Inner([one, ids[1]]),
-                Func::Sum => Math::Sum(one),
-                Func::Norm => Math::Norm(one),
-                Func::Diag => Math::Diag(one),
-                Func::Exp => Math::Exp(one),
-                Func::Log => Math::Log(one),
-                Func::Sqrt => Math::Sqrt(one),
-                Func::Sin => Math::Sin(one),
-                Func::Cos => Math::Cos(one),
-                Func::Tanh => Math::Tanh(one),
-            })
+            rec.add(Math::Call(*func, ids.into_boxed_slice()))
         }
     }
 }
@@ -130,27 +114,25 @@ fn build(rec: &RecExpr<Math>, id: Id) -> Expr {
             // Extraction never picks a non-constant exponent (it costs
             // infinitely much); keep the value right regardless.
             None => Expr::call(
-                Func::Exp,
-                vec![Expr::mul(go(k), Expr::call(Func::Log, vec![go(a)]))],
+                Func::Map(Map::Exp),
+                vec![Expr::mul(
+                    go(k),
+                    Expr::call(Func::Map(Map::Log), vec![go(a)]),
+                )],
             ),
         },
         Math::EPow([a, k]) => match constant(rec, *k) {
             Some(k) => Expr::new(ExprKind::ElemPower(Box::new(go(a)), k)),
             None => Expr::call(
-                Func::Exp,
+                Func::Map(Map::Exp),
                 vec![Expr::binary(
                     BinOp::EMul,
                     go(k),
-                    Expr::call(Func::Log, vec![go(a)]),
+                    Expr::call(Func::Map(Map::Log), vec![go(a)]),
                 )],
             ),
         },
-        Math::Inner([a, b]) => Expr::call(Func::Inner, vec![go(a), go(b)]),
-        other => {
-            let func = other.func().expect("every other node is a unary call");
-            let arg = other.children()[0];
-            Expr::call(func, vec![go(&arg)])
-        }
+        Math::Call(func, args) => Expr::call(*func, args.iter().map(go).collect()),
     }
 }
 
@@ -166,5 +148,3 @@ fn constant(rec: &RecExpr<Math>, id: Id) -> Option<BigRational> {
         _ => return None,
     })
 }
-
-use egg::Language as _;

@@ -77,45 +77,21 @@ define_language! {
         "T" = Trans(Id),
         "pow" = Pow([Id; 2]),
         "epow" = EPow([Id; 2]),
-        "inv" = Inv(Id),
-        "tr" = Tr(Id),
-        "det" = Det(Id),
-        "logdet" = Logdet(Id),
-        "inner" = Inner([Id; 2]),
-        "sum" = Sum(Id),
-        "norm" = Norm(Id),
-        "diag" = Diag(Id),
-        "exp" = Exp(Id),
-        "log" = Log(Id),
-        "sqrt" = Sqrt(Id),
-        "sin" = Sin(Id),
-        "cos" = Cos(Id),
-        "tanh" = Tanh(Id),
+        // Every function is an op plus children, named as in the input
+        // language (`(tr ?a)`, `(exp ?a)`); see `ast::Func`.
+        Call(Func, Box<[Id]>),
         Num(Rational),
         Leaf(Leaf),
     }
 }
 
 impl Math {
-    /// The function an e-node applies, for the unary and binary calls.
+    /// The function an e-node applies, for the calls.
     pub fn func(&self) -> Option<Func> {
-        Some(match self {
-            Math::Inv(_) => Func::Inv,
-            Math::Tr(_) => Func::Tr,
-            Math::Det(_) => Func::Det,
-            Math::Logdet(_) => Func::Logdet,
-            Math::Inner(_) => Func::Inner,
-            Math::Sum(_) => Func::Sum,
-            Math::Norm(_) => Func::Norm,
-            Math::Diag(_) => Func::Diag,
-            Math::Exp(_) => Func::Exp,
-            Math::Log(_) => Func::Log,
-            Math::Sqrt(_) => Func::Sqrt,
-            Math::Sin(_) => Func::Sin,
-            Math::Cos(_) => Func::Cos,
-            Math::Tanh(_) => Func::Tanh,
-            _ => return None,
-        })
+        match self {
+            Math::Call(func, _) => Some(*func),
+            _ => None,
+        }
     }
 }
 
@@ -181,7 +157,8 @@ fn fold(node: &Math, c: &dyn Fn(Id) -> Option<BigRational>) -> Option<BigRationa
                 p
             }
         }
-        Math::Trans(a) | Math::Tr(a) | Math::Det(a) | Math::Sum(a) | Math::Diag(a) => c(*a)?,
+        Math::Trans(a) => c(*a)?,
+        Math::Call(Func::Tr | Func::Det | Func::Sum | Func::Diag, args) => c(args[0])?,
         _ => return None,
     })
 }
@@ -210,32 +187,8 @@ impl Analysis<Math> for MathAnalysis {
             Math::Div([a, _]) | Math::Neg(a) | Math::Pow([a, _]) | Math::EPow([a, _]) => {
                 shape_of(a)
             }
-            Math::Inv(a)
-            | Math::Exp(a)
-            | Math::Log(a)
-            | Math::Sqrt(a)
-            | Math::Sin(a)
-            | Math::Cos(a) => shape_of(a),
-            Math::Tanh(a) => shape_of(a),
             Math::Trans(a) => shape_of(a).transposed(),
-            Math::Tr(_)
-            | Math::Det(_)
-            | Math::Logdet(_)
-            | Math::Inner(_)
-            | Math::Sum(_)
-            | Math::Norm(_) => scalar(),
-            Math::Diag(a) => {
-                let s = shape_of(a);
-                if s.is_scalar() {
-                    s
-                } else if s.cols == Dim::One {
-                    Shape::new(s.rows.clone(), s.rows)
-                } else if s.rows == Dim::One {
-                    Shape::new(s.cols.clone(), s.cols)
-                } else {
-                    Shape::new(s.rows, Dim::One)
-                }
-            }
+            Math::Call(func, args) => func.result_shape(shape_of(&args[0])),
         };
         let constant = if shape.is_scalar() {
             fold(node, &|id| egraph[id].data.constant.clone())
@@ -249,7 +202,8 @@ impl Analysis<Math> for MathAnalysis {
             }
             Math::Leaf(Leaf::Identity(_)) => true,
             Math::Add([a, b]) | Math::EMul([a, b]) => data(a).symmetric && data(b).symmetric,
-            Math::Neg(a) | Math::Inv(a) | Math::Trans(a) | Math::Pow([a, _]) => data(a).symmetric,
+            Math::Neg(a) | Math::Trans(a) | Math::Pow([a, _]) => data(a).symmetric,
+            Math::Call(Func::Inv, args) => data(&args[0]).symmetric,
             _ => false,
         } || shape.is_scalar();
         Data {

@@ -137,15 +137,7 @@ impl Env {
                     .first()
                     .map(|a| self.shape(a))
                     .unwrap_or_else(Shape::scalar);
-                match func {
-                    Func::Inv => s,
-                    Func::Diag if s.is_scalar() => s,
-                    Func::Diag if s.cols == Dim::One => Shape::new(s.rows.clone(), s.rows),
-                    Func::Diag if s.rows == Dim::One => Shape::new(s.cols.clone(), s.cols),
-                    Func::Diag => Shape::new(s.rows, Dim::One),
-                    f if f.is_elementwise() => s,
-                    _ => Shape::scalar(),
-                }
+                func.result_shape(s)
             }
         }
     }

@@ -10,6 +10,8 @@ use num_traits::{One, Signed, Zero};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
+mod functions;
+
 /// A byte range in the source text.
 ///
 /// ```
@@ -286,122 +288,7 @@ impl fmt::Display for Shape {
     }
 }
 
-/// The built-in functions of the input language.
-///
-/// ```
-/// use matdiff::ast::Func;
-/// assert_eq!(Func::from_name("logdet"), Some(Func::Logdet));
-/// assert_eq!(Func::Logdet.name(), "logdet");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Func {
-    /// `inv(A)`
-    Inv,
-    /// `tr(A)`
-    Tr,
-    /// `det(A)`
-    Det,
-    /// `logdet(A)`: log |det A|
-    Logdet,
-    /// `inner(A, B)` = tr(Aᵀ B)
-    Inner,
-    /// `sum(A)`: sum of all entries
-    Sum,
-    /// `norm(A)`: Euclidean or Frobenius norm
-    Norm,
-    /// `diag(x)` or `diag(A)`
-    Diag,
-    /// element-wise `exp`
-    Exp,
-    /// element-wise `log`
-    Log,
-    /// element-wise `sqrt`
-    Sqrt,
-    /// element-wise `sin`
-    Sin,
-    /// element-wise `cos`
-    Cos,
-    /// element-wise `tanh`
-    Tanh,
-}
-
-impl Func {
-    /// Every function, for tables and completion.
-    pub const ALL: [Func; 14] = [
-        Func::Inv,
-        Func::Tr,
-        Func::Det,
-        Func::Logdet,
-        Func::Inner,
-        Func::Sum,
-        Func::Norm,
-        Func::Diag,
-        Func::Exp,
-        Func::Log,
-        Func::Sqrt,
-        Func::Sin,
-        Func::Cos,
-        Func::Tanh,
-    ];
-
-    /// The function's name in the input language.
-    ///
-    /// ```
-    /// assert_eq!(matdiff::ast::Func::Tr.name(), "tr");
-    /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            Func::Inv => "inv",
-            Func::Tr => "tr",
-            Func::Det => "det",
-            Func::Logdet => "logdet",
-            Func::Inner => "inner",
-            Func::Sum => "sum",
-            Func::Norm => "norm",
-            Func::Diag => "diag",
-            Func::Exp => "exp",
-            Func::Log => "log",
-            Func::Sqrt => "sqrt",
-            Func::Sin => "sin",
-            Func::Cos => "cos",
-            Func::Tanh => "tanh",
-        }
-    }
-
-    /// The function called `name`, if there is one.
-    ///
-    /// ```
-    /// assert_eq!(matdiff::ast::Func::from_name("foo"), None);
-    /// ```
-    pub fn from_name(name: &str) -> Option<Func> {
-        Func::ALL.into_iter().find(|f| f.name() == name)
-    }
-
-    /// How many arguments it takes.
-    ///
-    /// ```
-    /// assert_eq!(matdiff::ast::Func::Inner.arity(), 2);
-    /// ```
-    pub fn arity(self) -> usize {
-        match self {
-            Func::Inner => 2,
-            _ => 1,
-        }
-    }
-
-    /// True for the functions applied entry by entry.
-    ///
-    /// ```
-    /// assert!(matdiff::ast::Func::Exp.is_elementwise());
-    /// assert!(!matdiff::ast::Func::Inv.is_elementwise());
-    /// ```
-    pub fn is_elementwise(self) -> bool {
-        matches!(
-            self,
-            Func::Exp | Func::Log | Func::Sqrt | Func::Sin | Func::Cos | Func::Tanh
-        )
-    }
-}
+pub use functions::{AtZero, Domain, Func, Latex, Local, Map, MapSpec, Slope};
 
 /// Binary operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,0 +1,389 @@
+//! The functions of the input language. The element-wise ones are one
+//! table, [`Map::spec`]: everything a stage needs to know of `exp` or
+//! `tanh` — its name, value, domain, derivative with its words, printed
+//! forms and cost — is one entry there, so adding one is one entry (and
+//! its identities in `rules/`). The structural functions (`inv`, `tr`,
+//! `det`, …) each have their own rules in the stages, reached through
+//! exhaustive matches so that the compiler names any stage a new one
+//! misses.
+
+use super::{Dim, Expr, ExprKind, Shape};
+use std::fmt;
+use std::str::FromStr;
+
+/// The built-in functions of the input language.
+///
+/// ```
+/// use matdiff::ast::{Func, Map};
+/// assert_eq!(Func::from_name("logdet"), Some(Func::Logdet));
+/// assert_eq!(Func::Logdet.name(), "logdet");
+/// assert_eq!(Func::from_name("tanh"), Some(Func::Map(Map::Tanh)));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Func {
+    /// `inv(A)`
+    Inv,
+    /// `tr(A)`
+    Tr,
+    /// `det(A)`
+    Det,
+    /// `logdet(A)`: log |det A|
+    Logdet,
+    /// `inner(A, B)` = tr(Aᵀ B)
+    Inner,
+    /// `sum(A)`: sum of all entries
+    Sum,
+    /// `norm(A)`: Euclidean or Frobenius norm
+    Norm,
+    /// `diag(x)` or `diag(A)`
+    Diag,
+    /// An element-wise function (`exp`, `log`, …), from [`Map::spec`].
+    Map(Map),
+}
+
+/// The functions that are not element-wise.
+const STRUCTURAL: [Func; 8] = [
+    Func::Inv,
+    Func::Tr,
+    Func::Det,
+    Func::Logdet,
+    Func::Inner,
+    Func::Sum,
+    Func::Norm,
+    Func::Diag,
+];
+
+impl Func {
+    /// Every function, for tables and completion.
+    ///
+    /// ```
+    /// assert!(matdiff::ast::Func::all().any(|f| f.name() == "sqrt"));
+    /// ```
+    pub fn all() -> impl Iterator<Item = Func> {
+        STRUCTURAL
+            .into_iter()
+            .chain(Map::ALL.iter().copied().map(Func::Map))
+    }
+
+    /// The function's name in the input language.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Func::Tr.name(), "tr");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Inv => "inv",
+            Func::Tr => "tr",
+            Func::Det => "det",
+            Func::Logdet => "logdet",
+            Func::Inner => "inner",
+            Func::Sum => "sum",
+            Func::Norm => "norm",
+            Func::Diag => "diag",
+            Func::Map(map) => map.spec().name,
+        }
+    }
+
+    /// The function called `name`, if there is one.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Func::from_name("foo"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Func> {
+        Func::all().find(|f| f.name() == name)
+    }
+
+    /// How many arguments it takes.
+    ///
+    /// ```
+    /// assert_eq!(matdiff::ast::Func::Inner.arity(), 2);
+    /// ```
+    pub fn arity(self) -> usize {
+        match self {
+            Func::Inner => 2,
+            _ => 1,
+        }
+    }
+
+    /// True for the functions applied entry by entry.
+    ///
+    /// ```
+    /// use matdiff::ast::{Func, Map};
+    /// assert!(Func::Map(Map::Exp).is_elementwise());
+    /// assert!(!Func::Inv.is_elementwise());
+    /// ```
+    pub fn is_elementwise(self) -> bool {
+        matches!(self, Func::Map(_))
+    }
+
+    /// True for an element-wise function with f(0) = 1 (`exp`, `cos`): a
+    /// zero argument makes ones.
+    ///
+    /// ```
+    /// use matdiff::ast::{Func, Map};
+    /// assert!(Func::Map(Map::Exp).is_one_at_zero());
+    /// ```
+    pub fn is_one_at_zero(self) -> bool {
+        matches!(self, Func::Map(map) if map.spec().at_zero == AtZero::One)
+    }
+
+    /// The shape of its value given its first argument's (every function's
+    /// shape follows from that one).
+    ///
+    /// ```
+    /// use matdiff::ast::{Dim, Func, Shape};
+    /// let x = Shape::new(Dim::Named("n".into()), Dim::One);
+    /// assert_eq!(Func::Diag.result_shape(x.clone()).cols, Dim::Named("n".into()));
+    /// assert!(Func::Sum.result_shape(x).is_scalar());
+    /// ```
+    pub fn result_shape(self, s: Shape) -> Shape {
+        match self {
+            Func::Inv | Func::Map(_) => s,
+            Func::Diag if s.is_scalar() => s,
+            Func::Diag if s.cols == Dim::One => Shape::new(s.rows.clone(), s.rows),
+            Func::Diag if s.rows == Dim::One => Shape::new(s.cols.clone(), s.cols),
+            Func::Diag => Shape::new(s.rows, Dim::One),
+            Func::Tr | Func::Det | Func::Logdet | Func::Inner | Func::Sum | Func::Norm => {
+                Shape::scalar()
+            }
+        }
+    }
+}
+
+impl fmt::Display for Func {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Parses a function's name (egg patterns name functions this way).
+impl FromStr for Func {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Func, ()> {
+        Func::from_name(s).ok_or(())
+    }
+}
+
+/// Defines [`Map`], its list and its table from one line per function:
+/// `Variant => SPEC,` with `SPEC` the function's [`MapSpec`].
+macro_rules! element_wise_functions {
+    ($($(#[$doc:meta])* $variant:ident => $spec:ident,)*) => {
+        /// An element-wise function: one row of the table [`Map::spec`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Map {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Map {
+            /// Every element-wise function.
+            pub const ALL: &'static [Map] = &[$(Map::$variant,)*];
+
+            /// The function's row of the table.
+            ///
+            /// ```
+            /// use matdiff::ast::Map;
+            /// assert_eq!((Map::Exp.spec().value)(0.0), 1.0);
+            /// ```
+            pub fn spec(self) -> &'static MapSpec {
+                match self {
+                    $(Map::$variant => &$spec,)*
+                }
+            }
+        }
+    };
+}
+
+element_wise_functions! {
+    /// `exp`
+    Exp => EXP,
+    /// `log`
+    Log => LOG,
+    /// `sqrt`
+    Sqrt => SQRT,
+    /// `sin`
+    Sin => SIN,
+    /// `cos`
+    Cos => COS,
+    /// `tanh`
+    Tanh => TANH,
+}
+
+/// Where an element-wise function is defined; `check` draws inside it and
+/// the evaluator names a value outside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// Every real number.
+    Everywhere,
+    /// Positive numbers (`log`).
+    Positive,
+    /// Non-negative numbers (`sqrt`).
+    NonNegative,
+}
+
+/// f(0), exactly: what a zero argument simplifies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtZero {
+    /// f(0) = 0, so a zero argument gives a zero.
+    Zero,
+    /// f(0) = 1, so a zero argument gives ones.
+    One,
+    /// f(0) is not a number (`log`).
+    Undefined,
+}
+
+/// The argument of an element-wise function, seen by its derivative.
+#[derive(Clone, Debug)]
+pub struct Local<'a> {
+    /// `a` of f(a).
+    pub arg: &'a Expr,
+    /// f(a) itself, so that `exp` reuses its value.
+    pub value: &'a Expr,
+    /// `1` or ones of a's shape, for forms like 1 − tanh(a)∘².
+    pub ones: Expr,
+}
+
+/// How f'(a) meets the argument's tangent ȧ.
+#[derive(Clone, Debug)]
+pub enum Slope {
+    /// f'(a) ⊙ ȧ.
+    Times(Expr),
+    /// −(g ⊙ ȧ), for f'(a) = −g.
+    NegatedTimes(Expr),
+    /// ȧ ⊘ g, for f'(a) = 1 ⊘ g.
+    Over(Expr),
+}
+
+/// How LaTeX writes a function's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Latex {
+    /// A command of its own (`\exp`), followed by its argument in parentheses.
+    Command(&'static str),
+    /// `\sqrt{…}`.
+    Root,
+}
+
+/// Everything the stages know of an element-wise function.
+#[derive(Clone, Copy, Debug)]
+pub struct MapSpec {
+    /// Its name in the input language.
+    pub name: &'static str,
+    /// Its value at a number.
+    pub value: fn(f64) -> f64,
+    /// Where it is defined.
+    pub domain: Domain,
+    /// Its value at 0.
+    pub at_zero: AtZero,
+    /// Its derivative, built from its argument and value.
+    pub slope: fn(&Local) -> Slope,
+    /// The chain rule in words, for an array argument and a scalar one.
+    pub words: [&'static str; 2],
+    /// Its Unicode name, where that is not its plain name (`√`).
+    pub unicode: Option<&'static str>,
+    /// Its LaTeX form.
+    pub latex: Latex,
+    /// The NumPy function computing it.
+    pub numpy: &'static str,
+}
+
+fn call(map: Map, arg: &Expr) -> Expr {
+    Expr::call(Func::Map(map), vec![arg.clone()])
+}
+
+fn two() -> Expr {
+    Expr::int(2)
+}
+
+const EXP: MapSpec = MapSpec {
+    name: "exp",
+    value: f64::exp,
+    domain: Domain::Everywhere,
+    at_zero: AtZero::One,
+    slope: |l| Slope::Times(l.value.clone()),
+    words: [
+        "chain rule, entry by entry: d exp(M) = exp(M) ⊙ dM",
+        "chain rule: d exp(s) = exp(s) ds",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\exp"),
+    numpy: "numpy.exp",
+};
+
+const LOG: MapSpec = MapSpec {
+    name: "log",
+    value: f64::ln,
+    domain: Domain::Positive,
+    at_zero: AtZero::Undefined,
+    slope: |l| Slope::Over(l.arg.clone()),
+    words: [
+        "chain rule, entry by entry: d log(M) = dM ⊘ M",
+        "chain rule: d log(s) = ds / s",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\log"),
+    numpy: "numpy.log",
+};
+
+const SQRT: MapSpec = MapSpec {
+    name: "sqrt",
+    value: f64::sqrt,
+    domain: Domain::NonNegative,
+    at_zero: AtZero::Zero,
+    slope: |l| Slope::Over(Expr::mul(two(), l.value.clone())),
+    words: [
+        "chain rule, entry by entry: d √M = dM ⊘ (2 √M)",
+        "chain rule: d √s = ds / (2 √s)",
+    ],
+    unicode: Some("√"),
+    latex: Latex::Root,
+    numpy: "numpy.sqrt",
+};
+
+const SIN: MapSpec = MapSpec {
+    name: "sin",
+    value: f64::sin,
+    domain: Domain::Everywhere,
+    at_zero: AtZero::Zero,
+    slope: |l| Slope::Times(call(Map::Cos, l.arg)),
+    words: [
+        "chain rule, entry by entry: d sin(M) = cos(M) ⊙ dM",
+        "chain rule: d sin(s) = cos(s) ds",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\sin"),
+    numpy: "numpy.sin",
+};
+
+const COS: MapSpec = MapSpec {
+    name: "cos",
+    value: f64::cos,
+    domain: Domain::Everywhere,
+    at_zero: AtZero::One,
+    slope: |l| Slope::NegatedTimes(call(Map::Sin, l.arg)),
+    words: [
+        "chain rule, entry by entry: d cos(M) = −sin(M) ⊙ dM",
+        "chain rule: d cos(s) = −sin(s) ds",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\cos"),
+    numpy: "numpy.cos",
+};
+
+// tanh' = 1 − tanh²
+const TANH: MapSpec = MapSpec {
+    name: "tanh",
+    value: f64::tanh,
+    domain: Domain::Everywhere,
+    at_zero: AtZero::Zero,
+    slope: |l| {
+        let two = num_rational::BigRational::from_integer(2.into());
+        let square = Expr::new(ExprKind::ElemPower(Box::new(l.value.clone()), two));
+        Slope::Times(Expr::sub(l.ones.clone(), square))
+    },
+    words: [
+        "chain rule, entry by entry: d tanh(M) = (𝟙 − tanh(M)∘²) ⊙ dM",
+        "chain rule: d tanh(s) = (1 − tanh(s)²) ds",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\tanh"),
+    numpy: "numpy.tanh",
+};
