@@ -241,7 +241,7 @@ impl Model {
     /// assert!(model.read(&open, &y).is_err());
     /// ```
     pub fn read(&self, expr: &Expr, expected: &Shape) -> Result<Expr> {
-        let mut typer = Typer::default();
+        let mut typer = Typer::reading();
         let expr = &sized_dimensions(expr, &self.dimension_names, &|n| self.env.var(n).is_some());
         let (_, slots) = self.infer_in_context(&mut typer, expr, Some(expected))?;
         typer.settle_with(&slots, false)?;
@@ -271,7 +271,7 @@ impl Model {
         for _ in 0..=meant.len() {
             let mut index = 0;
             let reading = strip_sizes(expr, &written, &mut index);
-            let mut typer = Typer::default();
+            let mut typer = Typer::reading();
             let inferred = self
                 .infer_in_context(&mut typer, &reading, Some(expected))
                 .and_then(|(_, slots)| {

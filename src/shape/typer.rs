@@ -6,8 +6,10 @@
 //! decision waits until the rest of the program has fixed what it can; an
 //! operation that two sizes would both type-check is an open size, an error,
 //! never a guess. The one convention is SPEC's: a bare `ones` whose columns
-//! nothing fixes is a column. A bare `I` or `ones` is never 1×1 (that is the
-//! number 1).
+//! nothing fixes is a column. In a program a bare `I` or `ones` is never
+//! 1×1 (that is the number 1); reading printed text ([`Typer::reading`]),
+//! nothing rules 1×1 out, so a line is unambiguous even to a reader who
+//! allows it.
 
 use crate::ast::{BinOp, Dim, DimSpec, Expr, ExprKind, Func, Shape, Span, Type};
 use crate::error::{Error, Result};
@@ -36,6 +38,9 @@ pub(super) struct Typer {
     never_scalar: Vec<Dims>,
     /// Operations whose meaning waits on a constant's size.
     deferred: Vec<Deferred>,
+    /// Reading printed text: a bare `I` or `ones` may be 1×1 as far as a
+    /// reader knows, so every size that leaves open is an ambiguity.
+    bare_may_be_one: bool,
 }
 
 pub(super) type Dims = (usize, usize);
@@ -91,6 +96,15 @@ enum Reading {
 }
 
 impl Typer {
+    /// A typer for reading printed text, where nothing says a bare `I` or
+    /// `ones` is not 1×1.
+    pub(super) fn reading() -> Typer {
+        Typer {
+            bare_may_be_one: true,
+            ..Typer::default()
+        }
+    }
+
     fn fresh(&mut self, label: String, may_be_one: bool) -> usize {
         self.parent.push(self.parent.len());
         self.bound.push(None);
@@ -382,7 +396,7 @@ impl Typer {
                 // A bare `I` is never 1×1, so its dimension is never 1.
                 let (d, given) = match size {
                     Some(dim) => (self.written_size(dim, names, expr.span)?, true),
-                    None => (self.open("size(I)", false), false),
+                    None => (self.open("size(I)", self.bare_may_be_one), false),
                 };
                 slots.push(Slot {
                     dims: (d, d),
@@ -405,7 +419,7 @@ impl Typer {
                         ((rows, cols), false)
                     }
                 };
-                if !given {
+                if !given && !self.bare_may_be_one {
                     self.never_scalar.push(dims);
                 }
                 slots.push(Slot {
