@@ -396,8 +396,16 @@ fn the_evaluator_names_the_operation_and_never_returns_nan() {
     values.insert(Name::plain("nan"), Matrix::from_element(2, 1, f64::NAN));
     let x = || Expr::var("x");
     let cases = [
-        (Expr::call(Func::Map(Map::Log), vec![x()]), Problem::Domain, "`log`"),
-        (Expr::call(Func::Map(Map::Sqrt), vec![x()]), Problem::Domain, "`sqrt`"),
+        (
+            Expr::call(Func::Map(Map::Log), vec![x()]),
+            Problem::Domain,
+            "`log`",
+        ),
+        (
+            Expr::call(Func::Map(Map::Sqrt), vec![x()]),
+            Problem::Domain,
+            "`sqrt`",
+        ),
         (
             Expr::mul(Expr::var("big"), Expr::var("big")),
             Problem::Overflow,
