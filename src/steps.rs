@@ -640,8 +640,9 @@ impl Explainer<'_> {
                 self.simplify(&before, start.clone())?;
                 // `simplified` keeps the e-graph's form only when it is better.
                 if simplified != start {
-                    let found = crate::egraph::simplify(&start, self.env, &self.limits).expr;
-                    match egraph_explanation(&start, &found, self.env, &self.limits) {
+                    let rules = crate::rules::all();
+                    let found = crate::egraph::simplify(&start, self.env, &self.limits, rules).expr;
+                    match egraph_explanation(&start, &found, self.env, &self.limits, rules) {
                         Some(steps) => {
                             for (expr, rule) in steps {
                                 self.out.then(Formula::new(expr), rule)?;
@@ -1744,34 +1745,16 @@ fn egraph_explanation(
     target: &Expr,
     env: &Env,
     limits: &Limits,
+    rules: &[crate::egraph::Rule],
 ) -> Option<Vec<(Expr, String)>> {
-    use crate::egraph::{from_rec, to_rec, Math, MathAnalysis};
-    use egg::{Language, RecExpr, Runner};
+    use crate::egraph::{from_rec, to_rec, Math};
+    use egg::{Language, RecExpr};
     if start.size().max(target.size()) > MAX_EXPLAINED_NODES {
         return None;
     }
     let (start_rec, target_rec) = (to_rec(start), to_rec(target));
-    let analysis = MathAnalysis { env: env.clone() };
-    // As `egraph::simplify` runs it: under a mock clock (quanta's real one
-    // calibrates for milliseconds on first use), the time limit in a hook.
-    let started = std::time::Instant::now();
-    let time_limit = limits.time;
-    let (mock_clock, _) = quanta::Clock::mock();
-    let mut runner = quanta::with_clock(&mock_clock, || {
-        Runner::<Math, MathAnalysis, ()>::new(analysis)
-            .with_explanations_enabled()
-            .with_node_limit(limits.nodes)
-            .with_iter_limit(limits.iterations)
-            .with_hook(move |_| {
-                if started.elapsed() >= time_limit {
-                    Err("time limit".to_string())
-                } else {
-                    Ok(())
-                }
-            })
-            .with_expr(&start_rec)
-            .run(crate::rules::all())
-    });
+    // As `egraph::simplify` runs it, with explanations recorded.
+    let mut runner = crate::egraph::run(&start_rec, env, limits, rules, true);
     let root = runner.egraph.find(runner.roots[0]);
     let found = runner.egraph.lookup_expr(&target_rec)?;
     if runner.egraph.find(found) != root {

@@ -13,11 +13,9 @@ mod scalar;
 mod trace;
 mod transpose;
 
+pub use crate::egraph::Rule;
 use crate::egraph::{product_shape, Data, Leaf, Math, MathAnalysis, MathGraph};
-use egg::{Applier, Id, PatternAst, Rewrite, Subst, Symbol, Var};
-
-/// A rule over matdiff's language.
-pub type Rule = Rewrite<Math, MathAnalysis>;
+use egg::{Applier, Id, PatternAst, Subst, Symbol, Var};
 
 /// Every rule, family by family, built once.
 ///
