@@ -51,7 +51,7 @@ mod transpose;
 
 pub use crate::egraph::Rule;
 use crate::egraph::{product_shape, Data, Leaf, Math, MathAnalysis, MathGraph};
-use egg::{Applier, Id, PatternAst, Subst, Symbol, Var};
+use egg::{Applier, ENodeOrVar, Id, PatternAst, Subst, Symbol, Var};
 
 /// A rule in words, as `--steps` shows it: `words: lhs = rhs, condition`.
 ///
@@ -267,7 +267,8 @@ fn left_bracketing_typechecks(a: &str, b: &str, c: &str) -> Condition {
     })
 }
 
-/// Builds the identity (or 1, for a scalar) shaped like `v`'s rows.
+/// Builds the identity (or 1, for a scalar) shaped like `v`'s rows: a
+/// right side no pattern can write, since its size comes from the match.
 struct IdentityLike(Var);
 
 impl Applier<Math, MathAnalysis> for IdentityLike {
@@ -276,8 +277,8 @@ impl Applier<Math, MathAnalysis> for IdentityLike {
         egraph: &mut MathGraph,
         eclass: Id,
         subst: &Subst,
-        _searcher: Option<&PatternAst<Math>>,
-        _rule: Symbol,
+        searcher: Option<&PatternAst<Math>>,
+        rule: Symbol,
     ) -> Vec<Id> {
         let shape = egraph[subst[self.0]].data.shape.clone();
         let node = if shape.is_scalar() {
@@ -287,8 +288,21 @@ impl Applier<Math, MathAnalysis> for IdentityLike {
         } else {
             Math::Leaf(Leaf::Identity(shape.rows))
         };
-        let id = egraph.add(node);
-        if egraph.union(eclass, id) {
+        // An explaining run hands over the matched pattern: the union then
+        // names this rule, so `--steps` shows its words rather than a
+        // place in the source.
+        let changed = match searcher {
+            Some(lhs) => {
+                let mut rhs = PatternAst::default();
+                rhs.add(ENodeOrVar::ENode(node));
+                egraph.union_instantiations(lhs, &rhs, subst, rule).1
+            }
+            None => {
+                let id = egraph.add(node);
+                egraph.union(eclass, id)
+            }
+        };
+        if changed {
             vec![eclass]
         } else {
             vec![]
