@@ -1,5 +1,5 @@
 //! Rewrite rules, one file per family of identities. Each rule is declared
-//! once, with [`rule!`]: its name (`family-identity`), its identity in
+//! once, with `rule!`: its name (`family-identity`), its identity in
 //! words as `--steps` shows it, and egg's rewrite with its condition.
 //!
 //! Rules whose truth depends on shapes carry a condition on the e-class
