@@ -328,7 +328,7 @@ pub fn simplified(expr: &Expr, model: &Model, limits: &Limits) -> Simplified {
             stop: Stop::TimeLimit,
         };
     }
-    let result = crate::egraph::simplify(&tidied, env, limits);
+    let result = crate::egraph::simplify(&tidied, env, limits, crate::rules::all());
     let candidate = tidy(&result.expr, env);
     // Keep the derivation's own form, whose terms follow the program, unless
     // the e-graph found something strictly better.

@@ -640,8 +640,9 @@ impl Explainer<'_> {
                 self.simplify(&before, start.clone())?;
                 // `simplified` keeps the e-graph's form only when it is better.
                 if simplified != start {
-                    let found = crate::egraph::simplify(&start, self.env, &self.limits).expr;
-                    match egraph_explanation(&start, &found, self.env, &self.limits) {
+                    let rules = crate::rules::all();
+                    let found = crate::egraph::simplify(&start, self.env, &self.limits, rules).expr;
+                    match egraph_explanation(&start, &found, self.env, &self.limits, rules) {
                         Some(steps) => {
                             for (expr, rule) in steps {
                                 self.out.then(Formula::new(expr), rule)?;
@@ -1232,352 +1233,6 @@ fn like_terms(e: &Expr) -> bool {
         .any(|(i, b)| bodies[i + 1..].contains(b))
 }
 
-/// The simplifier's rules in words: name, what it is, its two sides, and
-/// its condition.
-const EGRAPH_RULES: &[(&str, &str, &str, &str, &str)] = &[
-    (
-        "hadamard-commute",
-        "the Hadamard product commutes",
-        "A ⊙ B",
-        "B ⊙ A",
-        "",
-    ),
-    (
-        "hadamard-scalar",
-        "a scalar Hadamard factor",
-        "s ⊙ A",
-        "s A",
-        "",
-    ),
-    (
-        "hadamard-quotient-scalar",
-        "entry-wise division by a scalar",
-        "A ⊘ s",
-        "A / s",
-        "",
-    ),
-    ("hadamard-square", "entry-wise square", "A ⊙ A", "A∘²", ""),
-    (
-        "hadamard-quotient-associate",
-        "Hadamard product and quotient",
-        "(A ⊘ B) ⊙ C",
-        "(A ⊙ C) ⊘ B",
-        "",
-    ),
-    ("hadamard-ones", "𝟙 is the unit of ⊙", "𝟙 ⊙ A", "A", ""),
-    ("elementwise-power-one", "the first power", "A∘¹", "A", ""),
-    ("exp-log", "exp undoes log", "exp(log(A))", "A", ""),
-    ("log-exp", "log undoes exp", "log(exp(A))", "A", ""),
-    (
-        "inner-symmetric",
-        "the inner product is symmetric",
-        "⟨A, B⟩",
-        "⟨B, A⟩",
-        "",
-    ),
-    (
-        "inner-as-trace",
-        "vec inner product",
-        "⟨A, B⟩",
-        "tr(Aᵀ B)",
-        "",
-    ),
-    (
-        "inner-hadamard",
-        "a Hadamard factor moves across",
-        "⟨A, B ⊙ C⟩",
-        "⟨A ⊙ B, C⟩",
-        "",
-    ),
-    (
-        "inner-scalar-factor",
-        "a scalar factor comes out",
-        "⟨s A, B⟩",
-        "s ⟨A, B⟩",
-        "",
-    ),
-    (
-        "inverse-twice",
-        "the inverse of the inverse",
-        "(A⁻¹)⁻¹",
-        "A",
-        "",
-    ),
-    (
-        "inverse-cancel-right",
-        "a matrix times its inverse",
-        "A A⁻¹",
-        "I",
-        "",
-    ),
-    (
-        "inverse-cancel-left",
-        "an inverse times its matrix",
-        "A⁻¹ A",
-        "I",
-        "",
-    ),
-    (
-        "inverse-product",
-        "inverse of a product",
-        "(A B)⁻¹",
-        "B⁻¹ A⁻¹",
-        "for square A and B",
-    ),
-    (
-        "inverse-product-back",
-        "inverse of a product",
-        "B⁻¹ A⁻¹",
-        "(A B)⁻¹",
-        "for square A and B",
-    ),
-    (
-        "inverse-scalar-factor",
-        "inverse of a scaled matrix",
-        "(s A)⁻¹",
-        "(1/s) A⁻¹",
-        "",
-    ),
-    ("inverse-of-scalar", "inverse of a scalar", "s⁻¹", "1/s", ""),
-    (
-        "determinant-inverse",
-        "determinant of the inverse",
-        "det(A⁻¹)",
-        "1/det(A)",
-        "",
-    ),
-    (
-        "determinant-transpose",
-        "determinant of the transpose",
-        "det(Aᵀ)",
-        "det(A)",
-        "",
-    ),
-    (
-        "determinant-product",
-        "determinant of a product",
-        "det(A B)",
-        "det(A) det(B)",
-        "for square A and B",
-    ),
-    (
-        "logdet-product",
-        "log-determinant of a product",
-        "log|det(A B)|",
-        "log|det(A)| + log|det(B)|",
-        "for square A and B",
-    ),
-    (
-        "logdet-inverse",
-        "log-determinant of the inverse",
-        "log|det(A⁻¹)|",
-        "−log|det(A)|",
-        "",
-    ),
-    (
-        "logdet-transpose",
-        "log-determinant of the transpose",
-        "log|det(Aᵀ)|",
-        "log|det(A)|",
-        "",
-    ),
-    ("power-square", "a square", "A A", "A²", ""),
-    ("power-grow-right", "powers add up", "Aᵏ A", "Aᵏ⁺¹", ""),
-    ("power-grow-left", "powers add up", "A Aᵏ", "Aᵏ⁺¹", ""),
-    ("power-product", "powers add up", "Aᵐ Aⁿ", "Aᵐ⁺ⁿ", ""),
-    ("power-one", "the first power", "A¹", "A", ""),
-    (
-        "scalar-commute",
-        "a scalar factor commutes",
-        "s A",
-        "A s",
-        "",
-    ),
-    (
-        "product-associate-right",
-        "associativity",
-        "(A B) C",
-        "A (B C)",
-        "",
-    ),
-    (
-        "product-associate-left",
-        "associativity",
-        "A (B C)",
-        "(A B) C",
-        "",
-    ),
-    ("product-one", "the unit factor", "1 A", "A", ""),
-    (
-        "product-identity-right",
-        "the identity drops out",
-        "A I",
-        "A",
-        "",
-    ),
-    (
-        "product-identity-left",
-        "the identity drops out",
-        "I A",
-        "A",
-        "",
-    ),
-    ("negate-twice", "double negation", "−(−A)", "A", ""),
-    (
-        "negate-as-product",
-        "a sign as a factor",
-        "−A",
-        "(−1) A",
-        "",
-    ),
-    (
-        "product-as-negate",
-        "a sign as a factor",
-        "(−1) A",
-        "−A",
-        "",
-    ),
-    ("sum-commute", "the sum commutes", "A + B", "B + A", ""),
-    (
-        "sum-associate",
-        "associativity",
-        "(A + B) + C",
-        "A + (B + C)",
-        "",
-    ),
-    (
-        "sum-factor-right",
-        "factor out on the right",
-        "A C + B C",
-        "(A + B) C",
-        "",
-    ),
-    (
-        "sum-factor-left",
-        "factor out on the left",
-        "A B + A C",
-        "A (B + C)",
-        "",
-    ),
-    (
-        "sum-coefficient",
-        "like terms add up",
-        "A + s A",
-        "(1 + s) A",
-        "",
-    ),
-    ("sum-double", "like terms add up", "A + A", "2 A", ""),
-    ("sum-cancel", "a term cancels", "s − s", "0", ""),
-    (
-        "quotient-as-product",
-        "division by a scalar",
-        "A / s",
-        "(1/s) A",
-        "",
-    ),
-    ("trace-cyclic", "cyclic trace", "tr(A B)", "tr(B A)", ""),
-    (
-        "trace-sum",
-        "the trace is linear",
-        "tr(A + B)",
-        "tr(A) + tr(B)",
-        "",
-    ),
-    (
-        "trace-negate",
-        "the trace is linear",
-        "tr(−A)",
-        "−tr(A)",
-        "",
-    ),
-    (
-        "trace-scalar-factor",
-        "the trace is linear",
-        "tr(s A)",
-        "s tr(A)",
-        "",
-    ),
-    (
-        "trace-transpose",
-        "trace of the transpose",
-        "tr(Aᵀ)",
-        "tr(A)",
-        "",
-    ),
-    ("trace-of-scalar", "trace of a scalar", "tr(s)", "s", ""),
-    (
-        "trace-as-inner",
-        "vec inner product",
-        "tr(Aᵀ B)",
-        "⟨A, B⟩",
-        "",
-    ),
-    (
-        "transpose-product",
-        "transpose of a product",
-        "(A B)ᵀ",
-        "Bᵀ Aᵀ",
-        "",
-    ),
-    (
-        "transpose-product-back",
-        "transpose of a product",
-        "Bᵀ Aᵀ",
-        "(A B)ᵀ",
-        "",
-    ),
-    (
-        "transpose-sum",
-        "transpose of a sum",
-        "(A + B)ᵀ",
-        "Aᵀ + Bᵀ",
-        "",
-    ),
-    ("transpose-twice", "double transpose", "(Aᵀ)ᵀ", "A", ""),
-    (
-        "transpose-negate",
-        "transpose of a negation",
-        "(−A)ᵀ",
-        "−Aᵀ",
-        "",
-    ),
-    (
-        "transpose-symmetric",
-        "a symmetric matrix is its transpose",
-        "Sᵀ",
-        "S",
-        "",
-    ),
-    (
-        "transpose-inverse",
-        "transpose of the inverse",
-        "(A⁻¹)ᵀ",
-        "(Aᵀ)⁻¹",
-        "",
-    ),
-    (
-        "transpose-inverse-back",
-        "transpose of the inverse",
-        "(Aᵀ)⁻¹",
-        "(A⁻¹)ᵀ",
-        "",
-    ),
-    (
-        "transpose-power",
-        "transpose of a power",
-        "(Aᵏ)ᵀ",
-        "(Aᵀ)ᵏ",
-        "",
-    ),
-    (
-        "transpose-power-back",
-        "transpose of a power",
-        "(Aᵀ)ᵏ",
-        "(Aᵏ)ᵀ",
-        "",
-    ),
-];
-
 /// The e-graph's `a + -b` and `a + (-1) * b` written `a - b`, and
 /// `(-1) * b` written `-b`: the same up to bookkeeping, easier to read.
 fn present(e: &Expr) -> Expr {
@@ -1603,10 +1258,10 @@ fn present(e: &Expr) -> Expr {
     }
 }
 
-/// An e-graph rule in words, `forward` or right to left.
+/// An e-graph rule in words, `forward` or right to left, from the words
+/// declared with the rule in [`crate::rules`].
 fn egraph_rule_words(name: &str, forward: bool) -> String {
-    let Some((_, words, lhs, rhs, condition)) = EGRAPH_RULES.iter().find(|(n, ..)| *n == name)
-    else {
+    let Some(rule) = crate::rules::words(name) else {
         // Unions the e-graph makes itself carry the place in the source
         // that made them: constant folding, or a rule's own applier.
         return if name.contains("egraph") {
@@ -1617,13 +1272,15 @@ fn egraph_rule_words(name: &str, forward: bool) -> String {
             name.to_string()
         };
     };
-    let (from, to) = if forward { (lhs, rhs) } else { (rhs, lhs) };
-    let condition = if condition.is_empty() {
-        String::new()
+    let (from, to) = if forward {
+        (rule.lhs, rule.rhs)
     } else {
-        format!(", {condition}")
+        (rule.rhs, rule.lhs)
     };
-    format!("{words}: {from} = {to}{condition}")
+    match rule.condition {
+        "" => format!("{}: {from} = {to}", rule.words),
+        condition => format!("{}: {from} = {to}, {condition}", rule.words),
+    }
 }
 
 /// Expands differentials one node at a time, building each node's tangent
@@ -1744,34 +1401,16 @@ fn egraph_explanation(
     target: &Expr,
     env: &Env,
     limits: &Limits,
+    rules: &[crate::egraph::Rule],
 ) -> Option<Vec<(Expr, String)>> {
-    use crate::egraph::{from_rec, to_rec, Math, MathAnalysis};
-    use egg::{Language, RecExpr, Runner};
+    use crate::egraph::{from_rec, to_rec, Math};
+    use egg::{Language, RecExpr};
     if start.size().max(target.size()) > MAX_EXPLAINED_NODES {
         return None;
     }
     let (start_rec, target_rec) = (to_rec(start), to_rec(target));
-    let analysis = MathAnalysis { env: env.clone() };
-    // As `egraph::simplify` runs it: under a mock clock (quanta's real one
-    // calibrates for milliseconds on first use), the time limit in a hook.
-    let started = std::time::Instant::now();
-    let time_limit = limits.time;
-    let (mock_clock, _) = quanta::Clock::mock();
-    let mut runner = quanta::with_clock(&mock_clock, || {
-        Runner::<Math, MathAnalysis, ()>::new(analysis)
-            .with_explanations_enabled()
-            .with_node_limit(limits.nodes)
-            .with_iter_limit(limits.iterations)
-            .with_hook(move |_| {
-                if started.elapsed() >= time_limit {
-                    Err("time limit".to_string())
-                } else {
-                    Ok(())
-                }
-            })
-            .with_expr(&start_rec)
-            .run(crate::rules::all())
-    });
+    // As `egraph::simplify` runs it, with explanations recorded.
+    let mut runner = crate::egraph::run(&start_rec, env, limits, rules, true);
     let root = runner.egraph.find(runner.roots[0]);
     let found = runner.egraph.lookup_expr(&target_rec)?;
     if runner.egraph.find(found) != root {

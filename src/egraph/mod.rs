@@ -1,6 +1,8 @@
-//! The e-graph simplifier: an expression goes in, the rules of
-//! [`crate::rules`] saturate an e-graph under [`Limits`], and the cheapest
-//! equivalent form by the flop model of [`crate::cost`] comes out.
+//! The e-graph simplifier: an expression goes in, the rules it is given
+//! (the caller passes [`crate::rules::all`]) saturate an e-graph under
+//! [`Limits`], and the cheapest equivalent form by the flop model of
+//! [`crate::cost`] comes out. The rules are a parameter, not an import, so
+//! that this module knows the language and not the identities over it.
 //!
 //! Reaching a limit is not an error: the best form found so far is still
 //! equal to the input, and the reason is reported in [`Simplified::stop`].
@@ -14,9 +16,12 @@ pub use lang::{product_shape, Data, Leaf, Math, MathAnalysis, MathGraph, Rationa
 use crate::ast::{Expr, Shape};
 use crate::cost::{node_flops, NodeKind};
 use crate::shape::Env;
-use egg::{CostFunction, Extractor, Id, Language, Runner, StopReason};
+use egg::{CostFunction, Extractor, Id, Language, RecExpr, Rewrite, Runner, StopReason};
 use num_traits::ToPrimitive;
 use std::time::Duration;
+
+/// A rewrite rule over matdiff's language.
+pub type Rule = Rewrite<Math, MathAnalysis>;
 
 /// Bounds on one simplification.
 ///
@@ -114,37 +119,18 @@ pub struct Simplified {
     pub stop: Stop,
 }
 
-/// The cheapest form of an analysed expression over the names of `env`.
+/// The cheapest form of an analysed expression over the names of `env`,
+/// by `rules`.
 ///
 /// ```
 /// let model = matdiff::shape::analyze_source("y = A * B * x").unwrap();
 /// let e = model.elaborate(&matdiff::parse::parse_expr("A * B * x").unwrap(), None).unwrap();
-/// let s = matdiff::egraph::simplify(&e, &model.env, &Default::default());
+/// let rules = matdiff::rules::all();
+/// let s = matdiff::egraph::simplify(&e, &model.env, &Default::default(), rules);
 /// assert_eq!(s.expr.to_string(), "A * (B * x)");
 /// ```
-pub fn simplify(expr: &Expr, env: &Env, limits: &Limits) -> Simplified {
-    let rec = to_rec(expr);
-    let analysis = MathAnalysis { env: env.clone() };
-    let started = std::time::Instant::now();
-    let time_limit = limits.time;
-    // egg reads quanta's clock, whose first use calibrates for milliseconds —
-    // most of a short process. Under a mock clock egg's own timer stands
-    // still; the hook below keeps the time limit with the standard clock.
-    let (mock_clock, _) = quanta::Clock::mock();
-    let runner = quanta::with_clock(&mock_clock, || {
-        Runner::<Math, MathAnalysis, ()>::new(analysis)
-            .with_node_limit(limits.nodes)
-            .with_iter_limit(limits.iterations)
-            .with_hook(move |_| {
-                if started.elapsed() >= time_limit {
-                    Err(TIME_LIMIT.to_string())
-                } else {
-                    Ok(())
-                }
-            })
-            .with_expr(&rec)
-            .run(crate::rules::all())
-    });
+pub fn simplify(expr: &Expr, env: &Env, limits: &Limits, rules: &[Rule]) -> Simplified {
+    let runner = run(&to_rec(expr), env, limits, rules, false);
     let stop = match &runner.stop_reason {
         Some(StopReason::NodeLimit(_)) => Stop::NodeLimit,
         Some(StopReason::IterationLimit(_)) => Stop::IterationLimit,
@@ -164,6 +150,53 @@ pub fn simplify(expr: &Expr, env: &Env, limits: &Limits) -> Simplified {
         expr: from_rec(&best),
         stop,
     }
+}
+
+/// egg's runner, run from `start` by `rules` under `limits`, recording
+/// explanations when `explain` is set: the one run that [`simplify`] and
+/// `--steps`' proofs share, so that a proof is sought in the same graph.
+///
+/// ```
+/// let model = matdiff::shape::analyze_source("y = x''").unwrap();
+/// let start = matdiff::egraph::to_rec(&model.output().expr);
+/// let rules = matdiff::rules::all();
+/// let runner = matdiff::egraph::run(&start, &model.env, &Default::default(), rules, false);
+/// assert!(runner.egraph.number_of_classes() >= 2);
+/// ```
+pub fn run(
+    start: &RecExpr<Math>,
+    env: &Env,
+    limits: &Limits,
+    rules: &[Rule],
+    explain: bool,
+) -> Runner<Math, MathAnalysis, ()> {
+    let analysis = MathAnalysis { env: env.clone() };
+    let started = std::time::Instant::now();
+    let time_limit = limits.time;
+    // egg reads quanta's clock, whose first use calibrates for milliseconds —
+    // most of a short process. Under a mock clock egg's own timer stands
+    // still; the hook below keeps the time limit with the standard clock.
+    let (mock_clock, _) = quanta::Clock::mock();
+    quanta::with_clock(&mock_clock, || {
+        let runner = Runner::<Math, MathAnalysis, ()>::new(analysis);
+        let runner = if explain {
+            runner.with_explanations_enabled()
+        } else {
+            runner
+        };
+        runner
+            .with_node_limit(limits.nodes)
+            .with_iter_limit(limits.iterations)
+            .with_hook(move |_| {
+                if started.elapsed() >= time_limit {
+                    Err(TIME_LIMIT.to_string())
+                } else {
+                    Ok(())
+                }
+            })
+            .with_expr(start)
+            .run(rules)
+    })
 }
 
 const TIME_LIMIT: &str = "time limit";

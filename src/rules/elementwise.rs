@@ -1,34 +1,40 @@
 //! Element-wise algebra: the Hadamard product and quotient, exp and log,
-//! element-wise powers.
+//! element-wise powers, and diagonal matrices against vectors of ones.
 
-use super::{column, ones, same_shape, scalar, transposed_shape, Rule};
-use egg::rewrite as rw;
+use super::{column, ones, same_shape, scalar, transposed_shape, RuleSpec};
 
-pub(super) fn rules() -> Vec<Rule> {
+pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
-        // A ⊙ B = B ⊙ A
-        rw!("hadamard-commute"; "(.* ?a ?b)" => "(.* ?b ?a)"),
-        // s ⊙ A = s A
-        rw!("hadamard-scalar"; "(.* ?s ?a)" => "(* ?s ?a)" if scalar("?s")),
-        // A ⊘ s = A / s
-        rw!("hadamard-quotient-scalar"; "(./ ?a ?s)" => "(/ ?a ?s)" if scalar("?s")),
-        // A ⊙ A = A∘²
-        rw!("hadamard-square"; "(.* ?a ?a)" => "(epow ?a 2)"),
-        // (A ⊘ B) ⊙ C = (A ⊙ C) ⊘ B
-        rw!("hadamard-quotient-associate"; "(.* (./ ?a ?b) ?c)" => "(./ (.* ?a ?c) ?b)"),
-        // 𝟙 ⊙ A = A
-        rw!("hadamard-ones"; "(.* ?o ?a)" => "?a" if ones("?o") if same_shape("?o", "?a")),
-        // diag(v) 𝟙 = v, for a column v (diag of a matrix is a column)
-        rw!("diagonal-times-ones"; "(* (diag ?v) ?o)" => "?v" if ones("?o") if same_shape("?v", "?o") if column("?v")),
-        // 𝟙ᵀ diag(v) = vᵀ
-        rw!("ones-times-diagonal"; "(* (T ?o) (diag ?v))" => "(T ?v)" if ones("?o") if same_shape("?v", "?o") if column("?v")),
-        // 𝟙ᵀ diag(v) = vᵀ, with 𝟙ᵀ a row of ones
-        rw!("row-of-ones-times-diagonal"; "(* ?o (diag ?v))" => "(T ?v)" if ones("?o") if transposed_shape("?o", "?v") if column("?v")),
-        // A∘¹ = A
-        rw!("elementwise-power-one"; "(epow ?a 1)" => "?a"),
-        // exp(log(A)) = A
-        rw!("exp-log"; "(exp (log ?a))" => "?a"),
-        // log(exp(A)) = A
-        rw!("log-exp"; "(log (exp ?a))" => "?a"),
+        rule!("hadamard-commute", "the Hadamard product commutes", "A ⊙ B" = "B ⊙ A";
+            "(.* ?a ?b)" => "(.* ?b ?a)"),
+        rule!("hadamard-scalar", "a scalar Hadamard factor", "s ⊙ A" = "s A";
+            "(.* ?s ?a)" => "(* ?s ?a)" if scalar("?s")),
+        rule!("hadamard-quotient-scalar", "entry-wise division by a scalar", "A ⊘ s" = "A / s";
+            "(./ ?a ?s)" => "(/ ?a ?s)" if scalar("?s")),
+        rule!("hadamard-square", "entry-wise square", "A ⊙ A" = "A∘²";
+            "(.* ?a ?a)" => "(epow ?a 2)"),
+        rule!("hadamard-quotient-associate", "Hadamard product and quotient",
+            "(A ⊘ B) ⊙ C" = "(A ⊙ C) ⊘ B";
+            "(.* (./ ?a ?b) ?c)" => "(./ (.* ?a ?c) ?b)"),
+        // A 1×1 `ones` against a matrix would be a scalar factor instead.
+        rule!("hadamard-ones", "𝟙 is the unit of ⊙", "𝟙 ⊙ A" = "A";
+            "(.* ?o ?a)" => "?a" if ones("?o") if same_shape("?o", "?a")),
+        // v must be a column (diag of a matrix is a column, of a scalar the
+        // scalar) and 𝟙 as long as v (a 1×1 `ones` would be a scalar).
+        rule!("diagonal-times-ones", "a diagonal matrix times ones is its diagonal",
+            "diag(v) 𝟙" = "v";
+            "(* (diag ?v) ?o)" => "?v" if ones("?o") if same_shape("?v", "?o") if column("?v")),
+        rule!("ones-times-diagonal", "ones times a diagonal matrix is its diagonal as a row",
+            "𝟙ᵀ diag(v)" = "vᵀ";
+            "(* (T ?o) (diag ?v))" => "(T ?v)" if ones("?o") if same_shape("?v", "?o") if column("?v")),
+        rule!("row-of-ones-times-diagonal", "ones times a diagonal matrix is its diagonal as a row",
+            "𝟙ᵀ diag(v)" = "vᵀ";
+            "(* ?o (diag ?v))" => "(T ?v)" if ones("?o") if transposed_shape("?o", "?v") if column("?v")),
+        rule!("elementwise-power-one", "the first power", "A∘¹" = "A";
+            "(epow ?a 1)" => "?a"),
+        rule!("exp-log", "exp undoes log", "exp(log(A))" = "A";
+            "(exp (log ?a))" => "?a"),
+        rule!("log-exp", "log undoes exp", "log(exp(A))" = "A";
+            "(log (exp ?a))" => "?a"),
     ]
 }

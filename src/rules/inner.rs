@@ -1,17 +1,16 @@
 //! The vec inner product ⟨A, B⟩ = tr(Aᵀ B).
 
-use super::{scalar, Rule};
-use egg::rewrite as rw;
+use super::{scalar, RuleSpec};
 
-pub(super) fn rules() -> Vec<Rule> {
+pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
-        // ⟨A, B⟩ = ⟨B, A⟩
-        rw!("inner-symmetric"; "(inner ?a ?b)" => "(inner ?b ?a)"),
-        // ⟨A, B⟩ = tr(Aᵀ B)
-        rw!("inner-as-trace"; "(inner ?a ?b)" => "(tr (* (T ?a) ?b))"),
-        // ⟨A, B ⊙ C⟩ = ⟨A ⊙ B, C⟩
-        rw!("inner-hadamard"; "(inner ?a (.* ?b ?c))" => "(inner (.* ?a ?b) ?c)"),
-        // ⟨s A, B⟩ = s ⟨A, B⟩
-        rw!("inner-scalar-factor"; "(inner (* ?s ?a) ?b)" => "(* ?s (inner ?a ?b))" if scalar("?s")),
+        rule!("inner-symmetric", "the inner product is symmetric", "⟨A, B⟩" = "⟨B, A⟩";
+            "(inner ?a ?b)" => "(inner ?b ?a)"),
+        rule!("inner-as-trace", "vec inner product", "⟨A, B⟩" = "tr(Aᵀ B)";
+            "(inner ?a ?b)" => "(tr (* (T ?a) ?b))"),
+        rule!("inner-hadamard", "a Hadamard factor moves across", "⟨A, B ⊙ C⟩" = "⟨A ⊙ B, C⟩";
+            "(inner ?a (.* ?b ?c))" => "(inner (.* ?a ?b) ?c)"),
+        rule!("inner-scalar-factor", "a scalar factor comes out", "⟨s A, B⟩" = "s ⟨A, B⟩";
+            "(inner (* ?s ?a) ?b)" => "(* ?s (inner ?a ?b))" if scalar("?s")),
     ]
 }

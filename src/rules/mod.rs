@@ -1,9 +1,45 @@
-//! Rewrite rules, one file per family of identities. Each rule is one line
-//! under a comment stating its identity; names are `family-identity`.
+//! Rewrite rules, one file per family of identities. Each rule is declared
+//! once, with `rule!`: its name (`family-identity`), its identity in
+//! words as `--steps` shows it, and egg's rewrite with its condition.
 //!
 //! Rules whose truth depends on shapes carry a condition on the e-class
 //! analysis: only scalars commute, products re-associate only where the new
 //! bracketing still type-checks (`S * (x' * y)` is not `(S * x') * y`).
+//! The words read as a textbook's: capitals are matrices, `s` a scalar, `v`
+//! a column, `S` symmetric, and a condition is stated where the identity
+//! needs one among matrices (`for square A and B`). A guard that is there
+//! because matdiff's `*`, `+` and `.*` also take scalars, or that only
+//! steers the search, is said in a comment by the rule instead.
+
+/// Declares one rule: name, what it is in words, the two sides in Unicode,
+/// optionally the condition in words, then egg's rewrite (as for
+/// `egg::rewrite!`, without the name):
+///
+/// ```text
+/// rule!("trace-transpose", "trace of the transpose", "tr(Aᵀ)" = "tr(A)";
+///     "(tr (T ?a))" => "(tr ?a)"),
+/// ```
+macro_rules! rule {
+    (@condition) => {
+        ""
+    };
+    (@condition $condition:literal) => {
+        $condition
+    };
+    ($name:literal, $words:literal, $lhs:literal = $rhs:literal $(, $condition:literal)?;
+        $($rewrite:tt)+) => {
+        $crate::rules::RuleSpec {
+            words: $crate::rules::RuleWords {
+                name: $name,
+                words: $words,
+                lhs: $lhs,
+                rhs: $rhs,
+                condition: rule!(@condition $($condition)?),
+            },
+            rewrite: ::egg::rewrite!($name; $($rewrite)+),
+        }
+    };
+}
 
 mod elementwise;
 mod inner;
@@ -13,23 +49,79 @@ mod scalar;
 mod trace;
 mod transpose;
 
+pub use crate::egraph::Rule;
 use crate::egraph::{product_shape, Data, Leaf, Math, MathAnalysis, MathGraph};
-use egg::{Applier, Id, PatternAst, Rewrite, Subst, Symbol, Var};
+use egg::{Applier, ENodeOrVar, Id, PatternAst, Subst, Symbol, Var};
 
-/// A rule over matdiff's language.
-pub type Rule = Rewrite<Math, MathAnalysis>;
+/// A rule in words, as `--steps` shows it: `words: lhs = rhs, condition`.
+///
+/// ```
+/// let w = matdiff::rules::words("trace-transpose").unwrap();
+/// assert_eq!((w.lhs, w.rhs), ("tr(Aᵀ)", "tr(A)"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleWords {
+    /// The rule's name, as egg and its explanations know it.
+    pub name: &'static str,
+    /// What the identity is: `cyclic trace`.
+    pub words: &'static str,
+    /// The left side in Unicode: `tr(A B)`.
+    pub lhs: &'static str,
+    /// The right side in Unicode: `tr(B A)`.
+    pub rhs: &'static str,
+    /// Where it holds, when the letters do not say it: `for square A and
+    /// B`; empty otherwise.
+    pub condition: &'static str,
+}
 
-/// Every rule, family by family, built once.
+/// One rule as declared: its words and egg's rewrite.
+///
+/// ```
+/// let spec = &matdiff::rules::declared()[0];
+/// assert_eq!(spec.rewrite.name.as_str(), spec.words.name);
+/// ```
+pub struct RuleSpec {
+    /// The rule in words.
+    pub words: RuleWords,
+    /// The rewrite the e-graph runs.
+    pub rewrite: Rule,
+}
+
+/// Every rule as declared, family by family, built once.
+///
+/// ```
+/// let specs = matdiff::rules::declared();
+/// assert!(specs.iter().any(|s| s.words.name == "trace-cyclic"));
+/// ```
+pub fn declared() -> &'static [RuleSpec] {
+    static RULES: std::sync::OnceLock<Vec<RuleSpec>> = std::sync::OnceLock::new();
+    RULES.get_or_init(build)
+}
+
+/// Every rewrite, in the order declared: the set the simplifier runs.
 ///
 /// ```
 /// assert!(matdiff::rules::all().iter().any(|r| r.name.as_str() == "trace-cyclic"));
 /// ```
 pub fn all() -> &'static [Rule] {
+    // egg's runner takes the rewrites themselves; a rewrite is two `Arc`s,
+    // so this copy of the list costs nothing worth sharing.
     static RULES: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
-    RULES.get_or_init(build)
+    RULES.get_or_init(|| declared().iter().map(|s| s.rewrite.clone()).collect())
 }
 
-fn build() -> Vec<Rule> {
+/// The words of the rule named `name`, if it is one of [`declared`].
+///
+/// ```
+/// let w = matdiff::rules::words("inverse-product").unwrap();
+/// assert_eq!(w.condition, "for square A and B");
+/// assert!(matdiff::rules::words("no-such-rule").is_none());
+/// ```
+pub fn words(name: &str) -> Option<&'static RuleWords> {
+    declared().iter().map(|s| &s.words).find(|w| w.name == name)
+}
+
+fn build() -> Vec<RuleSpec> {
     let mut rules = Vec::new();
     rules.extend(scalar::rules());
     rules.extend(transpose::rules());
@@ -175,7 +267,8 @@ fn left_bracketing_typechecks(a: &str, b: &str, c: &str) -> Condition {
     })
 }
 
-/// Builds the identity (or 1, for a scalar) shaped like `v`'s rows.
+/// Builds the identity (or 1, for a scalar) shaped like `v`'s rows: a
+/// right side no pattern can write, since its size comes from the match.
 struct IdentityLike(Var);
 
 impl Applier<Math, MathAnalysis> for IdentityLike {
@@ -184,8 +277,8 @@ impl Applier<Math, MathAnalysis> for IdentityLike {
         egraph: &mut MathGraph,
         eclass: Id,
         subst: &Subst,
-        _searcher: Option<&PatternAst<Math>>,
-        _rule: Symbol,
+        searcher: Option<&PatternAst<Math>>,
+        rule: Symbol,
     ) -> Vec<Id> {
         let shape = egraph[subst[self.0]].data.shape.clone();
         let node = if shape.is_scalar() {
@@ -195,8 +288,21 @@ impl Applier<Math, MathAnalysis> for IdentityLike {
         } else {
             Math::Leaf(Leaf::Identity(shape.rows))
         };
-        let id = egraph.add(node);
-        if egraph.union(eclass, id) {
+        // An explaining run hands over the matched pattern: the union then
+        // names this rule, so `--steps` shows its words rather than a
+        // place in the source.
+        let changed = match searcher {
+            Some(lhs) => {
+                let mut rhs = PatternAst::default();
+                rhs.add(ENodeOrVar::ENode(node));
+                egraph.union_instantiations(lhs, &rhs, subst, rule).1
+            }
+            None => {
+                let id = egraph.add(node);
+                egraph.union(eclass, id)
+            }
+        };
+        if changed {
             vec![eclass]
         } else {
             vec![]

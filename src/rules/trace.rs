@@ -1,24 +1,24 @@
 //! Traces: cyclicity, linearity, transposes, scalars, and the trace of a
 //! product with a transpose as an inner product.
 
-use super::{matrix, same_shape, scalar, Rule};
-use egg::rewrite as rw;
+use super::{matrix, same_shape, scalar, RuleSpec};
 
-pub(super) fn rules() -> Vec<Rule> {
+pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
-        // tr(A B) = tr(B A)
-        rw!("trace-cyclic"; "(tr (* ?a ?b))" => "(tr (* ?b ?a))"),
-        // tr(A + B) = tr(A) + tr(B)
-        rw!("trace-sum"; "(tr (+ ?a ?b))" => "(+ (tr ?a) (tr ?b))"),
-        // tr(−A) = −tr(A)
-        rw!("trace-negate"; "(tr (neg ?a))" => "(neg (tr ?a))"),
-        // tr(s A) = s tr(A)
-        rw!("trace-scalar-factor"; "(tr (* ?s ?a))" => "(* ?s (tr ?a))" if scalar("?s")),
-        // tr(Aᵀ) = tr(A)
-        rw!("trace-transpose"; "(tr (T ?a))" => "(tr ?a)"),
-        // tr(s) = s
-        rw!("trace-of-scalar"; "(tr ?a)" => "?a" if scalar("?a")),
-        // tr(Aᵀ B) = ⟨A, B⟩
-        rw!("trace-as-inner"; "(tr (* (T ?a) ?b))" => "(inner ?a ?b)" if matrix("?a") if same_shape("?a", "?b")),
+        rule!("trace-cyclic", "cyclic trace", "tr(A B)" = "tr(B A)";
+            "(tr (* ?a ?b))" => "(tr (* ?b ?a))"),
+        rule!("trace-sum", "the trace is linear", "tr(A + B)" = "tr(A) + tr(B)";
+            "(tr (+ ?a ?b))" => "(+ (tr ?a) (tr ?b))"),
+        rule!("trace-negate", "the trace is linear", "tr(−A)" = "−tr(A)";
+            "(tr (neg ?a))" => "(neg (tr ?a))"),
+        rule!("trace-scalar-factor", "the trace is linear", "tr(s A)" = "s tr(A)";
+            "(tr (* ?s ?a))" => "(* ?s (tr ?a))" if scalar("?s")),
+        rule!("trace-transpose", "trace of the transpose", "tr(Aᵀ)" = "tr(A)";
+            "(tr (T ?a))" => "(tr ?a)"),
+        rule!("trace-of-scalar", "trace of a scalar", "tr(s)" = "s";
+            "(tr ?a)" => "?a" if scalar("?a")),
+        // ⟨A, B⟩ pairs arrays of one shape; a scalar A would scale B.
+        rule!("trace-as-inner", "vec inner product", "tr(Aᵀ B)" = "⟨A, B⟩";
+            "(tr (* (T ?a) ?b))" => "(inner ?a ?b)" if matrix("?a") if same_shape("?a", "?b")),
     ]
 }

@@ -1,29 +1,29 @@
 //! Transposes: of products, sums, inverses and powers; of symmetric values.
 
-use super::{symmetric, Rule};
-use egg::rewrite as rw;
+use super::{symmetric, RuleSpec};
 
-pub(super) fn rules() -> Vec<Rule> {
+pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
-        // (A B)ᵀ = Bᵀ Aᵀ
-        rw!("transpose-product"; "(T (* ?a ?b))" => "(* (T ?b) (T ?a))"),
-        // Bᵀ Aᵀ = (A B)ᵀ
-        rw!("transpose-product-back"; "(* (T ?b) (T ?a))" => "(T (* ?a ?b))"),
-        // (A + B)ᵀ = Aᵀ + Bᵀ
-        rw!("transpose-sum"; "(T (+ ?a ?b))" => "(+ (T ?a) (T ?b))"),
-        // (Aᵀ)ᵀ = A
-        rw!("transpose-twice"; "(T (T ?a))" => "?a"),
-        // (−A)ᵀ = −Aᵀ
-        rw!("transpose-negate"; "(T (neg ?a))" => "(neg (T ?a))"),
-        // Sᵀ = S for symmetric S (scalars included)
-        rw!("transpose-symmetric"; "(T ?a)" => "?a" if symmetric("?a")),
-        // inv(A)ᵀ = inv(Aᵀ)
-        rw!("transpose-inverse"; "(T (inv ?a))" => "(inv (T ?a))"),
-        // inv(Aᵀ) = inv(A)ᵀ
-        rw!("transpose-inverse-back"; "(inv (T ?a))" => "(T (inv ?a))"),
-        // (Aᵏ)ᵀ = (Aᵀ)ᵏ
-        rw!("transpose-power"; "(T (pow ?a ?k))" => "(pow (T ?a) ?k)"),
-        // (Aᵀ)ᵏ = (Aᵏ)ᵀ
-        rw!("transpose-power-back"; "(pow (T ?a) ?k)" => "(T (pow ?a ?k))"),
+        rule!("transpose-product", "transpose of a product", "(A B)ᵀ" = "Bᵀ Aᵀ";
+            "(T (* ?a ?b))" => "(* (T ?b) (T ?a))"),
+        rule!("transpose-product-back", "transpose of a product", "Bᵀ Aᵀ" = "(A B)ᵀ";
+            "(* (T ?b) (T ?a))" => "(T (* ?a ?b))"),
+        rule!("transpose-sum", "transpose of a sum", "(A + B)ᵀ" = "Aᵀ + Bᵀ";
+            "(T (+ ?a ?b))" => "(+ (T ?a) (T ?b))"),
+        rule!("transpose-twice", "double transpose", "(Aᵀ)ᵀ" = "A";
+            "(T (T ?a))" => "?a"),
+        rule!("transpose-negate", "transpose of a negation", "(−A)ᵀ" = "−Aᵀ";
+            "(T (neg ?a))" => "(neg (T ?a))"),
+        // Scalars are symmetric too (the analysis marks them so).
+        rule!("transpose-symmetric", "a symmetric matrix is its transpose", "Sᵀ" = "S";
+            "(T ?a)" => "?a" if symmetric("?a")),
+        rule!("transpose-inverse", "transpose of the inverse", "(A⁻¹)ᵀ" = "(Aᵀ)⁻¹";
+            "(T (inv ?a))" => "(inv (T ?a))"),
+        rule!("transpose-inverse-back", "transpose of the inverse", "(Aᵀ)⁻¹" = "(A⁻¹)ᵀ";
+            "(inv (T ?a))" => "(T (inv ?a))"),
+        rule!("transpose-power", "transpose of a power", "(Aᵏ)ᵀ" = "(Aᵀ)ᵏ";
+            "(T (pow ?a ?k))" => "(pow (T ?a) ?k)"),
+        rule!("transpose-power-back", "transpose of a power", "(Aᵀ)ᵏ" = "(Aᵏ)ᵀ";
+            "(pow (T ?a) ?k)" => "(T (pow ?a ?k))"),
     ]
 }
