@@ -4,9 +4,10 @@
 //! `dot(bar(X))` in terms of `dot(X)`.
 
 use crate::ast::{Dim, Expr, Name};
-use crate::derive::{derive, tangent_of, Line, Mode, Options};
 use crate::diff::linear_map;
+use crate::egraph::Limits;
 use crate::error::{Error, Result};
+use crate::first_order::{grad, tangent_of, Line, Presenter};
 use crate::shape::Model;
 use crate::tidy::tidy;
 
@@ -14,7 +15,7 @@ use crate::tidy::tidy;
 pub(crate) fn lines(
     model: &Model,
     wrt: &[Name],
-    options: &Options,
+    limits: &Limits,
     present: &mut dyn FnMut(&Expr) -> Expr,
 ) -> Result<Vec<Line>> {
     let output = model.output();
@@ -30,18 +31,12 @@ pub(crate) fn lines(
         )
         .with_help("differentiate a scalar such as `tr(…)`, `sum(…)` or `x' * A * x`"));
     }
-    let gradient = derive(
-        model,
-        Mode::Grad,
-        &Options {
-            wrt: options.wrt.clone(),
-            expand: true,
-            limits: options.limits.clone(),
-        },
-    )?;
+    // The gradient in terms of the inputs alone, so that its tangent is
+    // too; simplified under a budget of its own, as a derivation of its own.
+    let gradient = grad(model, wrt, true, &mut Presenter::new(model, limits))?;
     let env = &model.env;
     let gradient_of = |x: &Name| -> &Expr {
-        let line = gradient.lines.iter().find(|l| l.lhs == x.bar());
+        let line = gradient.iter().find(|l| l.lhs == x.bar());
         &line.expect("the gradient has a line per input").expr
     };
     // A row (a `matrix(1, n)`) has no Hessian matrix in the rows(x)×rows(y)

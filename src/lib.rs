@@ -71,12 +71,15 @@ pub mod egraph;
 pub mod error;
 #[doc(hidden)]
 pub mod eval;
+// Below `derive`, which re-exports what the rest of the crate uses of them.
+mod first_order;
 #[doc(hidden)]
 pub mod hessian;
 #[doc(hidden)]
 pub mod json;
 #[doc(hidden)]
 pub mod limits;
+mod naming;
 #[doc(hidden)]
 pub mod numpy;
 #[doc(hidden)]

@@ -1,0 +1,441 @@
+//! The first-order derivations — `forward`, `reverse`, `grad` — line by
+//! line, and what every mode shares: the [`Line`] a derivation prints and
+//! the `Presenter` that simplifies each line as it is made. `hessian` builds
+//! on the gradient made here and `derive` picks a mode; neither is used
+//! here, so data flows one way.
+
+use crate::ast::{Expr, Mark, Name};
+use crate::cost::flops;
+use crate::diff::pullback;
+use crate::egraph::{Limits, Simplified, Stop};
+use crate::error::{Error, Result};
+use crate::limits::MAX_RESULT_NODES;
+use crate::naming::{
+    expand_with, expanded_definitions, too_large_substituted, Namer, Replacements,
+};
+use crate::shape::{Env, Model};
+use crate::tidy::tidy;
+use std::collections::{HashMap, HashSet};
+
+/// One printed line: `lhs = expr`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// `dot(C)` or `bar(A)`; for a Hessian block, the first input.
+    pub lhs: Name,
+    /// The right-hand side, tidied.
+    pub expr: Expr,
+    /// For a Hessian block, the inputs it is the second derivative in:
+    /// the line reads `hess(x)` or `hess(x, y)`.
+    pub block: Option<(Name, Name)>,
+    /// Which of the `I` and `ones` in `expr`, in printing order, are
+    /// printed with their size (see [`Model::written_sizes`]); none when
+    /// empty.
+    pub written: Vec<bool>,
+}
+
+impl Line {
+    /// A line `lhs = expr`.
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, Name};
+    /// let line = matdiff::derive::Line::new(Name::plain("A").bar(), Expr::var("C"));
+    /// assert_eq!(line.to_string(), "bar(A) = C");
+    /// ```
+    pub fn new(lhs: Name, expr: Expr) -> Line {
+        Line {
+            lhs,
+            expr,
+            block: None,
+            written: Vec::new(),
+        }
+    }
+
+    /// The right-hand side in a notation, with the constants' sizes written
+    /// where the line's context does not fix them.
+    ///
+    /// ```
+    /// use matdiff::derive::{derive, Mode, Options};
+    /// use matdiff::print::Notation;
+    /// let model = matdiff::shape::analyze_source("x: vector(n); f = sum(x) / n").unwrap();
+    /// let d = derive(&model, Mode::Grad, &Options::default()).unwrap();
+    /// assert_eq!(d.lines[0].rhs_text(Notation::Plain), "ones / n");
+    /// ```
+    pub fn rhs_text(&self, notation: crate::print::Notation) -> String {
+        crate::print::render_sized(&self.expr, notation, &self.written)
+    }
+
+    /// The shape the left-hand side gives the line.
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, Name};
+    /// let model = matdiff::shape::analyze_source("A: matrix(n, m); f = sum(A)").unwrap();
+    /// let line = matdiff::derive::Line::new(Name::plain("A").bar(), Expr::int(0));
+    /// assert_eq!(line.shape(&model.env).to_string(), "n×m");
+    /// ```
+    pub fn shape(&self, env: &Env) -> crate::ast::Shape {
+        match &self.block {
+            Some((x, y)) => crate::ast::Shape::new(env.name_shape(x).rows, env.name_shape(y).rows),
+            None => env.name_shape(&self.lhs),
+        }
+    }
+
+    /// The left-hand side in a notation: `bar(A)`, `hess(x, y)`, `Ā`, …
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, Name};
+    /// use matdiff::print::Notation;
+    /// let x = Name::plain("x");
+    /// let mut line = matdiff::derive::Line::new(x.clone(), Expr::var("A"));
+    /// line.block = Some((x.clone(), x));
+    /// assert_eq!(line.lhs_text(Notation::Plain), "hess(x)");
+    /// ```
+    pub fn lhs_text(&self, notation: crate::print::Notation) -> String {
+        use crate::print::{render_name, Notation};
+        let Some((a, b)) = &self.block else {
+            return render_name(&self.lhs, notation);
+        };
+        let (a, b) = (render_name(a, notation), render_name(b, notation));
+        match notation {
+            Notation::Plain if a == b => format!("hess({a})"),
+            Notation::Plain => format!("hess({a}, {b})"),
+            Notation::Unicode if a == b => format!("∇²_{a}"),
+            Notation::Unicode => format!("∇²_{a},{b}"),
+            Notation::Latex if a == b => format!("\\nabla^2_{{{a}}}"),
+            Notation::Latex => format!("\\nabla^2_{{{a}, {b}}}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} = {}",
+            self.lhs_text(crate::print::Notation::Plain),
+            self.rhs_text(crate::print::Notation::Plain)
+        )
+    }
+}
+
+/// Simplifies each line as it is produced, so that a line the e-graph
+/// proves zero counts as zero for the lines after it.
+pub(crate) struct Presenter<'a> {
+    model: &'a Model,
+    limits: &'a Limits,
+    /// When the derivation started, for the limits' budget.
+    started: std::time::Instant,
+    /// Why simplification stopped: a limit, if any line reached one.
+    pub(crate) stop: Stop,
+    namer: Namer,
+}
+
+impl<'a> Presenter<'a> {
+    /// A presenter for one derivation, its time budget starting now.
+    pub(crate) fn new(model: &'a Model, limits: &'a Limits) -> Presenter<'a> {
+        Presenter {
+            model,
+            limits,
+            started: std::time::Instant::now(),
+            stop: Stop::Saturated,
+            namer: Namer::all(model),
+        }
+    }
+
+    /// The line as printed: simplified, with the assignments before `upto`
+    /// named (all of them expanded when `upto` is `None`).
+    pub(crate) fn present(&mut self, expr: &Expr, upto: Option<usize>) -> Expr {
+        if expr.is_zero() {
+            return expr.clone();
+        }
+        let remaining = self.limits.budget.saturating_sub(self.started.elapsed());
+        let limits = Limits {
+            time: self.limits.time.min(remaining),
+            ..self.limits.clone()
+        };
+        let result = simplified(expr, self.model, &limits);
+        if result.stop.hit_limit() && !self.stop.hit_limit() {
+            self.stop = result.stop;
+        }
+        match upto {
+            Some(upto) => self.namer.upto(upto).name(&result.expr),
+            None => result.expr,
+        }
+    }
+}
+
+/// The cheapest form of an expression over a program's names: tidied,
+/// simplified in the e-graph, tidied again for printing.
+///
+/// ```
+/// let model = matdiff::shape::analyze_source("f = tr(A * B) - tr(B * A)").unwrap();
+/// let s = matdiff::derive::simplified(&model.output().expr, &model, &Default::default());
+/// assert_eq!(s.expr.to_string(), "0");
+/// ```
+pub fn simplified(expr: &Expr, model: &Model, limits: &Limits) -> Simplified {
+    let env = &model.env;
+    let tidied = tidy(expr, env);
+    if limits.time.is_zero() {
+        return Simplified {
+            expr: tidied,
+            stop: Stop::TimeLimit,
+        };
+    }
+    let result = crate::egraph::simplify(&tidied, env, limits, crate::rules::all());
+    let candidate = tidy(&result.expr, env);
+    // Keep the derivation's own form, whose terms follow the program, unless
+    // the e-graph found something strictly better.
+    let (old, new) = (flops(&tidied, env), flops(&candidate, env));
+    let better = new < old * (1.0 - 1e-12) || (new <= old && candidate.size() < tidied.size());
+    Simplified {
+        expr: if better { candidate } else { tidied },
+        stop: result.stop,
+    }
+}
+
+/// The tangent of `expr`, refused with an error about `what` when it grows
+/// past [`MAX_RESULT_NODES`]: the product rule on a product of k factors
+/// gives k terms of k factors, and tidying that takes minutes.
+pub(crate) fn tangent_of(
+    expr: &Expr,
+    env: &Env,
+    leaf: &crate::diff::LeafTangent,
+    what: &Name,
+) -> Result<Option<Expr>> {
+    crate::diff::tangent_within(expr, env, leaf, MAX_RESULT_NODES).map_err(|_| {
+        let message = format!("the derivative of {what} grows past {MAX_RESULT_NODES} nodes");
+        // A definition points at its text; a derived gradient has none.
+        let error = if expr.span.end > expr.span.start {
+            Error::input(message, expr.span)
+        } else {
+            Error::whole_program(message)
+        };
+        error.with_help(
+            "the derivative of a product of k factors has k terms of k factors: write repeated factors as a power (`A^k`), or name parts of the product",
+        )
+    })
+}
+
+fn finish(expr: Option<Expr>, env: &Env) -> Expr {
+    expr.map_or_else(|| Expr::int(0), |e| tidy(&e, env))
+}
+
+pub(crate) fn forward(
+    model: &Model,
+    wrt: &[Name],
+    expand: bool,
+    presenter: &mut Presenter,
+) -> Result<Vec<Line>> {
+    let env = &model.env;
+    let names = presenter.namer.clone();
+    let mut expanded = None;
+    let mut tangents: HashMap<String, Expr> = HashMap::new();
+    let mut lines = Vec::new();
+    for (index, binding) in model.bindings.iter().enumerate() {
+        let leaf = |n: &Name| -> Option<Expr> {
+            if wrt.contains(n) {
+                Some(Expr::name(n.dot()))
+            } else if n.is_plain() && tangents.contains_key(&n.base) {
+                Some(if expand {
+                    tangents[&n.base].clone()
+                } else {
+                    Expr::name(n.dot())
+                })
+            } else {
+                None
+            }
+        };
+        let lhs = Name::plain(&binding.name).dot();
+        let raw = tangent_of(&binding.expr, env, &leaf, &lhs.unmark())?;
+        let expr = match raw {
+            None => Expr::int(0),
+            Some(t) if expand => {
+                let t = expand_with(
+                    expanded.get_or_insert_with(|| expanded_definitions(model)),
+                    &t,
+                    &lhs,
+                )?;
+                presenter.present(&t, None)
+            }
+            Some(t) => {
+                presenter.present(&names.upto(index + 1).name(&tidy(&t, env)), Some(index + 1))
+            }
+        };
+        if !expr.is_zero() {
+            tangents.insert(binding.name.clone(), expr.clone());
+        }
+        lines.push(Line::new(lhs, expr));
+    }
+    Ok(lines)
+}
+
+/// The adjoint lines in SPEC order: intermediates last to first, then inputs
+/// in order of first use. Each line may use `bar` of later assignments.
+/// Lines are presented (simplified and named) when `presenter` is given;
+/// `grad` and `--expand` present them after substitution instead.
+fn reverse_lines(
+    model: &Model,
+    wrt: &[Name],
+    mut presenter: Option<&mut Presenter>,
+) -> Result<Vec<Line>> {
+    let all = Some(model.bindings.len());
+    let env = &model.env;
+    let assigned: Vec<&str> = model.bindings.iter().map(|b| b.name.as_str()).collect();
+    let unconstrained = env.without_symmetry(&assigned);
+    let active = active_names(model, wrt);
+    let namer = Namer::all(model);
+    let mut contributions: HashMap<Name, Vec<(usize, Expr)>> = HashMap::new();
+    let mut lines = Vec::new();
+    let last = model.bindings.len() - 1;
+    for (index, binding) in model.bindings.iter().enumerate().rev() {
+        let this = Name::plain(&binding.name);
+        if !active.contains(&binding.name) {
+            continue;
+        }
+        if index != last {
+            let sum = sum_contributions(contributions.remove(&this));
+            let mut expr = namer.name(&finish(sum, env));
+            if let Some(p) = presenter.as_deref_mut() {
+                expr = p.present(&expr, all);
+            }
+            let zero = expr.is_zero();
+            lines.push(Line::new(this.bar(), expr));
+            if zero {
+                continue;
+            }
+        }
+        let varies = |n: &Name| n.is_plain() && active.contains(&n.base) || wrt.contains(n);
+        let leaf = |n: &Name| varies(n).then(|| Expr::name(n.dot()));
+        let Some(local) = tangent_of(&binding.expr, &unconstrained, &leaf, &this)? else {
+            continue;
+        };
+        let local = namer.upto(index + 1).name(&tidy(&local, &unconstrained));
+        // Only the tangents introduced here are leaves: a program may use
+        // `dot(A)` itself as an input.
+        let is_leaf = |n: &Name| n.outer_mark() == Some(Mark::Dot) && varies(&n.unmark());
+        let parts = pullback(&local, Expr::name(this.bar()), &unconstrained, &is_leaf)
+            .map_err(Error::whole_program)?;
+        for (leaf_name, part) in parts {
+            contributions
+                .entry(leaf_name.unmark())
+                .or_default()
+                .push((index, part));
+        }
+    }
+    for input in wrt {
+        let sum = sum_contributions(contributions.remove(input));
+        let sum = sum.map(|g| symmetrize(g, input, env));
+        let mut expr = namer.name(&finish(sum, env));
+        if let Some(p) = presenter.as_deref_mut() {
+            expr = p.present(&expr, all);
+        }
+        lines.push(Line::new(input.bar(), expr));
+    }
+    Ok(lines)
+}
+
+/// The adjoint of a symmetric input is the symmetric part of the
+/// unconstrained one: sym(G) = (G + Gᵀ)/2.
+fn symmetrize(g: Expr, input: &Name, env: &Env) -> Expr {
+    if !env.is_symmetric(input) {
+        return g;
+    }
+    Expr::binary(
+        crate::ast::BinOp::Div,
+        Expr::add(g.clone(), Expr::transpose(g)),
+        Expr::int(2),
+    )
+}
+
+fn sum_contributions(parts: Option<Vec<(usize, Expr)>>) -> Option<Expr> {
+    let mut parts = parts?;
+    parts.sort_by_key(|(index, _)| *index);
+    parts.into_iter().map(|(_, e)| e).reduce(Expr::add)
+}
+
+/// Assignments that depend on a `wrt` input.
+pub(crate) fn active_names(model: &Model, wrt: &[Name]) -> HashSet<String> {
+    let mut active = HashSet::new();
+    for binding in &model.bindings {
+        let depends = binding
+            .expr
+            .mentions(&|n| wrt.contains(n) || n.is_plain() && active.contains(&n.base));
+        if depends {
+            active.insert(binding.name.clone());
+        }
+    }
+    active
+}
+
+pub(crate) fn reverse(
+    model: &Model,
+    wrt: &[Name],
+    expand: bool,
+    presenter: &mut Presenter,
+) -> Result<Vec<Line>> {
+    if !expand {
+        return reverse_lines(model, wrt, Some(presenter));
+    }
+    let lines = reverse_lines(model, wrt, None)?;
+    substitute_adjoints(model, lines, None, true, presenter)
+}
+
+/// Substitutes the intermediates' adjoints (and the output's, when given)
+/// into the inputs' lines, keeping only those.
+fn substitute_adjoints(
+    model: &Model,
+    lines: Vec<Line>,
+    output_adjoint: Option<Expr>,
+    expand: bool,
+    presenter: &mut Presenter,
+) -> Result<Vec<Line>> {
+    let env = &model.env;
+    let expanded = expand.then(|| expanded_definitions(model));
+    let mut known = Replacements::new(|n: &Name| Some(n.clone()));
+    if let Some(seed) = output_adjoint {
+        known.insert(Name::plain(&model.output().name).bar(), Some(seed));
+    }
+    let mut out = Vec::new();
+    for line in lines {
+        let Some(mut expr) = known.apply(&line.expr) else {
+            if model.is_assigned(&line.lhs.base) {
+                known.insert(line.lhs, None);
+                continue;
+            }
+            return Err(too_large_substituted(&line.lhs));
+        };
+        if let Some(expanded) = &expanded {
+            expr = expand_with(expanded, &expr, &line.lhs)?;
+        }
+        let expr = tidy(&expr, env);
+        if model.is_assigned(&line.lhs.base) {
+            known.insert(line.lhs, Some(expr));
+        } else {
+            let expr = presenter.present(&expr, (!expand).then_some(model.bindings.len()));
+            out.push(Line::new(line.lhs, expr));
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn grad(
+    model: &Model,
+    wrt: &[Name],
+    expand: bool,
+    presenter: &mut Presenter,
+) -> Result<Vec<Line>> {
+    let output = model.output();
+    let shape = model.env.shape(&output.expr);
+    if !shape.is_scalar() {
+        return Err(Error::input(
+            format!(
+                "`grad` needs a scalar output, but `{}` is {}",
+                output.name,
+                shape.describe()
+            ),
+            output.span,
+        )
+        .with_help("use `reverse` for the adjoint of a non-scalar output"));
+    }
+    let lines = reverse_lines(model, wrt, None)?;
+    substitute_adjoints(model, lines, Some(Expr::int(1)), expand, presenter)
+}
