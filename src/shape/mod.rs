@@ -260,7 +260,8 @@ impl Model {
     /// let scalar = matdiff::ast::Shape::scalar();
     /// let a = model.env.var("A").unwrap().shape.clone();
     /// assert_eq!(model.written_sizes(&sized("A + ones"), &a), vec![false]);
-    /// assert_eq!(model.written_sizes(&sized("ones(n)' * A * ones(m)"), &scalar), vec![false, false]);
+    /// let column = matdiff::ast::Shape::new(a.rows.clone(), matdiff::ast::Dim::One);
+    /// assert_eq!(model.written_sizes(&sized("A * ones(m)"), &column), vec![false]);
     /// assert_eq!(model.written_sizes(&sized("sum(ones(n))"), &scalar), vec![true]);
     /// ```
     pub fn written_sizes(&self, expr: &Expr, expected: &Shape) -> Vec<bool> {
