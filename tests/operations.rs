@@ -1,0 +1,57 @@
+//! Every function of the language, differentiated in every mode and
+//! checked against finite differences of the program (`check` evaluates
+//! the printed lines, read back strictly). The programs come from an
+//! exhaustive match on `Func`, so a new function cannot be added without
+//! its programs here; an element-wise one gets them from its table entry.
+
+use matdiff::ast::{Func, Map};
+use matdiff::CheckOptions;
+
+/// Programs that use `func` with an array, a vector and a scalar argument
+/// where it takes them, with non-square shapes where it allows them.
+fn programs(func: Func) -> Vec<String> {
+    let name = func.name();
+    match func {
+        Func::Map(_) => vec![
+            format!("A: matrix(n, m); C = {name}(A)"),
+            format!("x: vector(n); f = sum({name}(x))"),
+            format!("x: vector(n); f = x' * {name}(x)"),
+            format!("alpha: scalar; f = {name}(alpha)"),
+        ],
+        Func::Inv => vec![
+            "A: matrix(n, n); C = inv(A)".into(),
+            "S: symmetric(n); C = inv(S)".into(),
+        ],
+        Func::Tr | Func::Det | Func::Logdet => vec![
+            format!("A: matrix(n, n); f = {name}(A)"),
+            format!("A: matrix(n, m); f = {name}(A * A')"),
+        ],
+        Func::Inner => vec!["A, B: matrix(n, m); f = inner(A, B)".into()],
+        Func::Sum | Func::Norm => vec![
+            format!("A: matrix(n, m); f = {name}(A)"),
+            format!("x: vector(n); f = {name}(x)"),
+        ],
+        Func::Diag => vec![
+            "x: vector(n); C = diag(x)".into(),
+            "A: matrix(n, n); y = diag(A)".into(),
+            "x: vector(n); f = x' * diag(x) * x".into(),
+        ],
+    }
+}
+
+#[test]
+fn every_function_is_checked_in_every_mode() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for func in Func::all() {
+        for program in programs(func) {
+            match matdiff::check(&program, &CheckOptions::new()) {
+                Ok(report) if report.passed() => checked += 1,
+                Ok(report) => failures.push(format!("{program}\n{report}")),
+                Err(error) => failures.push(format!("{program}\n{error}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(checked >= 4 * Map::ALL.len() + 14);
+}
