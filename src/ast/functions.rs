@@ -206,6 +206,10 @@ element_wise_functions! {
     Cos => COS,
     /// `tanh`
     Tanh => TANH,
+    /// `sinh`
+    Sinh => SINH,
+    /// `cosh`
+    Cosh => COSH,
 }
 
 /// Where an element-wise function is defined; `check` draws inside it and
@@ -386,4 +390,34 @@ const TANH: MapSpec = MapSpec {
     unicode: None,
     latex: Latex::Command("\\tanh"),
     numpy: "numpy.tanh",
+};
+
+const SINH: MapSpec = MapSpec {
+    name: "sinh",
+    value: f64::sinh,
+    domain: Domain::Everywhere,
+    at_zero: AtZero::Zero,
+    slope: |l| Slope::Times(call(Map::Cosh, l.arg)),
+    words: [
+        "chain rule, entry by entry: d sinh(M) = cosh(M) ⊙ dM",
+        "chain rule: d sinh(s) = cosh(s) ds",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\sinh"),
+    numpy: "numpy.sinh",
+};
+
+const COSH: MapSpec = MapSpec {
+    name: "cosh",
+    value: f64::cosh,
+    domain: Domain::Everywhere,
+    at_zero: AtZero::One,
+    slope: |l| Slope::Times(call(Map::Sinh, l.arg)),
+    words: [
+        "chain rule, entry by entry: d cosh(M) = sinh(M) ⊙ dM",
+        "chain rule: d cosh(s) = sinh(s) ds",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\cosh"),
+    numpy: "numpy.cosh",
 };
