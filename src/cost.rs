@@ -293,9 +293,10 @@ fn binary_shape(op: BinOp, children: &[Shape]) -> Shape {
         return Shape::scalar();
     };
     match op {
-        BinOp::Mul if a.is_scalar() => b.clone(),
-        BinOp::Mul if b.is_scalar() => a.clone(),
-        BinOp::Mul => Shape::new(a.rows.clone(), b.cols.clone()),
+        // Costed trees are well typed, so the inner dimensions agree.
+        BinOp::Mul => a
+            .times(b)
+            .unwrap_or_else(|| Shape::new(a.rows.clone(), b.cols.clone())),
         _ if a.is_scalar() => b.clone(),
         _ => a.clone(),
     }

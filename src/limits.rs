@@ -15,6 +15,20 @@ pub const MAX_NUMBER_DIGITS: usize = 100;
 /// multiplies that by 64. A larger power is left unfolded.
 pub const MAX_CONSTANT_BITS: u64 = 4096;
 
+/// Whether the exact power `v^k` stays within [`MAX_CONSTANT_BITS`], so
+/// that folding it is safe.
+///
+/// ```
+/// use num_rational::BigRational;
+/// let two = BigRational::from_integer(2.into());
+/// assert!(matdiff::limits::power_fits(&two, 10));
+/// assert!(!matdiff::limits::power_fits(&two, 100_000));
+/// ```
+pub fn power_fits(v: &num_rational::BigRational, k: i64) -> bool {
+    let bits = v.numer().bits().max(v.denom().bits());
+    bits.saturating_mul(k.unsigned_abs()) <= MAX_CONSTANT_BITS
+}
+
 /// Largest |k| in `A^k`: a power expands to k products when differentiated.
 pub const MAX_EXPONENT: u64 = 64;
 

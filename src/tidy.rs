@@ -395,9 +395,7 @@ fn chain(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
     let result = matrices
         .iter()
         .skip(1)
-        .try_fold(env.shape(&matrices[0]), |acc, m| {
-            crate::egraph::product_shape(&acc, &env.shape(m))
-        });
+        .try_fold(env.shape(&matrices[0]), |acc, m| acc.times(&env.shape(m)));
     let first_entries = entries(&env.shape(&matrices[0]));
     let scale_outside = result.is_some_and(|r| entries(&r) < first_entries);
     if scale_outside && (prefix.is_some() || sign_only) {
@@ -459,7 +457,7 @@ fn bracket(factors: &[Expr], env: &Env) -> Bracket {
                 let (Some(a), Some(b)) = (shape[i][m].clone(), shape[m + 1][j].clone()) else {
                     continue;
                 };
-                let Some(ab) = crate::egraph::product_shape(&a, &b) else {
+                let Some(ab) = a.times(&b) else {
                     continue;
                 };
                 let c = cost[i][m] + cost[m + 1][j] + node_flops(NodeKind::Mul, &ab, &[a, b]);
@@ -568,19 +566,13 @@ fn power(base: &Expr, k: i64, env: &Env) -> Expr {
         (0, _) => Expr::new(ExprKind::Identity(Some(shape.rows))),
         (-1, None) if !shape.is_scalar() => call(Func::Inv, std::slice::from_ref(base), env)
             .unwrap_or_else(|| Expr::call(Func::Inv, vec![base.clone()])),
-        (k, Some(v)) if (!v.is_zero() || k > 0) && power_fits(v, k) => {
+        (k, Some(v)) if (!v.is_zero() || k > 0) && crate::limits::power_fits(v, k) => {
             let magnitude = num_traits::pow(v.clone(), k.unsigned_abs() as usize);
             Expr::num(if k < 0 { magnitude.recip() } else { magnitude })
         }
         _ if matches!(base.kind, ExprKind::Identity(_)) => base.clone(),
         _ => Expr::new(ExprKind::Power(Box::new(base.clone()), k)),
     }
-}
-
-/// Whether `v^k` stays within [`MAX_CONSTANT_BITS`](crate::limits::MAX_CONSTANT_BITS).
-pub(crate) fn power_fits(v: &BigRational, k: i64) -> bool {
-    let bits = v.numer().bits().max(v.denom().bits());
-    bits.saturating_mul(k.unsigned_abs()) <= crate::limits::MAX_CONSTANT_BITS
 }
 
 fn elem_power(base: &Expr, k: &BigRational, env: &Env) -> Expr {

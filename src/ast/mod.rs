@@ -248,6 +248,29 @@ impl Shape {
         self.rows == self.cols
     }
 
+    /// The shape of `self * other` under matdiff's `*`: a scalar times
+    /// anything, else a matrix product; `None` when the inner dimensions
+    /// differ. The one definition every stage uses.
+    ///
+    /// ```
+    /// use matdiff::ast::{Dim, Shape};
+    /// let (a, x) = (Shape::new(Dim::Size(2), Dim::Size(3)), Shape::new(Dim::Size(3), Dim::One));
+    /// assert_eq!(a.times(&x), Some(Shape::new(Dim::Size(2), Dim::One)));
+    /// assert_eq!(x.times(&a), None);
+    /// assert_eq!(Shape::scalar().times(&a), Some(a.clone()));
+    /// ```
+    pub fn times(&self, other: &Shape) -> Option<Shape> {
+        if self.is_scalar() {
+            Some(other.clone())
+        } else if other.is_scalar() {
+            Some(self.clone())
+        } else if self.cols == other.rows {
+            Some(Shape::new(self.rows.clone(), other.cols.clone()))
+        } else {
+            None
+        }
+    }
+
     /// The transposed shape.
     ///
     /// ```

@@ -117,20 +117,6 @@ pub struct MathAnalysis {
 /// The graph type used throughout.
 pub type MathGraph = EGraph<Math, MathAnalysis>;
 
-/// The product's shape under matdiff's `*`: scalar times anything, else a
-/// matrix product; `None` when the inner dimensions differ.
-pub fn product_shape(a: &Shape, b: &Shape) -> Option<Shape> {
-    if a.is_scalar() {
-        Some(b.clone())
-    } else if b.is_scalar() {
-        Some(a.clone())
-    } else if a.cols == b.rows {
-        Some(Shape::new(a.rows.clone(), b.cols.clone()))
-    } else {
-        None
-    }
-}
-
 fn fold(node: &Math, c: &dyn Fn(Id) -> Option<BigRational>) -> Option<BigRational> {
     Some(match node {
         Math::Num(r) => r.0.clone(),
@@ -147,7 +133,7 @@ fn fold(node: &Math, c: &dyn Fn(Id) -> Option<BigRational>) -> Option<BigRationa
         Math::Pow([a, k]) => {
             let (base, k) = (c(*a)?, c(*k)?);
             let k = k.to_integer().to_i64().filter(|k| k.unsigned_abs() <= 64)?;
-            if base.is_zero() && k < 0 || !crate::tidy::power_fits(&base, k) {
+            if base.is_zero() && k < 0 || !crate::limits::power_fits(&base, k) {
                 return None;
             }
             let p = num_traits::pow(base, k.unsigned_abs() as usize);
@@ -183,7 +169,7 @@ impl Analysis<Math> for MathAnalysis {
                     sa
                 }
             }
-            Math::Mul([a, b]) => product_shape(&shape_of(a), &shape_of(b)).unwrap_or_else(scalar),
+            Math::Mul([a, b]) => shape_of(a).times(&shape_of(b)).unwrap_or_else(scalar),
             Math::Div([a, _]) | Math::Neg(a) | Math::Pow([a, _]) | Math::EPow([a, _]) => {
                 shape_of(a)
             }

@@ -1,5 +1,5 @@
 //! The e-graph simplifier: an expression goes in, the rules it is given
-//! (the caller passes [`crate::rules::all`]) saturate an e-graph under
+//! (the caller passes them, usually `rules::all()`) saturate an e-graph under
 //! [`Limits`], and the cheapest equivalent form by the flop model of
 //! [`crate::cost`] comes out. The rules are a parameter, not an import, so
 //! that this module knows the language and not the identities over it.
@@ -11,7 +11,7 @@ mod convert;
 mod lang;
 
 pub use convert::{from_rec, to_rec};
-pub use lang::{product_shape, Data, Leaf, Math, MathAnalysis, MathGraph, Rational};
+pub use lang::{Data, Leaf, Math, MathAnalysis, MathGraph, Rational};
 
 use crate::ast::{Expr, Shape};
 use crate::cost::{node_flops, NodeKind};

@@ -50,7 +50,7 @@ mod trace;
 mod transpose;
 
 pub use crate::egraph::Rule;
-use crate::egraph::{product_shape, Data, Leaf, Math, MathAnalysis, MathGraph};
+use crate::egraph::{Data, Leaf, Math, MathAnalysis, MathGraph};
 use egg::{Applier, ENodeOrVar, Id, PatternAst, Subst, Symbol, Var};
 
 /// A rule in words, as `--steps` shows it: `words: lhs = rhs, condition`.
@@ -246,9 +246,7 @@ fn right_bracketing_typechecks(a: &str, b: &str, c: &str) -> Condition {
             &data(g, s, b).shape,
             &data(g, s, c).shape,
         );
-        product_shape(sb, sc)
-            .and_then(|bc| product_shape(sa, &bc))
-            .is_some()
+        sb.times(sc).and_then(|bc| sa.times(&bc)).is_some()
     })
 }
 
@@ -261,9 +259,7 @@ fn left_bracketing_typechecks(a: &str, b: &str, c: &str) -> Condition {
             &data(g, s, b).shape,
             &data(g, s, c).shape,
         );
-        product_shape(sa, sb)
-            .and_then(|ab| product_shape(&ab, sc))
-            .is_some()
+        sa.times(sb).and_then(|ab| ab.times(sc)).is_some()
     })
 }
 
