@@ -54,20 +54,29 @@ fn tidy_once(expr: &Expr, env: &Env) -> Expr {
 
 /// A zero matrix tidies to the number 0, which takes its size from context;
 /// where a function maps 0 to something else (`exp(A - A)`,
-/// `(A - A) .^ 0`), the value is a matrix of ones of the argument's shape,
-/// not the number 1.
+/// `(A - A) .^ 0`, `sigmoid(A - A)`), the value is a matrix of the
+/// argument's shape — ones, or f(0) times ones — not the number f(0).
 fn of_zero_matrix(original: &Expr, tidied: &Expr, env: &Env) -> Option<Expr> {
-    let (argument, ones_at_zero) = match (&original.kind, &tidied.kind) {
-        (ExprKind::ElemPower(a, k), ExprKind::ElemPower(b, _)) if k.is_zero() => (&**a, &**b),
-        (ExprKind::Call(func, a), ExprKind::Call(_, b))
-            if func.is_one_at_zero() && a.len() == 1 =>
+    let (argument, zero, func) = match (&original.kind, &tidied.kind) {
+        (ExprKind::ElemPower(a, k), ExprKind::ElemPower(b, _)) if k.is_zero() => (&**a, &**b, None),
+        (ExprKind::Call(func @ Func::Map(map), a), ExprKind::Call(_, b))
+            if map.spec().at_zero != AtZero::Zero && a.len() == 1 =>
         {
-            (&a[0], &b[0])
+            (&a[0], &b[0], Some(*func))
         }
         _ => return None,
     };
     let shape = env.shape(argument);
-    (ones_at_zero.is_zero() && !shape.is_scalar()).then(|| Expr::new(ExprKind::Ones(Some(shape))))
+    if !zero.is_zero() || shape.is_scalar() {
+        return None;
+    }
+    let ones = Expr::new(ExprKind::Ones(Some(shape)));
+    Some(match func {
+        Some(func) if !func.is_one_at_zero() => {
+            Expr::mul(Expr::call(func, vec![Expr::int(0)]), ones)
+        }
+        _ => ones,
+    })
 }
 
 fn is_sum(expr: &Expr) -> bool {

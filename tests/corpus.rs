@@ -86,8 +86,16 @@ fn evaluate(
     for (lhs, text) in lines {
         let expr = matdiff::parse::parse_expr(text)
             .map_err(|e| format!("{lhs} = {text}: {}", e.render(text)))?;
+        let shape = model.env.name_shape(lhs);
+        // A line that is `0` is the zero of its left side's shape (SPEC §1).
+        if expr.is_zero() {
+            let zero = Matrix::zeros(sample.size(&shape.rows), sample.size(&shape.cols));
+            values.insert(lhs.clone(), zero.clone());
+            out.push((lhs.clone(), zero));
+            continue;
+        }
         let expr = model
-            .elaborate(&expr, Some(&model.env.name_shape(lhs)))
+            .elaborate(&expr, Some(&shape))
             .map_err(|e| format!("{lhs} = {text}: {}", e.render(text)))?;
         let value = sample.eval(&expr, &values).map_err(|e| e.message)?;
         values.insert(lhs.clone(), value.clone());

@@ -210,6 +210,28 @@ element_wise_functions! {
     Sinh => SINH,
     /// `cosh`
     Cosh => COSH,
+    /// `abs`
+    Abs => ABS,
+    /// `sign`
+    Sign => SIGN,
+    /// `step`
+    Step => STEP,
+    /// `relu`
+    Relu => RELU,
+    /// `sigmoid`
+    Sigmoid => SIGMOID,
+    /// `softplus`
+    Softplus => SOFTPLUS,
+    /// `log1p`
+    Log1p => LOG1P,
+    /// `tan`
+    Tan => TAN,
+    /// `asin`
+    Asin => ASIN,
+    /// `acos`
+    Acos => ACOS,
+    /// `atan`
+    Atan => ATAN,
 }
 
 /// Where an element-wise function is defined; `check` draws inside it and
@@ -222,6 +244,40 @@ pub enum Domain {
     Positive,
     /// Non-negative numbers (`sqrt`).
     NonNegative,
+    /// Numbers above −1 (`log1p`).
+    AboveMinusOne,
+    /// Numbers strictly between −1 and 1 (`asin`, `acos`).
+    OpenUnitInterval,
+}
+
+impl Domain {
+    /// Whether `x` is inside.
+    ///
+    /// ```
+    /// use matdiff::ast::Domain;
+    /// assert!(Domain::OpenUnitInterval.admits(0.5));
+    /// assert!(!Domain::Positive.admits(0.0));
+    /// ```
+    pub fn admits(self, x: f64) -> bool {
+        match self {
+            Domain::Everywhere => true,
+            Domain::Positive => x > 0.0,
+            Domain::NonNegative => x >= 0.0,
+            Domain::AboveMinusOne => x > -1.0,
+            Domain::OpenUnitInterval => x > -1.0 && x < 1.0,
+        }
+    }
+
+    /// What `x`, outside the domain, is, for an error message.
+    pub fn outside(self, x: f64) -> &'static str {
+        match self {
+            _ if x == 0.0 => "zero",
+            Domain::AboveMinusOne if x == -1.0 => "−1",
+            Domain::AboveMinusOne => "a number below −1",
+            Domain::OpenUnitInterval => "a number outside (−1, 1)",
+            _ => "a negative number",
+        }
+    }
 }
 
 /// f(0), exactly: what a zero argument simplifies to.
@@ -231,6 +287,8 @@ pub enum AtZero {
     Zero,
     /// f(0) = 1, so a zero argument gives ones.
     One,
+    /// f(0) is another number (`sigmoid`, `acos`): kept as written.
+    Other,
     /// f(0) is not a number (`log`).
     Undefined,
 }
@@ -255,6 +313,11 @@ pub enum Slope {
     NegatedTimes(Expr),
     /// ȧ ⊘ g, for f'(a) = 1 ⊘ g.
     Over(Expr),
+    /// −(ȧ ⊘ g), for f'(a) = −1 ⊘ g.
+    NegatedOver(Expr),
+    /// 0: the function is piecewise constant (`sign`, `step`), and at a
+    /// kink the derivative taken is 0, as PyTorch and JAX take it.
+    Zero,
 }
 
 /// How LaTeX writes a function's name.
@@ -285,7 +348,7 @@ pub struct MapSpec {
     pub unicode: Option<&'static str>,
     /// Its LaTeX form.
     pub latex: Latex,
-    /// The NumPy function computing it.
+    /// The NumPy expression computing it, `{}` standing for the argument.
     pub numpy: &'static str,
 }
 
@@ -309,7 +372,7 @@ const EXP: MapSpec = MapSpec {
     ],
     unicode: None,
     latex: Latex::Command("\\exp"),
-    numpy: "numpy.exp",
+    numpy: "numpy.exp({})",
 };
 
 const LOG: MapSpec = MapSpec {
@@ -324,7 +387,7 @@ const LOG: MapSpec = MapSpec {
     ],
     unicode: None,
     latex: Latex::Command("\\log"),
-    numpy: "numpy.log",
+    numpy: "numpy.log({})",
 };
 
 const SQRT: MapSpec = MapSpec {
@@ -339,7 +402,7 @@ const SQRT: MapSpec = MapSpec {
     ],
     unicode: Some("√"),
     latex: Latex::Root,
-    numpy: "numpy.sqrt",
+    numpy: "numpy.sqrt({})",
 };
 
 const SIN: MapSpec = MapSpec {
@@ -354,7 +417,7 @@ const SIN: MapSpec = MapSpec {
     ],
     unicode: None,
     latex: Latex::Command("\\sin"),
-    numpy: "numpy.sin",
+    numpy: "numpy.sin({})",
 };
 
 const COS: MapSpec = MapSpec {
@@ -369,7 +432,7 @@ const COS: MapSpec = MapSpec {
     ],
     unicode: None,
     latex: Latex::Command("\\cos"),
-    numpy: "numpy.cos",
+    numpy: "numpy.cos({})",
 };
 
 // tanh' = 1 − tanh²
@@ -389,7 +452,7 @@ const TANH: MapSpec = MapSpec {
     ],
     unicode: None,
     latex: Latex::Command("\\tanh"),
-    numpy: "numpy.tanh",
+    numpy: "numpy.tanh({})",
 };
 
 const SINH: MapSpec = MapSpec {
@@ -404,7 +467,7 @@ const SINH: MapSpec = MapSpec {
     ],
     unicode: None,
     latex: Latex::Command("\\sinh"),
-    numpy: "numpy.sinh",
+    numpy: "numpy.sinh({})",
 };
 
 const COSH: MapSpec = MapSpec {
@@ -419,5 +482,206 @@ const COSH: MapSpec = MapSpec {
     ],
     unicode: None,
     latex: Latex::Command("\\cosh"),
-    numpy: "numpy.cosh",
+    numpy: "numpy.cosh({})",
+};
+
+fn square(e: &Expr) -> Expr {
+    let two = num_rational::BigRational::from_integer(2.into());
+    Expr::new(ExprKind::ElemPower(Box::new(e.clone()), two))
+}
+
+const ABS: MapSpec = MapSpec {
+    name: "abs",
+    value: f64::abs,
+    domain: Domain::Everywhere,
+    at_zero: AtZero::Zero,
+    slope: |l| Slope::Times(call(Map::Sign, l.arg)),
+    words: [
+        "chain rule, entry by entry: d|M| = sign(M) ⊙ dM (0 at a kink)",
+        "chain rule: d|s| = sign(s) ds (0 at the kink)",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\operatorname{abs}"),
+    numpy: "numpy.abs({})",
+};
+
+const SIGN: MapSpec = MapSpec {
+    name: "sign",
+    value: |a| {
+        if a > 0.0 {
+            1.0
+        } else if a < 0.0 {
+            -1.0
+        } else {
+            0.0
+        }
+    },
+    domain: Domain::Everywhere,
+    at_zero: AtZero::Zero,
+    slope: |_| Slope::Zero,
+    words: [
+        "sign is piecewise constant: d sign(M) = 0 (0 at a kink)",
+        "sign is piecewise constant: d sign(s) = 0 (0 at the kink)",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\operatorname{sign}"),
+    numpy: "numpy.sign({})",
+};
+
+const STEP: MapSpec = MapSpec {
+    name: "step",
+    value: |a| if a > 0.0 { 1.0 } else { 0.0 },
+    domain: Domain::Everywhere,
+    at_zero: AtZero::Zero,
+    slope: |_| Slope::Zero,
+    words: [
+        "the unit step is piecewise constant: d step(M) = 0 (0 at a kink)",
+        "the unit step is piecewise constant: d step(s) = 0 (0 at the kink)",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\operatorname{step}"),
+    numpy: "numpy.heaviside({}, 0.0)",
+};
+
+const RELU: MapSpec = MapSpec {
+    name: "relu",
+    value: |a| a.max(0.0),
+    domain: Domain::Everywhere,
+    at_zero: AtZero::Zero,
+    slope: |l| Slope::Times(call(Map::Step, l.arg)),
+    words: [
+        "chain rule, entry by entry: d relu(M) = step(M) ⊙ dM (0 at a kink)",
+        "chain rule: d relu(s) = step(s) ds (0 at the kink)",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\operatorname{relu}"),
+    numpy: "numpy.maximum({}, 0.0)",
+};
+
+// σ' = σ (1 − σ)
+const SIGMOID: MapSpec = MapSpec {
+    name: "sigmoid",
+    value: |a| {
+        // 1/(1 + e^-a) without overflow for large negative a.
+        if a >= 0.0 {
+            1.0 / (1.0 + (-a).exp())
+        } else {
+            let e = a.exp();
+            e / (1.0 + e)
+        }
+    },
+    domain: Domain::Everywhere,
+    at_zero: AtZero::Other,
+    slope: |l| {
+        let complement = Expr::sub(l.ones.clone(), l.value.clone());
+        Slope::Times(Expr::binary(
+            super::BinOp::EMul,
+            l.value.clone(),
+            complement,
+        ))
+    },
+    words: [
+        "chain rule, entry by entry: d σ(M) = σ(M) ⊙ (𝟙 − σ(M)) ⊙ dM",
+        "chain rule: d σ(s) = σ(s) (1 − σ(s)) ds",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\operatorname{sigmoid}"),
+    numpy: "(1.0 / (1.0 + numpy.exp(-({}))))",
+};
+
+// softplus' = sigmoid
+const SOFTPLUS: MapSpec = MapSpec {
+    name: "softplus",
+    // log(1 + e^a) = max(a, 0) + log(1 + e^-|a|), without overflow.
+    value: |a| a.max(0.0) + (-a.abs()).exp().ln_1p(),
+    domain: Domain::Everywhere,
+    at_zero: AtZero::Other,
+    slope: |l| Slope::Times(call(Map::Sigmoid, l.arg)),
+    words: [
+        "chain rule, entry by entry: d softplus(M) = σ(M) ⊙ dM",
+        "chain rule: d softplus(s) = σ(s) ds",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\operatorname{softplus}"),
+    numpy: "numpy.logaddexp(0.0, {})",
+};
+
+const LOG1P: MapSpec = MapSpec {
+    name: "log1p",
+    value: f64::ln_1p,
+    domain: Domain::AboveMinusOne,
+    at_zero: AtZero::Zero,
+    slope: |l| Slope::Over(Expr::add(l.ones.clone(), l.arg.clone())),
+    words: [
+        "chain rule, entry by entry: d log1p(M) = dM ⊘ (𝟙 + M)",
+        "chain rule: d log1p(s) = ds / (1 + s)",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\operatorname{log1p}"),
+    numpy: "numpy.log1p({})",
+};
+
+// tan' = 1 + tan²
+const TAN: MapSpec = MapSpec {
+    name: "tan",
+    value: f64::tan,
+    domain: Domain::Everywhere,
+    at_zero: AtZero::Zero,
+    slope: |l| Slope::Times(Expr::add(l.ones.clone(), square(l.value))),
+    words: [
+        "chain rule, entry by entry: d tan(M) = (𝟙 + tan(M)∘²) ⊙ dM",
+        "chain rule: d tan(s) = (1 + tan(s)²) ds",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\tan"),
+    numpy: "numpy.tan({})",
+};
+
+fn root_of_one_minus_square(l: &Local) -> Expr {
+    call(Map::Sqrt, &Expr::sub(l.ones.clone(), square(l.arg)))
+}
+
+const ASIN: MapSpec = MapSpec {
+    name: "asin",
+    value: f64::asin,
+    domain: Domain::OpenUnitInterval,
+    at_zero: AtZero::Zero,
+    slope: |l| Slope::Over(root_of_one_minus_square(l)),
+    words: [
+        "chain rule, entry by entry: d asin(M) = dM ⊘ √(𝟙 − M∘²)",
+        "chain rule: d asin(s) = ds / √(1 − s²)",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\arcsin"),
+    numpy: "numpy.arcsin({})",
+};
+
+const ACOS: MapSpec = MapSpec {
+    name: "acos",
+    value: f64::acos,
+    domain: Domain::OpenUnitInterval,
+    at_zero: AtZero::Other,
+    slope: |l| Slope::NegatedOver(root_of_one_minus_square(l)),
+    words: [
+        "chain rule, entry by entry: d acos(M) = −dM ⊘ √(𝟙 − M∘²)",
+        "chain rule: d acos(s) = −ds / √(1 − s²)",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\arccos"),
+    numpy: "numpy.arccos({})",
+};
+
+const ATAN: MapSpec = MapSpec {
+    name: "atan",
+    value: f64::atan,
+    domain: Domain::Everywhere,
+    at_zero: AtZero::Zero,
+    slope: |l| Slope::Over(Expr::add(l.ones.clone(), square(l.arg))),
+    words: [
+        "chain rule, entry by entry: d atan(M) = dM ⊘ (𝟙 + M∘²)",
+        "chain rule: d atan(s) = ds / (1 + s²)",
+    ],
+    unicode: None,
+    latex: Latex::Command("\\arctan"),
+    numpy: "numpy.arctan({})",
 };

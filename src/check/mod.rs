@@ -574,6 +574,9 @@ pub struct Sample {
     pub values: Values,
     sizes: Vec<(Dim, usize)>,
     positive: HashSet<String>,
+    /// Inputs drawn small, in [-1/2, 1/2] and unshifted: arguments of
+    /// `asin` and `acos`.
+    small: HashSet<String>,
     /// The step of central differences taken from this point.
     step: f64,
 }
@@ -608,7 +611,7 @@ impl Sample {
         seed: u64,
         attempt: u64,
     ) -> std::result::Result<Sample, Undefined> {
-        let mut positive = positive_inputs(model);
+        let (mut positive, small) = constrained_inputs(model);
         if attempt >= POSITIVE_FROM {
             // Perhaps the program needs positive values where it is not obvious.
             positive.extend(model.inputs.iter().map(|n| n.base.clone()));
@@ -622,6 +625,7 @@ impl Sample {
             values: Values::new(),
             sizes: sizes.to_vec(),
             positive,
+            small,
             step: STEP,
         };
         for input in &model.inputs {
@@ -647,12 +651,15 @@ impl Sample {
     fn random_input(&self, model: &Model, name: &Name, rng: &mut StdRng) -> Matrix {
         let shape = model.env.name_shape(name);
         let (rows, cols) = (self.size(&shape.rows), self.size(&shape.cols));
-        let mut m = if self.positive.contains(&name.base) || shape.is_scalar() {
+        let small = self.small.contains(&name.base);
+        let mut m = if small {
+            Matrix::from_fn(rows, cols, |_, _| rng.gen_range(-0.5..0.5))
+        } else if self.positive.contains(&name.base) || shape.is_scalar() {
             Matrix::from_fn(rows, cols, |_, _| rng.gen_range(0.5..1.5))
         } else {
             Matrix::from_fn(rows, cols, |_, _| rng.gen_range(-1.0..1.0))
         };
-        if shape.is_square() && !shape.is_scalar() {
+        if shape.is_square() && !shape.is_scalar() && !small {
             m += Matrix::identity(rows, cols) * rows as f64;
         }
         if model.env.is_symmetric(name) {
@@ -807,18 +814,23 @@ fn difference(plus: &Matrix, minus: &Matrix, step: f64) -> std::result::Result<M
     }
 }
 
-/// Inputs that appear where only positive values are defined: under `log`,
-/// `sqrt`, a fractional or negative power, or as a divisor.
-fn positive_inputs(model: &Model) -> HashSet<String> {
-    let mut out = HashSet::new();
+/// Inputs that appear where only positive values are defined (under
+/// `log`, `sqrt`, a fractional or negative power, or as a divisor), and
+/// those that appear where only values in (−1, 1) are (`asin`, `acos`).
+fn constrained_inputs(model: &Model) -> (HashSet<String>, HashSet<String>) {
+    let (mut positive, mut small) = (HashSet::new(), HashSet::new());
     for binding in &model.bindings {
-        mark_positive(&binding.expr, &mut out);
+        mark_positive(&binding.expr, &mut positive, &mut small);
     }
-    out
+    (positive, small)
 }
 
-fn mark_positive(expr: &Expr, out: &mut HashSet<String>) {
+fn mark_positive(expr: &Expr, out: &mut HashSet<String>, small: &mut HashSet<String>) {
     let needs_positive: Option<&Expr> = match &expr.kind {
+        ExprKind::Call(Func::Map(map), args) if map.spec().domain == Domain::OpenUnitInterval => {
+            small.extend(args[0].names().into_iter().map(|n| n.base.clone()));
+            None
+        }
         ExprKind::Call(Func::Map(map), args) if map.spec().domain != Domain::Everywhere => {
             Some(&args[0])
         }
@@ -834,7 +846,7 @@ fn mark_positive(expr: &Expr, out: &mut HashSet<String>) {
         out.extend(e.names().into_iter().map(|n| n.base.clone()));
     }
     for child in expr.children() {
-        mark_positive(child, out);
+        mark_positive(child, out, small);
     }
 }
 

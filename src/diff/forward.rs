@@ -437,12 +437,16 @@ impl Forward<'_, '_> {
                     ones: self.one_like(a),
                 };
                 let tangent = match (spec.slope)(&local) {
-                    Slope::Times(factor) => hadamard(factor, da, scalar),
-                    Slope::NegatedTimes(factor) => Expr::neg(hadamard(factor, da, scalar)),
-                    Slope::Over(divisor) => hadamard_div(da, divisor, scalar),
+                    Slope::Times(factor) => Some(hadamard(factor, da, scalar)),
+                    Slope::NegatedTimes(factor) => Some(Expr::neg(hadamard(factor, da, scalar))),
+                    Slope::Over(divisor) => Some(hadamard_div(da, divisor, scalar)),
+                    Slope::NegatedOver(divisor) => {
+                        Some(Expr::neg(hadamard_div(da, divisor, scalar)))
+                    }
+                    Slope::Zero => None,
                 };
                 let [matrix_words, scalar_words] = spec.words;
-                (tangent, entrywise(matrix_words, scalar_words))
+                return (tangent, entrywise(matrix_words, scalar_words));
             }
             Func::Inner => unreachable!("handled above"),
         };

@@ -1,7 +1,7 @@
 //! Numerical evaluation of expressions with nalgebra, used to check
 //! symbolic derivatives against finite differences.
 
-use crate::ast::{BinOp, Dim, Domain, Expr, ExprKind, Func, Name, Span};
+use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Name, Span};
 use num_rational::BigRational;
 use num_traits::ToPrimitive;
 use std::collections::HashMap;
@@ -521,17 +521,8 @@ fn call(func: Func, args: Vec<Matrix>, exprs: &[Expr]) -> Result<Matrix, EvalErr
         (Func::Diag, _) => diag(a)?,
         (Func::Map(map), _) => {
             let spec = map.spec();
-            let outside = match spec.domain {
-                Domain::Everywhere => None,
-                Domain::Positive => a.iter().find(|x| **x <= 0.0),
-                Domain::NonNegative => a.iter().find(|x| **x < 0.0),
-            };
-            if let Some(x) = outside {
-                let what = if *x == 0.0 {
-                    "zero"
-                } else {
-                    "a negative number"
-                };
+            if let Some(x) = a.iter().find(|x| !spec.domain.admits(**x)) {
+                let what = spec.domain.outside(*x);
                 fail!(
                     Problem::Domain,
                     "`{}` of {what}: {} {}",

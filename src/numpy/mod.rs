@@ -721,7 +721,7 @@ fn call(func: Func, args: &[Py], shape: &Shape) -> Py {
         Func::Diag if shape.rows == Dim::One || shape.cols == Dim::One => np("diagflat"),
         // …and a square matrix gives its diagonal as a column.
         Func::Diag => Py::atom(format!("numpy.diag({}).reshape(-1, 1)", a.text)),
-        Func::Map(map) => Py::atom(format!("{}({})", map.spec().numpy, a.text)),
+        Func::Map(map) => Py::atom(map.spec().numpy.replace("{}", &a.text)),
     }
 }
 
