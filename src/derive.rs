@@ -195,7 +195,7 @@ pub fn render_in(
 
 /// The inputs `--wrt` names (all inputs without it); an unknown name is a
 /// usage error pointing into the option's text.
-fn wrt_inputs(model: &Model, wrt: Option<&str>) -> Result<Vec<Name>> {
+pub(crate) fn wrt_inputs(model: &Model, wrt: Option<&str>) -> Result<Vec<Name>> {
     if model.inputs.is_empty() {
         return Err(Error::whole_program(
             "the program has no inputs, so there is nothing to differentiate",
