@@ -10,7 +10,7 @@
 //!   inverse, Jacobi's formula, …). A differential not yet expanded is
 //!   written `d(E)`; every other right-hand side is in the input language.
 //! - `inner(bar(C), dot(C))`: reverse mode's trace form ⟨C̄, Ċ⟩ = tr(C̄ᵀĊ),
-//!   rewritten by [`pullback_with_steps`] until every tangent stands alone
+//!   rewritten by [`pullback_with_steps`](crate::diff::pullback_with_steps) until every tangent stands alone
 //!   on the right of its pairing (`inner(·,·)` is the language's ⟨·,·⟩).
 //! - `bar(A)`: an adjoint read off the pairings above, then simplified and
 //!   named.
