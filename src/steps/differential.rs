@@ -1,103 +1,90 @@
-//! The top-down expansion of a differential `d(E)`, one node a step, with
-//! the children's differentials left as placeholders.
+//! The differentiation walk that records its steps. Each node's tangent is
+//! built by the forward pass's own rule ([`differentiate_node`]) with its
+//! children's differentials standing as placeholders, and the children's
+//! tangents are then put in: the tangent the walk returns is the one the
+//! derivation uses, and the chain `dot(C) = d(E) = …`, one rule a line, is
+//! read off the same nodes top-down. The rules use a child's tangent only
+//! as a whole (never looking inside it), so putting it in afterwards builds
+//! exactly the tree [`crate::diff::tangent`] builds.
 
+use super::chain::Out;
 use super::{uni, Formula};
 use crate::ast::{Expr, ExprKind, Name};
-use crate::diff::{differentiate_node, tangent};
+use crate::diff::{differentiate_node, LeafTangent};
 use crate::error::{Error, Result};
+use crate::print::{render_name, Notation};
 use crate::shape::Env;
 
-/// Expands differentials one node at a time, building each node's tangent
-/// exactly as [`tangent`] does, with its children's differentials left as
-/// placeholders.
-pub(super) struct Walk<'a> {
-    pub(super) env: &'a Env,
-    pub(super) leaf: &'a dyn Fn(&Name) -> Option<Expr>,
-    /// Differentials not yet expanded: placeholder name, and `E` of `d(E)`.
-    pub(super) pending: Vec<(Name, Expr)>,
-    /// Placeholders made so far.
-    pub(super) made: u32,
+/// One node of the walk: its tangent with each differentiated child left
+/// as a placeholder, and the rule that gave it.
+struct NodeStep {
+    expr: Expr,
+    /// `None`: the node's tangent is an exact zero.
+    template: Option<Expr>,
+    rule: String,
+    /// The placeholders in `template`, each with the node (an index into
+    /// the walk's nodes) whose differential it stands for.
+    children: Vec<(Name, usize)>,
 }
 
-/// Placeholders are single characters of the Unicode private use planes.
-const PLACEHOLDER_BASE: u32 = 0xF0000;
-const PLACEHOLDER_COUNT: u32 = 0x1FFFD - 2;
+/// The nodes walked so far, children before their parents.
+struct Walk<'a> {
+    env: &'a Env,
+    leaf: &'a LeafTangent<'a>,
+    nodes: Vec<NodeStep>,
+    /// Most nodes a tangent may have: past it the walk stops, as
+    /// [`crate::diff::tangent_within`] does, with the size reached.
+    limit: usize,
+    exceeded: Option<usize>,
+}
 
-fn placeholder_char(i: u32) -> Option<char> {
-    char::from_u32(PLACEHOLDER_BASE + i)
+/// Placeholders inside a node's tangent: never printed, and no program can
+/// spell them.
+fn internal_placeholder(i: usize) -> Name {
+    Name::plain(format!("\u{10FFFD}{i}"))
 }
 
 impl Walk<'_> {
-    /// The differential `d(e)`, a placeholder; one already pending for an
-    /// equal `e` is reused.
-    pub(super) fn placeholder(&mut self, e: &Expr) -> Result<Expr> {
-        if let Some((name, _)) = self.pending.iter().find(|(_, p)| p == e) {
-            return Ok(Expr::name(name.clone()));
+    /// The tangent of `e` and the index of its node.
+    fn node(&mut self, e: &Expr) -> (Option<Expr>, usize) {
+        if self.exceeded.is_some() {
+            return (None, self.nodes.len());
         }
-        let c = (self.made < PLACEHOLDER_COUNT)
-            .then(|| placeholder_char(self.made))
-            .flatten()
-            .ok_or_else(|| {
-                Error::whole_program("the derivation is too long to show step by step")
-            })?;
-        self.made += 1;
-        let name = Name::plain(c.to_string());
-        self.pending.push((name.clone(), e.clone()));
-        Ok(Expr::name(name))
-    }
-
-    pub(super) fn formula(&self, current: &Expr) -> Formula {
-        Formula {
-            expr: current.clone(),
-            differentials: self
-                .pending
-                .iter()
-                .filter(|(n, _)| current.mentions(&|m| m == n))
-                .cloned()
-                .collect(),
-        }
-    }
-
-    /// The first pending differential in reading order.
-    pub(super) fn first_pending(&self, current: &Expr) -> Option<(Name, Expr)> {
-        current
-            .names()
-            .into_iter()
-            .find_map(|n| self.pending.iter().find(|(p, _)| p == n).cloned())
-    }
-
-    /// The differential of a child: a variable's tangent, `None` for a
-    /// constant, else a placeholder `d(child)`.
-    fn child(&mut self, c: &Expr) -> Result<Option<Expr>> {
-        if let ExprKind::Var(name) = &c.kind {
-            return Ok((self.leaf)(name));
-        }
-        if tangent(c, self.env, self.leaf).is_none() {
-            return Ok(None);
-        }
-        self.placeholder(c).map(Some)
-    }
-
-    /// `d(e)` one level down, and the rule that gives it: the forward
-    /// pass's own rule, with each child's differential left as `d(child)`.
-    pub(super) fn expand(&mut self, e: &Expr) -> Result<(Option<Expr>, String)> {
-        let mut failed = None;
+        let mut tangents: Vec<(Name, usize, Expr)> = Vec::new();
         let (env, leaf) = (self.env, self.leaf);
-        let (derivative, rule) = differentiate_node(e, env, leaf, &mut |c| match self.child(c) {
-            Ok(d) => d,
-            Err(err) => {
-                failed = Some(err);
-                None
+        let (template, rule) = differentiate_node(e, env, leaf, &mut |c| {
+            if let ExprKind::Var(name) = &c.kind {
+                return leaf(name);
             }
+            let (tangent, index) = self.node(c);
+            let tangent = tangent?;
+            let placeholder = internal_placeholder(tangents.len());
+            tangents.push((placeholder.clone(), index, tangent));
+            Some(Expr::name(placeholder))
         });
-        if let Some(err) = failed {
-            return Err(err);
+        let tangent = match (&template, self.exceeded) {
+            (Some(t), None) => Some(t.substitute(&|n| {
+                let found = tangents.iter().find(|(p, _, _)| p == n);
+                found.map(|(_, _, tangent)| tangent.clone())
+            })),
+            _ => None,
+        };
+        if let Some(size) = tangent.as_ref().map(Expr::size) {
+            if size > self.limit {
+                self.exceeded = Some(size);
+            }
         }
-        let text = match &rule.constant {
+        let rule = match &rule.constant {
             Some(c) => format!("{}, with {} = 0", rule.text, differential_of(c)),
             None => rule.text.to_string(),
         };
-        Ok((derivative, text))
+        self.nodes.push(NodeStep {
+            expr: e.clone(),
+            template,
+            rule,
+            children: tangents.into_iter().map(|(p, i, _)| (p, i)).collect(),
+        });
+        (tangent, self.nodes.len() - 1)
     }
 }
 
@@ -107,4 +94,123 @@ fn differential_of(e: &Expr) -> String {
         ExprKind::Var(_) | ExprKind::Num(_) => format!("d{}", uni(e)),
         _ => format!("d({})", uni(e)),
     }
+}
+
+/// Placeholders shown as `d(E)` are single characters of the Unicode
+/// private use planes.
+const PLACEHOLDER_BASE: u32 = 0xF0000;
+const PLACEHOLDER_COUNT: u32 = 0x1FFFD - 2;
+
+/// The differentials shown so far and not yet expanded.
+#[derive(Default)]
+struct Pending {
+    /// Placeholder, the `E` of `d(E)`, and the walk's node for it.
+    open: Vec<(Name, Expr, usize)>,
+    made: u32,
+}
+
+impl Pending {
+    /// The placeholder for `d(e)`; one already open for an equal `e` is
+    /// reused.
+    fn placeholder(&mut self, e: &Expr, node: usize) -> Result<Name> {
+        if let Some((name, _, _)) = self.open.iter().find(|(_, p, _)| p == e) {
+            return Ok(name.clone());
+        }
+        let c = (self.made < PLACEHOLDER_COUNT)
+            .then(|| char::from_u32(PLACEHOLDER_BASE + self.made))
+            .flatten()
+            .ok_or_else(|| {
+                Error::whole_program("the derivation is too long to show step by step")
+            })?;
+        self.made += 1;
+        let name = Name::plain(c.to_string());
+        self.open.push((name.clone(), e.clone(), node));
+        Ok(name)
+    }
+
+    fn formula(&self, current: &Expr) -> Formula {
+        Formula {
+            expr: current.clone(),
+            differentials: self
+                .open
+                .iter()
+                .filter(|(n, _, _)| current.mentions(&|m| m == n))
+                .map(|(n, e, _)| (n.clone(), e.clone()))
+                .collect(),
+        }
+    }
+
+    /// The first open differential in reading order, taken out.
+    fn take_first(&mut self, current: &Expr) -> Option<(Name, usize)> {
+        let at = current
+            .names()
+            .into_iter()
+            .find_map(|n| self.open.iter().position(|(p, _, _)| p == n))?;
+        let (name, _, node) = self.open.remove(at);
+        Some((name, node))
+    }
+}
+
+/// Differentiates `definition`, the right side of `name`'s assignment, and
+/// records the chain `dot(name) = d(definition) = …` in `out`, expanded
+/// top-down one rule a line. Returns the tangent (`None` for zero), or the
+/// size it reached past `limit`.
+pub(super) fn differentiate(
+    out: &mut Out,
+    name: &Name,
+    definition: &Expr,
+    env: &Env,
+    leaf: &LeafTangent,
+    limit: usize,
+) -> Result<std::result::Result<Option<Expr>, usize>> {
+    let mut walk = Walk {
+        env,
+        leaf,
+        nodes: Vec::new(),
+        limit,
+        exceeded: None,
+    };
+    let (tangent, root) = walk.node(definition);
+    if let Some(size) = walk.exceeded {
+        return Ok(Err(size));
+    }
+    let lhs = Expr::name(name.dot());
+    let Some(tangent) = tangent else {
+        let rule = format!("{name} does not depend on the inputs differentiated");
+        out.start(lhs, Formula::new(Expr::int(0)), rule)?;
+        return Ok(Ok(None));
+    };
+    let assignment = format!(
+        "differentiate both sides of {} = {}",
+        render_name(name, Notation::Unicode),
+        uni(definition)
+    );
+    if let ExprKind::Var(_) = definition.kind {
+        out.start(lhs, Formula::new(tangent.clone()), assignment)?;
+        return Ok(Ok(Some(tangent)));
+    }
+    let mut pending = Pending::default();
+    let mut current = Expr::name(pending.placeholder(definition, root)?);
+    out.start(lhs, pending.formula(&current), assignment)?;
+    while let Some((placeholder, index)) = pending.take_first(&current) {
+        let node = &walk.nodes[index];
+        let derivative = match &node.template {
+            None => Expr::int(0),
+            Some(template) => {
+                let mut shown = Vec::new();
+                for (inner, child) in &node.children {
+                    let name = pending.placeholder(&walk.nodes[*child].expr, *child)?;
+                    shown.push((inner.clone(), Expr::name(name)));
+                }
+                template.substitute(&|n| {
+                    let found = shown.iter().find(|(inner, _)| inner == n);
+                    found.map(|(_, e)| e.clone())
+                })
+            }
+        };
+        current = current.substitute(&|n| (*n == placeholder).then(|| derivative.clone()));
+        out.then(pending.formula(&current), node.rule.clone())?;
+    }
+    debug_assert_eq!(current, tangent, "the chain ends on the walk's tangent");
+    Ok(Ok(Some(tangent)))
 }

@@ -43,11 +43,13 @@
 
 mod chain;
 mod differential;
+mod record;
 mod render;
 mod reverse;
 mod simplify;
 mod walk;
 
+pub(crate) use record::Recorder;
 pub use render::render_steps;
 
 use crate::ast::{Expr, Name};
@@ -151,7 +153,8 @@ impl StepLine {
     }
 }
 
-/// The steps behind `derive(model, mode, options)`'s lines.
+/// The steps behind `derive(model, mode, options)`'s lines, recorded as
+/// they are made.
 ///
 /// ```
 /// use matdiff::derive::{Mode, Options};
@@ -160,12 +163,24 @@ impl StepLine {
 /// assert!(steps.iter().any(|s| s.rule.contains("cyclic")));
 /// ```
 pub fn explain(model: &Model, mode: Mode, options: &Options) -> Result<Vec<StepLine>> {
-    let derivation = derive(model, mode, options)?;
-    explain_derivation(&derivation, options)
+    let options = Options {
+        record_steps: true,
+        ..options.clone()
+    };
+    let derivation = derive(model, mode, &options)?;
+    explain_derivation(&derivation, &options)
 }
 
 /// The steps behind a derivation already made with `options`; the last step
 /// for each of its lines is that line.
+///
+/// A derivation made with [`Options::record_steps`] carries its steps
+/// ([`Derivation::steps`]) and they are returned as recorded. A forward
+/// derivation made without derives again, recording (under a time limit
+/// that cuts simplification short, its lines may then differ). Reverse,
+/// grad and Hessian derivations do not record yet: their steps are worked
+/// out after the fact by a walk of their own, which ends each chain on the
+/// derivation's line.
 ///
 /// ```
 /// use matdiff::derive::{derive, Mode, Options};
@@ -176,7 +191,18 @@ pub fn explain(model: &Model, mode: Mode, options: &Options) -> Result<Vec<StepL
 /// assert_eq!(steps.last().unwrap().rhs.as_expr(), Some(&d.lines[0].expr));
 /// ```
 pub fn explain_derivation(derivation: &Derivation, options: &Options) -> Result<Vec<StepLine>> {
+    if let Some(steps) = &derivation.steps {
+        return Ok(steps.clone());
+    }
     let model = &derivation.model;
+    if derivation.mode == Mode::Forward {
+        let recording = Options {
+            record_steps: true,
+            ..options.clone()
+        };
+        let derived = derive(model, Mode::Forward, &recording)?;
+        return Ok(derived.steps.unwrap_or_default());
+    }
     let explainer = Explainer {
         model,
         env: &model.env,
@@ -188,7 +214,7 @@ pub fn explain_derivation(derivation: &Derivation, options: &Options) -> Result<
         out: Out::default(),
     };
     match derivation.mode {
-        Mode::Forward => explainer.forward(),
+        Mode::Forward => unreachable!("forward derivations record their steps"),
         Mode::Reverse => explainer.reverse(None),
         Mode::Grad => explainer.reverse(Some(Expr::int(1))),
         Mode::Hessian => explainer.hessian(options),

@@ -171,10 +171,13 @@ const MAX_EXPLANATION_STEPS: usize = 40;
 /// Largest expression, in nodes, whose e-graph proof is sought: egg's
 /// explanations copy the whole term at every rewrite, and a step that
 /// rewrites hundreds of nodes reads better as one simplification.
-const MAX_EXPLAINED_NODES: usize = 400;
+pub(crate) const MAX_EXPLAINED_NODES: usize = 400;
 
 /// The e-graph's rewrites from `start` to `target`, one rule a step, when
-/// an explaining run under `limits` proves them equal.
+/// an explaining run under `limits` proves them equal. Reverse mode and
+/// the Hessian still run the e-graph a second time for this; forward mode
+/// records the proof from the run that found its result
+/// ([`explanation_in`]).
 pub(super) fn egraph_explanation(
     start: &Expr,
     target: &Expr,
@@ -182,14 +185,26 @@ pub(super) fn egraph_explanation(
     limits: &Limits,
     rules: &[crate::egraph::Rule],
 ) -> Option<Vec<(Expr, String)>> {
-    use crate::egraph::{from_rec, to_rec, Math};
-    use egg::{Language, RecExpr};
+    use crate::egraph::to_rec;
     if start.size().max(target.size()) > MAX_EXPLAINED_NODES {
         return None;
     }
-    let (start_rec, target_rec) = (to_rec(start), to_rec(target));
     // As `egraph::simplify` runs it, with explanations recorded.
-    let mut runner = crate::egraph::run(&start_rec, env, limits, rules, true);
+    let mut runner = crate::egraph::run(&to_rec(start), env, limits, rules, true);
+    explanation_in(&mut runner, start, target)
+}
+
+/// The rewrites from `start` to `target` in a runner that recorded its
+/// explanations, one rule a step; `None` when the graph does not hold
+/// `target` in `start`'s class or the proof is too long to read.
+pub(crate) fn explanation_in(
+    runner: &mut egg::Runner<crate::egraph::Math, crate::egraph::MathAnalysis, ()>,
+    start: &Expr,
+    target: &Expr,
+) -> Option<Vec<(Expr, String)>> {
+    use crate::egraph::{from_rec, to_rec, Math};
+    use egg::{Language, RecExpr};
+    let (start_rec, target_rec) = (to_rec(start), to_rec(target));
     let root = runner.egraph.find(runner.roots[0]);
     let found = runner.egraph.lookup_expr(&target_rec)?;
     if runner.egraph.find(found) != root {

@@ -2,20 +2,17 @@
 //! Hessian's, and the end of every chain on the line `derive` printed.
 
 use super::chain::Out;
-use super::differential::Walk;
+use super::differential::differentiate;
 use super::simplify::{egraph_explanation, simplify_rule};
-use super::{explain_derivation, uni, uni_name, Formula, StepLine, FALLBACK_RULE};
-use crate::ast::{Expr, ExprKind, Mark, Name};
-use crate::derive::{
-    derive, expand_with, expanded_definitions, substitute_bounded, tangent_of, too_large_expanded,
-    Expansions, Line, Mode, Namer, Options,
-};
+use super::{explain_derivation, uni, Formula, StepLine, FALLBACK_RULE};
+use crate::ast::{Expr, Name};
+use crate::derive::{derive, tangent_too_large, Line, Mode, Namer, Options};
 use crate::egraph::Limits;
 use crate::error::{Error, Result};
+use crate::limits::MAX_RESULT_NODES;
 use crate::print::{render_name, Notation};
 use crate::shape::{Env, Model};
 use crate::tidy::tidy;
-use std::collections::HashMap;
 
 /// The named expression, and the naming rule in words.
 pub(super) fn apply_names(namer: &Namer, expr: &Expr) -> (Expr, String) {
@@ -164,85 +161,6 @@ impl Explainer<'_> {
         self.out.then(Formula::new(after), rule)
     }
 
-    // ----- forward -----
-
-    /// Forward mode: each assignment's tangent, in program order, in terms
-    /// of the inputs' tangents and the tangents of the assignments before it
-    /// (written out under `--expand`).
-    pub(super) fn forward(mut self) -> Result<Vec<StepLine>> {
-        let model = self.model;
-        let mut expanded = None;
-        let wrt = self.wrt.clone();
-        // The tangents found so far that are not zero, as the mode builds
-        // them (before the e-graph): they are the leaves of later lines.
-        let mut tangents: HashMap<String, Expr> = HashMap::new();
-        for (index, binding) in model.bindings.iter().enumerate() {
-            let leaf = |n: &Name| -> Option<Expr> {
-                (wrt.contains(n) || n.is_plain() && tangents.contains_key(&n.base))
-                    .then(|| Expr::name(n.dot()))
-            };
-            let this = Name::plain(&binding.name);
-            let line = match self.differentiate(index, &leaf)? {
-                None => Expr::int(0),
-                Some(raw) if self.expand => {
-                    let expanded = expanded.get_or_insert_with(|| expanded_definitions(model));
-                    self.write_out(&raw, &this.dot(), &tangents, expanded)?
-                }
-                Some(raw) => {
-                    let tidied = tidy(&raw, self.env);
-                    self.simplify(&raw, tidied.clone())?;
-                    self.name(index + 1, &tidied)?
-                }
-            };
-            self.end_on_result(&this.dot(), index + 1)?;
-            if !line.is_zero() {
-                tangents.insert(binding.name.clone(), line);
-            }
-        }
-        Ok(self.out.finish())
-    }
-
-    /// `--expand` in forward mode: the earlier tangents substituted, the
-    /// intermediates written out, simplified.
-    fn write_out(
-        &mut self,
-        raw: &Expr,
-        what: &Name,
-        tangents: &HashMap<String, Expr>,
-        expanded: &Expansions,
-    ) -> Result<Expr> {
-        let mut t = raw.clone();
-        let is_tangent = |n: &Name| {
-            n.outer_mark() == Some(Mark::Dot)
-                && n.unmark().is_plain()
-                && tangents.contains_key(&n.base)
-        };
-        if t.mentions(&is_tangent) {
-            let mut names: Vec<&Name> = t.names().into_iter().filter(|n| is_tangent(n)).collect();
-            names.sort();
-            names.dedup();
-            let rule = format!(
-                "substitute {} derived above",
-                names
-                    .iter()
-                    .map(|n| uni_name(n))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            t = substitute_bounded(&t, &|n| is_tangent(n).then(|| &tangents[&n.base]))
-                .ok_or_else(|| too_large_expanded(what))?;
-            self.out.then(Formula::new(t.clone()), rule)?;
-        }
-        if t.mentions(&|n| expanded.replaces(n)) {
-            let rule = format!("write out {}", list_definitions(self.model, &t));
-            t = expand_with(expanded, &t, what)?;
-            self.out.then(Formula::new(t.clone()), rule)?;
-        }
-        let tidied = tidy(&t, self.env);
-        self.simplify(&t, tidied.clone())?;
-        Ok(tidied)
-    }
-
     /// `= name(expr)` with the intermediates of the first `upto` bindings.
     pub(super) fn name(&mut self, upto: usize, expr: &Expr) -> Result<Expr> {
         let (named, rule) = apply_names(&self.namer.upto(upto), expr);
@@ -263,48 +181,22 @@ impl Explainer<'_> {
         self.differentiate_expr(&name, &binding.expr, leaf)
     }
 
-    /// The chain `dot(name) = d(definition) = …`, one rule a step.
+    /// The chain `dot(name) = d(definition) = …`, one rule a step, by the
+    /// walk that records it.
     pub(super) fn differentiate_expr(
         &mut self,
         name: &Name,
         definition: &Expr,
         leaf: &dyn Fn(&Name) -> Option<Expr>,
     ) -> Result<Option<Expr>> {
-        let lhs = Expr::name(name.dot());
-        let Some(expected) = tangent_of(definition, self.env, leaf, name)? else {
-            let rule = format!("{name} does not depend on the inputs differentiated");
-            self.out.start(lhs, Formula::new(Expr::int(0)), rule)?;
-            return Ok(None);
-        };
-        let assignment = format!(
-            "differentiate both sides of {} = {}",
-            render_name(name, Notation::Unicode),
-            uni(definition)
-        );
-        if let ExprKind::Var(_) = definition.kind {
-            self.out
-                .start(lhs, Formula::new(expected.clone()), assignment)?;
-            return Ok(Some(expected));
-        }
-        let mut walk = Walk {
-            env: self.env,
+        differentiate(
+            &mut self.out,
+            name,
+            definition,
+            self.env,
             leaf,
-            pending: Vec::new(),
-            made: 0,
-        };
-        let mut current = walk.placeholder(definition)?;
-        self.out.start(lhs, walk.formula(&current), assignment)?;
-        while let Some((name, inner)) = walk.first_pending(&current) {
-            let (derivative, rule) = walk.expand(&inner)?;
-            let derivative = derivative.unwrap_or_else(|| Expr::int(0));
-            walk.pending.retain(|(n, _)| *n != name);
-            current = current.substitute(&|n| (*n == name).then(|| derivative.clone()));
-            self.out.then(walk.formula(&current), rule)?;
-        }
-        if current != expected {
-            self.out
-                .then(Formula::new(expected.clone()), FALLBACK_RULE)?;
-        }
-        Ok(Some(expected))
+            MAX_RESULT_NODES,
+        )?
+        .map_err(|_| tangent_too_large(definition, name))
     }
 }
