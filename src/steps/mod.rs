@@ -10,19 +10,23 @@
 //!   inverse, Jacobi's formula, …). A differential not yet expanded is
 //!   written `d(E)`; every other right-hand side is in the input language.
 //! - `inner(bar(C), dot(C))`: reverse mode's trace form ⟨C̄, Ċ⟩ = tr(C̄ᵀĊ),
-//!   rewritten by [`pullback_with_steps`](crate::diff::pullback_with_steps) until every tangent stands alone
-//!   on the right of its pairing (`inner(·,·)` is the language's ⟨·,·⟩).
+//!   rewritten by [`pullback_with_steps`](crate::diff::pullback_with_steps)
+//!   until every tangent stands alone on the right of its pairing
+//!   (`inner(·,·)` is the language's ⟨·,·⟩).
 //! - `bar(A)`: an adjoint read off the pairings above, then simplified and
 //!   named.
 //!
 //! Simplification shows as `tidy`'s one step, named by what changed, and
 //! then the e-graph's rewrites one by one, each with its rule in words, as
-//! an explaining run of the same rules proves them; a proof it cannot give
-//! shows as one `simplify` step. Bracketing, the place of a sign and of a
-//! number factor are bookkeeping and take no line of their own.
+//! egg's explanation of the run proves them; a proof it cannot give shows
+//! as one `simplify` step. Bracketing, the place of a sign and of a number
+//! factor are bookkeeping and take no line of their own.
 //!
-//! The last line for each result is the result [`derive`](fn@crate::derive::derive) prints, taken
-//! from it, so the steps and the results never disagree.
+//! Forward mode records its steps as it takes them
+//! ([`Options::record_steps`](crate::derive::Options::record_steps)), so
+//! its steps are the derivation itself. Reverse, grad and Hessian steps are
+//! still worked out after the fact, and their last line for each result is
+//! the result [`derive`](fn@crate::derive::derive) printed, taken from it.
 //!
 //! ```
 //! use matdiff::derive::{Mode, Options};
@@ -35,11 +39,12 @@
 //! ```
 //!
 //! The module's parts: here the public surface ([`StepLine`], [`Formula`],
-//! [`explain`]); `render` the text and LaTeX; `chain` the steps collected
-//! so far and what counts as bookkeeping; `walk` the differentiation walk
-//! (forward, Hessian, and the end of every chain); `reverse` the adjoints'
-//! chains; `differential` the top-down expansion of `d(E)`; `simplify`
-//! tidy's step and the e-graph's rewrites in words.
+//! [`explain`]); `record` what a recording derivation pushes into;
+//! `differential` the differentiation walk that records its rules;
+//! `chain` the chains collected so far and what counts as bookkeeping;
+//! `render` the text and LaTeX; `simplify` tidy's step and the e-graph's
+//! rewrites in words; `walk` and `reverse` the after-the-fact walk of the
+//! modes that do not record yet (reverse, grad, Hessian).
 
 mod chain;
 mod differential;

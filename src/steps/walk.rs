@@ -1,5 +1,7 @@
-//! The differentiation walk behind the lines: forward mode's chains, the
-//! Hessian's, and the end of every chain on the line `derive` printed.
+//! The after-the-fact walk of the modes that do not record their steps yet
+//! (reverse, grad, Hessian; forward records): the `Explainer`, the
+//! Hessian's chains, and the end of every chain on the line `derive`
+//! printed, simplified again to find the e-graph's rewrites.
 
 use super::chain::Out;
 use super::differential::differentiate;
