@@ -13,14 +13,14 @@ use crate::error::{Error, Result};
 use crate::first_order::{forward, grad, reverse, Presenter};
 use crate::limits::{MAX_NUMBER_DIGITS, MAX_OPERATORS};
 use crate::shape::Model;
+use crate::steps::{Recorder, StepLine};
 
 pub use crate::first_order::{simplified, Line};
 // What the step-by-step walk (`steps`) shares with the modes, at the path it
 // has always used.
-pub(crate) use crate::first_order::{active_names, tangent_of};
+pub(crate) use crate::first_order::{active_names, tangent_too_large};
 pub(crate) use crate::naming::{
-    expand_with, expanded_definitions, substitute_bounded, too_large_expanded,
-    too_large_substituted, Expansions, Namer,
+    expand_with, expanded_definitions, substitute_bounded, too_large_substituted, Namer,
 };
 
 /// Which derivative to take.
@@ -63,6 +63,10 @@ pub struct Options {
     pub expand: bool,
     /// Bounds on the e-graph simplifier.
     pub limits: Limits,
+    /// Record the steps behind the lines as they are taken
+    /// ([`Derivation::steps`]), for `--steps`; off by default, so a
+    /// derivation that does not show them pays nothing.
+    pub record_steps: bool,
 }
 
 /// The result of a derivation.
@@ -76,6 +80,20 @@ pub struct Derivation {
     pub model: Model,
     /// Why simplification stopped: a limit, if any line reached one.
     pub stop: Stop,
+    /// The steps recorded as the lines were made, when
+    /// [`Options::record_steps`] asked for them and the mode records them
+    /// (forward so far; [`crate::steps::explain_derivation`] works the
+    /// others out after the fact).
+    ///
+    /// ```
+    /// use matdiff::derive::{derive, Mode, Options};
+    /// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
+    /// let options = Options { record_steps: true, ..Options::default() };
+    /// let d = derive(&model, Mode::Forward, &options).unwrap();
+    /// assert!(d.steps.unwrap()[0].rule.starts_with("differentiate both sides"));
+    /// assert!(derive(&model, Mode::Forward, &Options::default()).unwrap().steps.is_none());
+    /// ```
+    pub steps: Option<Vec<StepLine>>,
 }
 
 /// Differentiates a program in a mode.
@@ -91,6 +109,9 @@ pub struct Derivation {
 pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation> {
     let wrt = wrt_inputs(model, options.wrt.as_deref())?;
     let mut presenter = Presenter::new(model, &options.limits);
+    if options.record_steps && mode == Mode::Forward {
+        presenter.record = Some(Recorder::default());
+    }
     let lines = match mode {
         Mode::Forward => forward(model, &wrt, options.expand, &mut presenter)?,
         Mode::Reverse => reverse(model, &wrt, options.expand, &mut presenter)?,
@@ -100,6 +121,7 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         })?,
     };
     let stop = presenter.stop;
+    let steps = presenter.record.map(Recorder::finish);
     let lines = lines
         .into_iter()
         .map(|mut line| {
@@ -112,6 +134,7 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         lines,
         model: model.clone(),
         stop,
+        steps,
     })
 }
 
@@ -195,7 +218,7 @@ pub fn render_in(
 
 /// The inputs `--wrt` names (all inputs without it); an unknown name is a
 /// usage error pointing into the option's text.
-fn wrt_inputs(model: &Model, wrt: Option<&str>) -> Result<Vec<Name>> {
+pub(crate) fn wrt_inputs(model: &Model, wrt: Option<&str>) -> Result<Vec<Name>> {
     if model.inputs.is_empty() {
         return Err(Error::whole_program(
             "the program has no inputs, so there is nothing to differentiate",

@@ -11,9 +11,11 @@ use crate::egraph::{Limits, Simplified, Stop};
 use crate::error::{Error, Result};
 use crate::limits::MAX_RESULT_NODES;
 use crate::naming::{
-    expand_with, expanded_definitions, too_large_substituted, Namer, Replacements,
+    expand_with, expanded_definitions, substitute_bounded, too_large_expanded,
+    too_large_substituted, Namer, Replacements,
 };
 use crate::shape::{Env, Model};
+use crate::steps::Recorder;
 use crate::tidy::tidy;
 use std::collections::{HashMap, HashSet};
 
@@ -127,6 +129,8 @@ pub(crate) struct Presenter<'a> {
     /// Why simplification stopped: a limit, if any line reached one.
     pub(crate) stop: Stop,
     namer: Namer,
+    /// The steps taken, when the derivation records them (`--steps`).
+    pub(crate) record: Option<Recorder>,
 }
 
 impl<'a> Presenter<'a> {
@@ -138,28 +142,30 @@ impl<'a> Presenter<'a> {
             started: std::time::Instant::now(),
             stop: Stop::Saturated,
             namer: Namer::all(model),
+            record: None,
         }
     }
 
     /// The line as printed: simplified, with the assignments before `upto`
     /// named (all of them expanded when `upto` is `None`).
-    pub(crate) fn present(&mut self, expr: &Expr, upto: Option<usize>) -> Expr {
+    pub(crate) fn present(&mut self, expr: &Expr, upto: Option<usize>) -> Result<Expr> {
         if expr.is_zero() {
-            return expr.clone();
+            return Ok(expr.clone());
         }
         let remaining = self.limits.budget.saturating_sub(self.started.elapsed());
         let limits = Limits {
             time: self.limits.time.min(remaining),
             ..self.limits.clone()
         };
-        let result = simplified(expr, self.model, &limits);
+        let result = simplified_with(expr, self.model, &limits, self.record.as_mut())?;
         if result.stop.hit_limit() && !self.stop.hit_limit() {
             self.stop = result.stop;
         }
-        match upto {
-            Some(upto) => self.namer.upto(upto).name(&result.expr),
-            None => result.expr,
-        }
+        Ok(match (upto, self.record.as_mut()) {
+            (Some(upto), Some(record)) => record.name(&self.namer.upto(upto), &result.expr)?,
+            (Some(upto), None) => self.namer.upto(upto).name(&result.expr),
+            (None, _) => result.expr,
+        })
     }
 }
 
@@ -172,24 +178,46 @@ impl<'a> Presenter<'a> {
 /// assert_eq!(s.expr.to_string(), "0");
 /// ```
 pub fn simplified(expr: &Expr, model: &Model, limits: &Limits) -> Simplified {
+    // Only recording a step can fail (a derivation too long to show).
+    simplified_with(expr, model, limits, None).expect("nothing is recorded")
+}
+
+/// [`simplified`], its steps pushed to `record` when given: tidy's, then
+/// the e-graph's rewrites, read from the run that found its form (which
+/// keeps explanations only then), when that form is kept.
+pub(crate) fn simplified_with(
+    expr: &Expr,
+    model: &Model,
+    limits: &Limits,
+    mut record: Option<&mut Recorder>,
+) -> Result<Simplified> {
     let env = &model.env;
-    let tidied = tidy(expr, env);
+    let tidied = match record.as_deref_mut() {
+        Some(record) => record.tidy(expr, env)?,
+        None => tidy(expr, env),
+    };
     if limits.time.is_zero() {
-        return Simplified {
+        return Ok(Simplified {
             expr: tidied,
             stop: Stop::TimeLimit,
-        };
+        });
     }
-    let result = crate::egraph::simplify(&tidied, env, limits, crate::rules::all());
+    let explain = record.is_some() && Recorder::explains(&tidied);
+    let (result, mut runner) =
+        crate::egraph::simplify_in(&tidied, env, limits, crate::rules::all(), explain);
     let candidate = tidy(&result.expr, env);
     // Keep the derivation's own form, whose terms follow the program, unless
     // the e-graph found something strictly better.
     let (old, new) = (flops(&tidied, env), flops(&candidate, env));
     let better = new < old * (1.0 - 1e-12) || (new <= old && candidate.size() < tidied.size());
-    Simplified {
+    if let (true, Some(record)) = (better, record) {
+        record.egraph(explain.then_some(&mut runner), &tidied, &result.expr)?;
+        record.tidy(&result.expr, env)?;
+    }
+    Ok(Simplified {
         expr: if better { candidate } else { tidied },
         stop: result.stop,
-    }
+    })
 }
 
 /// The tangent of `expr`, refused with an error about `what` when it grows
@@ -201,18 +229,22 @@ pub(crate) fn tangent_of(
     leaf: &crate::diff::LeafTangent,
     what: &Name,
 ) -> Result<Option<Expr>> {
-    crate::diff::tangent_within(expr, env, leaf, MAX_RESULT_NODES).map_err(|_| {
-        let message = format!("the derivative of {what} grows past {MAX_RESULT_NODES} nodes");
-        // A definition points at its text; a derived gradient has none.
-        let error = if expr.span.end > expr.span.start {
-            Error::input(message, expr.span)
-        } else {
-            Error::whole_program(message)
-        };
-        error.with_help(
-            "the derivative of a product of k factors has k terms of k factors: write repeated factors as a power (`A^k`), or name parts of the product",
-        )
-    })
+    crate::diff::tangent_within(expr, env, leaf, MAX_RESULT_NODES)
+        .map_err(|_| tangent_too_large(expr, what))
+}
+
+/// The error for a tangent that grows past [`MAX_RESULT_NODES`].
+pub(crate) fn tangent_too_large(expr: &Expr, what: &Name) -> Error {
+    let message = format!("the derivative of {what} grows past {MAX_RESULT_NODES} nodes");
+    // A definition points at its text; a derived gradient has none.
+    let error = if expr.span.end > expr.span.start {
+        Error::input(message, expr.span)
+    } else {
+        Error::whole_program(message)
+    };
+    error.with_help(
+        "the derivative of a product of k factors has k terms of k factors: write repeated factors as a power (`A^k`), or name parts of the product",
+    )
 }
 
 fn finish(expr: Option<Expr>, env: &Env) -> Expr {
@@ -227,6 +259,11 @@ pub(crate) fn forward(
 ) -> Result<Vec<Line>> {
     let env = &model.env;
     let names = presenter.namer.clone();
+    // A derivation that records its steps differentiates in terms of the
+    // earlier tangents `dot(C)` under `--expand` too, and puts them in as a
+    // step of its own: the rules use a tangent only as a whole, so the tree
+    // is the same as with the tangents put in as leaves.
+    let inline = expand && presenter.record.is_none();
     let mut expanded = None;
     let mut tangents: HashMap<String, Expr> = HashMap::new();
     let mut lines = Vec::new();
@@ -235,7 +272,7 @@ pub(crate) fn forward(
             if wrt.contains(n) {
                 Some(Expr::name(n.dot()))
             } else if n.is_plain() && tangents.contains_key(&n.base) {
-                Some(if expand {
+                Some(if inline {
                     tangents[&n.base].clone()
                 } else {
                     Expr::name(n.dot())
@@ -245,19 +282,36 @@ pub(crate) fn forward(
             }
         };
         let lhs = Name::plain(&binding.name).dot();
-        let raw = tangent_of(&binding.expr, env, &leaf, &lhs.unmark())?;
+        let raw = match presenter.record.as_mut() {
+            Some(record) => record
+                .differentiate(&lhs.unmark(), &binding.expr, env, &leaf, MAX_RESULT_NODES)?
+                .map_err(|_| tangent_too_large(&binding.expr, &lhs.unmark()))?,
+            None => tangent_of(&binding.expr, env, &leaf, &lhs.unmark())?,
+        };
         let expr = match raw {
             None => Expr::int(0),
             Some(t) if expand => {
-                let t = expand_with(
-                    expanded.get_or_insert_with(|| expanded_definitions(model)),
-                    &t,
-                    &lhs,
-                )?;
-                presenter.present(&t, None)
+                let t = match presenter.record.as_mut() {
+                    Some(record) => put_in_tangents(t, &tangents, &lhs, record)?,
+                    None => t,
+                };
+                let expansions = expanded.get_or_insert_with(|| expanded_definitions(model));
+                let written = expand_with(expansions, &t, &lhs)?;
+                if let (Some(record), true) = (presenter.record.as_mut(), written != t) {
+                    record.write_out(model, &t, written.clone())?;
+                }
+                presenter.present(&written, None)?
             }
             Some(t) => {
-                presenter.present(&names.upto(index + 1).name(&tidy(&t, env)), Some(index + 1))
+                let namer = names.upto(index + 1);
+                let named = match presenter.record.as_mut() {
+                    Some(record) => {
+                        let tidied = record.tidy(&t, env)?;
+                        record.name(&namer, &tidied)?
+                    }
+                    None => namer.name(&tidy(&t, env)),
+                };
+                presenter.present(&named, Some(index + 1))?
             }
         };
         if !expr.is_zero() {
@@ -266,6 +320,34 @@ pub(crate) fn forward(
         lines.push(Line::new(lhs, expr));
     }
     Ok(lines)
+}
+
+/// A recording `forward --expand`: `t` with the earlier assignments' lines
+/// put in for their tangents `dot(C)`, recorded as a step.
+fn put_in_tangents(
+    t: Expr,
+    tangents: &HashMap<String, Expr>,
+    what: &Name,
+    record: &mut Recorder,
+) -> Result<Expr> {
+    let is_tangent = |n: &Name| {
+        n.outer_mark() == Some(Mark::Dot) && n.unmark().is_plain() && tangents.contains_key(&n.base)
+    };
+    if !t.mentions(&is_tangent) {
+        return Ok(t);
+    }
+    let mut names: Vec<Name> = t
+        .names()
+        .into_iter()
+        .filter(|n| is_tangent(n))
+        .cloned()
+        .collect();
+    names.sort();
+    names.dedup();
+    let t = substitute_bounded(&t, &|n| is_tangent(n).then(|| &tangents[&n.base]))
+        .ok_or_else(|| too_large_expanded(what))?;
+    record.substitute(t.clone(), &names)?;
+    Ok(t)
 }
 
 /// The adjoint lines in SPEC order: intermediates last to first, then inputs
@@ -295,7 +377,7 @@ fn reverse_lines(
             let sum = sum_contributions(contributions.remove(&this));
             let mut expr = namer.name(&finish(sum, env));
             if let Some(p) = presenter.as_deref_mut() {
-                expr = p.present(&expr, all);
+                expr = p.present(&expr, all)?;
             }
             let zero = expr.is_zero();
             lines.push(Line::new(this.bar(), expr));
@@ -326,7 +408,7 @@ fn reverse_lines(
         let sum = sum.map(|g| symmetrize(g, input, env));
         let mut expr = namer.name(&finish(sum, env));
         if let Some(p) = presenter.as_deref_mut() {
-            expr = p.present(&expr, all);
+            expr = p.present(&expr, all)?;
         }
         lines.push(Line::new(input.bar(), expr));
     }
@@ -410,7 +492,7 @@ fn substitute_adjoints(
         if model.is_assigned(&line.lhs.base) {
             known.insert(line.lhs, Some(expr));
         } else {
-            let expr = presenter.present(&expr, (!expand).then_some(model.bindings.len()));
+            let expr = presenter.present(&expr, (!expand).then_some(model.bindings.len()))?;
             out.push(Line::new(line.lhs, expr));
         }
     }

@@ -16,7 +16,7 @@ pub(crate) fn lines(
     model: &Model,
     wrt: &[Name],
     limits: &Limits,
-    present: &mut dyn FnMut(&Expr) -> Expr,
+    present: &mut dyn FnMut(&Expr) -> Result<Expr>,
 ) -> Result<Vec<Line>> {
     let output = model.output();
     let shape = model.env.shape(&output.expr);
@@ -43,13 +43,13 @@ pub(crate) fn lines(
     // layout of the blocks, so it takes the Hessian-vector product too.
     let is_matrix = |x: &Name| env.name_shape(x).cols != Dim::One;
     // Hessian-vector products: every input moves along its tangent.
-    let products = |present: &mut dyn FnMut(&Expr) -> Expr| -> Result<Vec<Line>> {
+    let products = |present: &mut dyn FnMut(&Expr) -> Result<Expr>| -> Result<Vec<Line>> {
         let leaf = |n: &Name| wrt.contains(n).then(|| Expr::name(n.dot()));
         let mut out = Vec::new();
         for x in wrt {
             let product = match tangent_of(gradient_of(x), env, &leaf, &x.bar())? {
                 None => Expr::int(0),
-                Some(t) => present(&t),
+                Some(t) => present(&t)?,
             };
             out.push(Line::new(x.bar().dot(), product));
         }
@@ -67,7 +67,7 @@ pub(crate) fn lines(
                 Some(t) => {
                     let t = tidy(&t, env);
                     match linear_map(&t, &y.dot(), env) {
-                        Ok(matrix) => present(&matrix),
+                        Ok(matrix) => present(&matrix)?,
                         // Some blocks have no closed form without Kronecker
                         // products; the Hessian applied to a direction
                         // always has one, so that is the answer then.

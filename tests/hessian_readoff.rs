@@ -107,6 +107,7 @@ fn verify(program: &str, wrt: &str, limits: &Limits) -> Outcome {
         wrt: Some(wrt.to_string()),
         expand: false,
         limits: limits.clone(),
+        ..Options::default()
     };
     let derivation = match derive(&model, Mode::Hessian, &options) {
         Ok(d) => d,

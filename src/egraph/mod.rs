@@ -130,7 +130,31 @@ pub struct Simplified {
 /// assert_eq!(s.expr.to_string(), "A * (B * x)");
 /// ```
 pub fn simplify(expr: &Expr, env: &Env, limits: &Limits, rules: &[Rule]) -> Simplified {
-    let runner = run(&to_rec(expr), env, limits, rules, false);
+    simplify_in(expr, env, limits, rules, false).0
+}
+
+/// [`simplify`], also returning the runner it ran, with egg's explanations
+/// recorded when `explain` is set: `--steps` reads the rewrites behind the
+/// result out of the very graph that found it. Explanations cost time and
+/// memory, so only a derivation that records its steps asks for them.
+///
+/// ```
+/// let model = matdiff::shape::analyze_source("y = x''").unwrap();
+/// let e = &model.output().expr;
+/// let rules = matdiff::rules::all();
+/// let (s, mut runner) = matdiff::egraph::simplify_in(e, &model.env, &Default::default(), rules, true);
+/// assert_eq!(s.expr.to_string(), "x");
+/// let (from, to) = (matdiff::egraph::to_rec(e), matdiff::egraph::to_rec(&s.expr));
+/// assert!(runner.explain_equivalence(&from, &to).make_flat_explanation().len() > 1);
+/// ```
+pub fn simplify_in(
+    expr: &Expr,
+    env: &Env,
+    limits: &Limits,
+    rules: &[Rule],
+    explain: bool,
+) -> (Simplified, Runner<Math, MathAnalysis, ()>) {
+    let runner = run(&to_rec(expr), env, limits, rules, explain);
     let stop = match &runner.stop_reason {
         Some(StopReason::NodeLimit(_)) => Stop::NodeLimit,
         Some(StopReason::IterationLimit(_)) => Stop::IterationLimit,
@@ -139,17 +163,20 @@ pub fn simplify(expr: &Expr, env: &Env, limits: &Limits, rules: &[Rule]) -> Simp
         _ => Stop::Saturated,
     };
     let root = runner.roots[0];
-    let extractor = Extractor::new(
-        &runner.egraph,
-        FlopCost {
-            egraph: &runner.egraph,
-        },
-    );
-    let (_, best) = extractor.find_best(root);
-    Simplified {
+    let best = {
+        let extractor = Extractor::new(
+            &runner.egraph,
+            FlopCost {
+                egraph: &runner.egraph,
+            },
+        );
+        extractor.find_best(root).1
+    };
+    let simplified = Simplified {
         expr: from_rec(&best),
         stop,
-    }
+    };
+    (simplified, runner)
 }
 
 /// egg's runner, run from `start` by `rules` under `limits`, recording

@@ -146,6 +146,11 @@ impl Derivation {
         with_steps: bool,
         input: &str,
     ) -> Result<Derivation> {
+        // The steps are recorded as the lines are made, not worked out after.
+        let options = &derive::Options {
+            record_steps: with_steps,
+            ..options.clone()
+        };
         let derivation = derive::derive(model, mode, options)?;
         derivation.printable(options.expand)?;
         let steps = match with_steps {
@@ -195,6 +200,7 @@ impl Derivation {
             lines: vec![line],
             model: model.clone(),
             stop: result.stop.clone(),
+            steps: None,
         };
         let mut json = crate::json::to_json(&derivation, input);
         json["mode"] = Value::from("simplify");

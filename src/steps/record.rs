@@ -1,0 +1,109 @@
+//! The record a derivation keeps of its own steps when `--steps` asks
+//! (`Options::record_steps`): the modes push each step as they take it —
+//! the differentiation walk's rules, `tidy`'s step, the e-graph's rewrites
+//! from the run that found the result, the names put back — and `--steps`
+//! renders what was pushed. A derivation that records nothing pays nothing.
+//!
+//! This part of `steps` sits below the modes (they push into it); the rest
+//! of `steps` sits above them.
+
+use super::chain::Out;
+use super::differential::differentiate;
+use super::simplify::{explanation_in, simplify_rule, MAX_EXPLAINED_NODES};
+use super::walk::{apply_names, list_definitions};
+use super::{uni_name, Formula, StepLine};
+use crate::ast::{Expr, Name};
+use crate::diff::LeafTangent;
+use crate::error::Result;
+use crate::naming::Namer;
+use crate::shape::{Env, Model};
+use crate::tidy::tidy;
+
+/// The steps a derivation has taken so far.
+#[derive(Default)]
+pub(crate) struct Recorder {
+    out: Out,
+}
+
+impl Recorder {
+    /// Differentiates `definition`, the right side of `name`'s assignment,
+    /// recording the chain `dot(name) = d(definition) = …`; the tangent, or
+    /// the size it reached past `limit`.
+    pub(crate) fn differentiate(
+        &mut self,
+        name: &Name,
+        definition: &Expr,
+        env: &Env,
+        leaf: &LeafTangent,
+        limit: usize,
+    ) -> Result<std::result::Result<Option<Expr>, usize>> {
+        differentiate(&mut self.out, name, definition, env, leaf, limit)
+    }
+
+    /// `tidy(expr)`, recorded with what changed in words.
+    pub(crate) fn tidy(&mut self, expr: &Expr, env: &Env) -> Result<Expr> {
+        let tidied = tidy(expr, env);
+        self.out
+            .then(Formula::new(tidied.clone()), simplify_rule(expr, &tidied))?;
+        Ok(tidied)
+    }
+
+    /// `expr` with the intermediates `namer` knows named, recorded with the
+    /// names it used.
+    pub(crate) fn name(&mut self, namer: &Namer, expr: &Expr) -> Result<Expr> {
+        let (named, rule) = apply_names(namer, expr);
+        self.out.then(Formula::new(named.clone()), rule)?;
+        Ok(named)
+    }
+
+    /// `expr` with the tangents of earlier assignments (`dot(C)`, …, each
+    /// the line derived for it) put in, recorded.
+    pub(crate) fn substitute(&mut self, expr: Expr, names: &[Name]) -> Result<()> {
+        let rule = format!(
+            "substitute {} derived above",
+            names.iter().map(uni_name).collect::<Vec<_>>().join(", ")
+        );
+        self.out.then(Formula::new(expr), rule)
+    }
+
+    /// `expr`, the intermediates of `before` written out, recorded.
+    pub(crate) fn write_out(&mut self, model: &Model, before: &Expr, expr: Expr) -> Result<()> {
+        let rule = format!("write out {}", list_definitions(model, before));
+        self.out.then(Formula::new(expr), rule)
+    }
+
+    /// Whether the e-graph's run on `start` should keep its explanations:
+    /// egg's proofs copy the whole term at every rewrite, so a large term's
+    /// rewrites show as one step and need none.
+    pub(crate) fn explains(start: &Expr) -> bool {
+        start.size() <= MAX_EXPLAINED_NODES
+    }
+
+    /// The e-graph's rewrites from `start` to `found`, read from the run
+    /// that found it (`runner`, when it kept explanations), one rule a
+    /// step; one step when it holds no readable proof.
+    pub(crate) fn egraph(
+        &mut self,
+        runner: Option<&mut egg::Runner<crate::egraph::Math, crate::egraph::MathAnalysis, ()>>,
+        start: &Expr,
+        found: &Expr,
+    ) -> Result<()> {
+        let proof = runner.and_then(|r| explanation_in(r, start, found));
+        match proof {
+            Some(steps) => {
+                for (expr, rule) in steps {
+                    self.out.then(Formula::new(expr), rule)?;
+                }
+                Ok(())
+            }
+            None => self
+                .out
+                .then(Formula::new(found.clone()), simplify_rule(start, found)),
+        }
+    }
+
+    /// The steps, the last chain closed on where the derivation ended.
+    pub(crate) fn finish(self) -> Vec<StepLine> {
+        self.out.finish()
+    }
+}
