@@ -75,7 +75,10 @@ fn add(expr: &Expr, rec: &mut RecExpr<Math>) -> Id {
         }
         ExprKind::Call(func, args) => {
             let ids: Vec<Id> = args.iter().map(|a| go(a, rec)).collect();
-            rec.add(Math::Call(*func, ids.into_boxed_slice()))
+            rec.add(match ids[..] {
+                [a, b] => Math::Call2(*func, [a, b]),
+                _ => Math::Call(*func, ids[0]),
+            })
         }
     }
 }
@@ -132,7 +135,8 @@ fn build(rec: &RecExpr<Math>, id: Id) -> Expr {
                 )],
             ),
         },
-        Math::Call(func, args) => Expr::call(*func, args.iter().map(go).collect()),
+        Math::Call(func, a) => Expr::call(*func, vec![go(a)]),
+        Math::Call2(func, [a, b]) => Expr::call(*func, vec![go(a), go(b)]),
     }
 }
 

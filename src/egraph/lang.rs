@@ -78,8 +78,11 @@ define_language! {
         "pow" = Pow([Id; 2]),
         "epow" = EPow([Id; 2]),
         // Every function is an op plus children, named as in the input
-        // language (`(tr ?a)`, `(exp ?a)`); see `ast::Func`.
-        Call(Func, Box<[Id]>),
+        // language (`(tr ?a)`, `(exp ?a)`); see `ast::Func`. Unary and
+        // binary calls are separate variants so that children stay inline
+        // (no allocation per e-node).
+        Call(Func, Id),
+        Call2(Func, [Id; 2]),
         Num(Rational),
         Leaf(Leaf),
     }
@@ -89,7 +92,7 @@ impl Math {
     /// The function an e-node applies, for the calls.
     pub fn func(&self) -> Option<Func> {
         match self {
-            Math::Call(func, _) => Some(*func),
+            Math::Call(func, _) | Math::Call2(func, _) => Some(*func),
             _ => None,
         }
     }
@@ -144,7 +147,7 @@ fn fold(node: &Math, c: &dyn Fn(Id) -> Option<BigRational>) -> Option<BigRationa
             }
         }
         Math::Trans(a) => c(*a)?,
-        Math::Call(Func::Tr | Func::Det | Func::Sum | Func::Diag, args) => c(args[0])?,
+        Math::Call(Func::Tr | Func::Det | Func::Sum | Func::Diag, a) => c(*a)?,
         _ => return None,
     })
 }
@@ -174,7 +177,7 @@ impl Analysis<Math> for MathAnalysis {
                 shape_of(a)
             }
             Math::Trans(a) => shape_of(a).transposed(),
-            Math::Call(func, args) => func.result_shape(shape_of(&args[0])),
+            Math::Call(func, a) | Math::Call2(func, [a, _]) => func.result_shape(shape_of(a)),
         };
         let constant = if shape.is_scalar() {
             fold(node, &|id| egraph[id].data.constant.clone())
@@ -189,7 +192,7 @@ impl Analysis<Math> for MathAnalysis {
             Math::Leaf(Leaf::Identity(_)) => true,
             Math::Add([a, b]) | Math::EMul([a, b]) => data(a).symmetric && data(b).symmetric,
             Math::Neg(a) | Math::Trans(a) | Math::Pow([a, _]) => data(a).symmetric,
-            Math::Call(Func::Inv, args) => data(&args[0]).symmetric,
+            Math::Call(Func::Inv, a) => data(a).symmetric,
             _ => false,
         } || shape.is_scalar();
         Data {
