@@ -18,10 +18,8 @@ use crate::steps::{Recorder, StepLine};
 pub use crate::first_order::{simplified, Line};
 // What the step-by-step walk (`steps`) shares with the modes, at the path it
 // has always used.
-pub(crate) use crate::first_order::{active_names, tangent_too_large};
-pub(crate) use crate::naming::{
-    expand_with, expanded_definitions, substitute_bounded, too_large_substituted, Namer,
-};
+pub(crate) use crate::first_order::tangent_too_large;
+pub(crate) use crate::naming::Namer;
 
 /// Which derivative to take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,8 +80,8 @@ pub struct Derivation {
     pub stop: Stop,
     /// The steps recorded as the lines were made, when
     /// [`Options::record_steps`] asked for them and the mode records them
-    /// (forward so far; [`crate::steps::explain_derivation`] works the
-    /// others out after the fact).
+    /// (forward, reverse and grad; [`crate::steps::explain_derivation`]
+    /// works the Hessian's out after the fact).
     ///
     /// ```
     /// use matdiff::derive::{derive, Mode, Options};
@@ -109,7 +107,7 @@ pub struct Derivation {
 pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation> {
     let wrt = wrt_inputs(model, options.wrt.as_deref())?;
     let mut presenter = Presenter::new(model, &options.limits);
-    if options.record_steps && mode == Mode::Forward {
+    if options.record_steps && mode != Mode::Hessian {
         presenter.record = Some(Recorder::default());
     }
     let lines = match mode {

@@ -22,11 +22,11 @@
 //! as one `simplify` step. Bracketing, the place of a sign and of a number
 //! factor are bookkeeping and take no line of their own.
 //!
-//! Forward mode records its steps as it takes them
+//! Forward, reverse and grad record their steps as they take them
 //! ([`Options::record_steps`](crate::derive::Options::record_steps)), so
-//! its steps are the derivation itself. Reverse, grad and Hessian steps are
-//! still worked out after the fact, and their last line for each result is
-//! the result [`derive`](fn@crate::derive::derive) printed, taken from it.
+//! their steps are the derivation itself. Hessian steps are still worked
+//! out after the fact, and their last line for each result is the result
+//! [`derive`](fn@crate::derive::derive) printed, taken from it.
 //!
 //! ```
 //! use matdiff::derive::{Mode, Options};
@@ -41,16 +41,17 @@
 //! The module's parts: here the public surface ([`StepLine`], [`Formula`],
 //! [`explain`]); `record` what a recording derivation pushes into;
 //! `differential` the differentiation walk that records its rules;
+//! `pairing` reverse mode's pairing chains and read-offs;
 //! `chain` the chains collected so far and what counts as bookkeeping;
 //! `render` the text and LaTeX; `simplify` tidy's step and the e-graph's
-//! rewrites in words; `walk` and `reverse` the after-the-fact walk of the
-//! modes that do not record yet (reverse, grad, Hessian).
+//! rewrites in words; `walk` the after-the-fact walk of the Hessian, which
+//! does not record yet.
 
 mod chain;
 mod differential;
+mod pairing;
 mod record;
 mod render;
-mod reverse;
 mod simplify;
 mod walk;
 
@@ -180,10 +181,10 @@ pub fn explain(model: &Model, mode: Mode, options: &Options) -> Result<Vec<StepL
 /// for each of its lines is that line.
 ///
 /// A derivation made with [`Options::record_steps`] carries its steps
-/// ([`Derivation::steps`]) and they are returned as recorded. A forward
-/// derivation made without derives again, recording (under a time limit
-/// that cuts simplification short, its lines may then differ). Reverse,
-/// grad and Hessian derivations do not record yet: their steps are worked
+/// ([`Derivation::steps`]) and they are returned as recorded. A forward,
+/// reverse or grad derivation made without derives again, recording (under
+/// a time limit that cuts simplification short, its lines may then
+/// differ). Hessian derivations do not record yet: their steps are worked
 /// out after the fact by a walk of their own, which ends each chain on the
 /// derivation's line.
 ///
@@ -200,12 +201,12 @@ pub fn explain_derivation(derivation: &Derivation, options: &Options) -> Result<
         return Ok(steps.clone());
     }
     let model = &derivation.model;
-    if derivation.mode == Mode::Forward {
+    if derivation.mode != Mode::Hessian {
         let recording = Options {
             record_steps: true,
             ..options.clone()
         };
-        let derived = derive(model, Mode::Forward, &recording)?;
+        let derived = derive(model, derivation.mode, &recording)?;
         return Ok(derived.steps.unwrap_or_default());
     }
     let explainer = Explainer {
@@ -218,12 +219,7 @@ pub fn explain_derivation(derivation: &Derivation, options: &Options) -> Result<
         namer: Namer::all(model),
         out: Out::default(),
     };
-    match derivation.mode {
-        Mode::Forward => unreachable!("forward derivations record their steps"),
-        Mode::Reverse => explainer.reverse(None),
-        Mode::Grad => explainer.reverse(Some(Expr::int(1))),
-        Mode::Hessian => explainer.hessian(options),
-    }
+    explainer.hessian(options)
 }
 
 /// Rule of a line that only reaches the result as `derive` built it, when

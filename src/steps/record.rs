@@ -9,11 +9,12 @@
 
 use super::chain::Out;
 use super::differential::differentiate;
+use super::pairing;
 use super::simplify::{explanation_in, simplify_rule, MAX_EXPLAINED_NODES};
 use super::walk::{apply_names, list_definitions};
 use super::{uni_name, Formula, StepLine};
 use crate::ast::{Expr, Name};
-use crate::diff::LeafTangent;
+use crate::diff::{Contribution, LeafTangent};
 use crate::error::Result;
 use crate::naming::Namer;
 use crate::shape::{Env, Model};
@@ -64,6 +65,55 @@ impl Recorder {
             names.iter().map(uni_name).collect::<Vec<_>>().join(", ")
         );
         self.out.then(Formula::new(expr), rule)
+    }
+
+    /// The chain `bar(name) = …` read off the pairings with its tangent
+    /// above (`parts`, in program order, from one assignment or several),
+    /// as their symmetric part when `symmetric`, then tidied; the tidied
+    /// sum (zero when nothing pairs).
+    pub(crate) fn read_off(
+        &mut self,
+        name: &Name,
+        parts: &[Expr],
+        from_one: bool,
+        symmetric: bool,
+        env: &Env,
+    ) -> Result<Expr> {
+        pairing::read_off(&mut self.out, name, parts, from_one, symmetric, env)
+    }
+
+    /// The reverse pass over `local`, the tangent of `this`, recorded as the
+    /// chain ⟨C̄, Ċ⟩ = … until every tangent stands alone; what pairs with
+    /// each tangent leaf.
+    pub(crate) fn pair(
+        &mut self,
+        this: &Name,
+        local: &Expr,
+        env: &Env,
+        is_leaf: &dyn Fn(&Name) -> bool,
+    ) -> Result<Vec<Contribution>> {
+        pairing::pair(&mut self.out, this, local, env, is_leaf)
+    }
+
+    /// `expr` with the adjoints `names` derived above put in, recorded; the
+    /// output's adjoint `output` is the gradient's seed 1.
+    pub(crate) fn substitute_adjoints(
+        &mut self,
+        expr: Expr,
+        names: &[Name],
+        output: Option<&Name>,
+    ) -> Result<()> {
+        let words: Vec<String> = names
+            .iter()
+            .map(|n| {
+                if Some(n) == output {
+                    format!("the gradient takes {} = 1", uni_name(n))
+                } else {
+                    format!("substitute {} from above", uni_name(n))
+                }
+            })
+            .collect();
+        self.out.then(Formula::new(expr), words.join("; "))
     }
 
     /// `expr`, the intermediates of `before` written out, recorded.

@@ -1,7 +1,7 @@
-//! The after-the-fact walk of the modes that do not record their steps yet
-//! (reverse, grad, Hessian; forward records): the `Explainer`, the
-//! Hessian's chains, and the end of every chain on the line `derive`
-//! printed, simplified again to find the e-graph's rewrites.
+//! The after-the-fact walk of the Hessian, which does not record its steps
+//! yet (forward, reverse and grad do): the `Explainer`, the Hessian's
+//! chains, and the end of every chain on the line `derive` printed,
+//! simplified again to find the e-graph's rewrites.
 
 use super::chain::Out;
 use super::differential::differentiate;
@@ -161,26 +161,6 @@ impl Explainer<'_> {
     pub(super) fn simplify(&mut self, before: &Expr, after: Expr) -> Result<()> {
         let rule = simplify_rule(before, &after);
         self.out.then(Formula::new(after), rule)
-    }
-
-    /// `= name(expr)` with the intermediates of the first `upto` bindings.
-    pub(super) fn name(&mut self, upto: usize, expr: &Expr) -> Result<Expr> {
-        let (named, rule) = apply_names(&self.namer.upto(upto), expr);
-        self.out.then(Formula::new(named.clone()), rule)?;
-        Ok(named)
-    }
-
-    /// The chain `dot(B) = d(definition) = …`, expanded top-down, one
-    /// differentiation rule a line, until no differential is left. Returns
-    /// the tangent `tangent` gives (the chain ends on it), `None` for zero.
-    pub(super) fn differentiate(
-        &mut self,
-        index: usize,
-        leaf: &dyn Fn(&Name) -> Option<Expr>,
-    ) -> Result<Option<Expr>> {
-        let binding = &self.model.bindings[index];
-        let name = Name::plain(&binding.name);
-        self.differentiate_expr(&name, &binding.expr, leaf)
     }
 
     /// The chain `dot(name) = d(definition) = …`, one rule a step, by the
