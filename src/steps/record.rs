@@ -11,8 +11,7 @@ use super::chain::Out;
 use super::differential::differentiate;
 use super::pairing;
 use super::simplify::{explanation_in, simplify_rule, MAX_EXPLAINED_NODES};
-use super::walk::{apply_names, list_definitions};
-use super::{uni_name, Formula, StepLine};
+use super::{uni, uni_name, Formula, StepLine};
 use crate::ast::{Expr, Name};
 use crate::diff::{Contribution, LeafTangent};
 use crate::error::Result;
@@ -21,7 +20,7 @@ use crate::shape::{Env, Model};
 use crate::tidy::tidy;
 
 /// The steps a derivation has taken so far.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Recorder {
     out: Out,
 }
@@ -39,6 +38,11 @@ impl Recorder {
         limit: usize,
     ) -> Result<std::result::Result<Option<Expr>, usize>> {
         differentiate(&mut self.out, name, definition, env, leaf, limit)
+    }
+
+    /// Starts a chain `lhs = rhs` reached by `rule`.
+    pub(crate) fn start(&mut self, lhs: Expr, rhs: Expr, rule: &str) -> Result<()> {
+        self.out.start(lhs, Formula::new(rhs), rule)
     }
 
     /// `tidy(expr)`, recorded with what changed in words.
@@ -156,4 +160,34 @@ impl Recorder {
     pub(crate) fn finish(self) -> Vec<StepLine> {
         self.out.finish()
     }
+}
+
+/// The named expression, and the naming rule in words.
+fn apply_names(namer: &Namer, expr: &Expr) -> (Expr, String) {
+    let mut used = Vec::new();
+    let named = namer.name_tracking(expr, &mut used);
+    used.sort_unstable();
+    let list: Vec<String> = used
+        .iter()
+        .map(|&i| {
+            let (definition, name) = namer.definition(i);
+            format!("{name} = {}", uni(definition))
+        })
+        .collect();
+    (named, format!("name {}", list.join(" and ")))
+}
+
+/// The intermediates `expr` mentions, with their definitions, in words.
+fn list_definitions(model: &Model, expr: &Expr) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for name in expr.names() {
+        if name.is_plain() && model.is_assigned(&name.base) && !seen.contains(&name.base) {
+            seen.push(name.base.clone());
+        }
+    }
+    seen.iter()
+        .filter_map(|n| model.binding(n))
+        .map(|b| format!("{} = {}", b.name, uni(&b.expr)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
