@@ -16,12 +16,6 @@ use crate::shape::Model;
 use crate::steps::{Recorder, StepLine};
 
 pub use crate::first_order::{simplified, Line};
-// What the step-by-step walk (`steps`) shares with the modes, at the path it
-// has always used.
-pub(crate) use crate::first_order::{active_names, tangent_too_large};
-pub(crate) use crate::naming::{
-    expand_with, expanded_definitions, substitute_bounded, too_large_substituted, Namer,
-};
 
 /// Which derivative to take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,9 +75,7 @@ pub struct Derivation {
     /// Why simplification stopped: a limit, if any line reached one.
     pub stop: Stop,
     /// The steps recorded as the lines were made, when
-    /// [`Options::record_steps`] asked for them and the mode records them
-    /// (forward so far; [`crate::steps::explain_derivation`] works the
-    /// others out after the fact).
+    /// [`Options::record_steps`] asked for them (every mode records them).
     ///
     /// ```
     /// use matdiff::derive::{derive, Mode, Options};
@@ -109,16 +101,14 @@ pub struct Derivation {
 pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation> {
     let wrt = wrt_inputs(model, options.wrt.as_deref())?;
     let mut presenter = Presenter::new(model, &options.limits);
-    if options.record_steps && mode == Mode::Forward {
+    if options.record_steps {
         presenter.record = Some(Recorder::default());
     }
     let lines = match mode {
         Mode::Forward => forward(model, &wrt, options.expand, &mut presenter)?,
         Mode::Reverse => reverse(model, &wrt, options.expand, &mut presenter)?,
         Mode::Grad => grad(model, &wrt, options.expand, &mut presenter)?,
-        Mode::Hessian => crate::hessian::lines(model, &wrt, &options.limits, &mut |e| {
-            presenter.present(e, Some(model.bindings.len()))
-        })?,
+        Mode::Hessian => crate::hessian::lines(model, &wrt, &options.limits, &mut presenter)?,
     };
     let stop = presenter.stop;
     let steps = presenter.record.map(Recorder::finish);

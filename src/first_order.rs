@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::limits::MAX_RESULT_NODES;
 use crate::naming::{
     expand_with, expanded_definitions, substitute_bounded, too_large_expanded,
-    too_large_substituted, Namer, Replacements,
+    too_large_substituted, Expansions, Namer, Replacements,
 };
 use crate::shape::{Env, Model};
 use crate::steps::Recorder;
@@ -352,21 +352,43 @@ fn put_in_tangents(
 
 /// The adjoint lines in SPEC order: intermediates last to first, then inputs
 /// in order of first use. Each line may use `bar` of later assignments.
-/// Lines are presented (simplified and named) when `presenter` is given;
-/// `grad` and `--expand` present them after substitution instead.
+/// Each line is presented (simplified and named) as it is read off, or,
+/// with `substitution` (grad and `--expand`), has the adjoints above put in
+/// first, and only the inputs' lines are kept. A recording `presenter`
+/// records every step on the way: the read-off, the local tangent, the
+/// pairing chain, the substitution and the simplification.
 fn reverse_lines(
     model: &Model,
     wrt: &[Name],
-    mut presenter: Option<&mut Presenter>,
+    presenter: &mut Presenter,
+    mut substitution: Option<Substitution>,
 ) -> Result<Vec<Line>> {
     let all = Some(model.bindings.len());
     let env = &model.env;
     let assigned: Vec<&str> = model.bindings.iter().map(|b| b.name.as_str()).collect();
     let unconstrained = env.without_symmetry(&assigned);
     let active = active_names(model, wrt);
-    let namer = Namer::all(model);
+    let namer = presenter.namer.clone();
+    let all_names = namer.upto(model.bindings.len());
     let mut contributions: HashMap<Name, Vec<(usize, Expr)>> = HashMap::new();
     let mut lines = Vec::new();
+    let mut emit = |lhs: Name, expr: Expr, presenter: &mut Presenter| -> Result<bool> {
+        match substitution.as_mut() {
+            None => {
+                let expr = presenter.present(&expr, all)?;
+                let zero = expr.is_zero();
+                lines.push(Line::new(lhs, expr));
+                Ok(zero)
+            }
+            Some(substitution) => {
+                let zero = expr.is_zero();
+                if let Some(line) = substitution.line(model, lhs, &expr, presenter)? {
+                    lines.push(line);
+                }
+                Ok(zero)
+            }
+        }
+    };
     let last = model.bindings.len() - 1;
     for (index, binding) in model.bindings.iter().enumerate().rev() {
         let this = Name::plain(&binding.name);
@@ -374,28 +396,46 @@ fn reverse_lines(
             continue;
         }
         if index != last {
-            let sum = sum_contributions(contributions.remove(&this));
-            let mut expr = namer.name(&finish(sum, env));
-            if let Some(p) = presenter.as_deref_mut() {
-                expr = p.present(&expr, all)?;
-            }
-            let zero = expr.is_zero();
-            lines.push(Line::new(this.bar(), expr));
-            if zero {
+            let parts = contributions.remove(&this);
+            let record = presenter.record.as_mut();
+            let expr = read_off(&this, parts, false, env, &all_names, record)?;
+            if emit(this.bar(), expr, presenter)? {
                 continue;
             }
         }
         let varies = |n: &Name| n.is_plain() && active.contains(&n.base) || wrt.contains(n);
         let leaf = |n: &Name| varies(n).then(|| Expr::name(n.dot()));
-        let Some(local) = tangent_of(&binding.expr, &unconstrained, &leaf, &this)? else {
-            continue;
-        };
-        let local = namer.upto(index + 1).name(&tidy(&local, &unconstrained));
+        let names = namer.upto(index + 1);
         // Only the tangents introduced here are leaves: a program may use
         // `dot(A)` itself as an input.
         let is_leaf = |n: &Name| n.outer_mark() == Some(Mark::Dot) && varies(&n.unmark());
-        let parts = pullback(&local, Expr::name(this.bar()), &unconstrained, &is_leaf)
-            .map_err(Error::whole_program)?;
+        let parts = match presenter.record.as_mut() {
+            Some(record) => {
+                let local = record
+                    .differentiate(
+                        &this,
+                        &binding.expr,
+                        &unconstrained,
+                        &leaf,
+                        MAX_RESULT_NODES,
+                    )?
+                    .map_err(|_| tangent_too_large(&binding.expr, &this))?;
+                let Some(local) = local else {
+                    continue;
+                };
+                let tidied = record.tidy(&local, &unconstrained)?;
+                let local = record.name(&names, &tidied)?;
+                record.pair(&this, &local, &unconstrained, &is_leaf)?
+            }
+            None => {
+                let Some(local) = tangent_of(&binding.expr, &unconstrained, &leaf, &this)? else {
+                    continue;
+                };
+                let local = names.name(&tidy(&local, &unconstrained));
+                pullback(&local, Expr::name(this.bar()), &unconstrained, &is_leaf)
+                    .map_err(Error::whole_program)?
+            }
+        };
         for (leaf_name, part) in parts {
             contributions
                 .entry(leaf_name.unmark())
@@ -404,34 +444,53 @@ fn reverse_lines(
         }
     }
     for input in wrt {
-        let sum = sum_contributions(contributions.remove(input));
-        let sum = sum.map(|g| symmetrize(g, input, env));
-        let mut expr = namer.name(&finish(sum, env));
-        if let Some(p) = presenter.as_deref_mut() {
-            expr = p.present(&expr, all)?;
-        }
-        lines.push(Line::new(input.bar(), expr));
+        let parts = contributions.remove(input);
+        let symmetric = env.is_symmetric(input);
+        let record = presenter.record.as_mut();
+        let expr = read_off(input, parts, symmetric, env, &all_names, record)?;
+        emit(input.bar(), expr, presenter)?;
     }
     Ok(lines)
 }
 
-/// The adjoint of a symmetric input is the symmetric part of the
-/// unconstrained one: sym(G) = (G + Gᵀ)/2.
-fn symmetrize(g: Expr, input: &Name, env: &Env) -> Expr {
-    if !env.is_symmetric(input) {
-        return g;
+/// The adjoint of `name` read off what pairs with its tangent (`parts`, by
+/// the assignment they come from), tidied and named; for a symmetric input
+/// the symmetric part sym(G) = (G + Gᵀ)/2 of the unconstrained one.
+fn read_off(
+    name: &Name,
+    parts: Option<Vec<(usize, Expr)>>,
+    symmetric: bool,
+    env: &Env,
+    namer: &Namer,
+    record: Option<&mut Recorder>,
+) -> Result<Expr> {
+    let mut parts = parts.unwrap_or_default();
+    parts.sort_by_key(|(index, _)| *index);
+    let from_one = parts.iter().all(|(i, _)| *i == parts[0].0);
+    let parts: Vec<Expr> = parts.into_iter().map(|(_, e)| e).collect();
+    match record {
+        Some(record) => {
+            let tidied = record.read_off(name, &parts, from_one, symmetric, env)?;
+            if tidied.is_zero() {
+                return Ok(tidied);
+            }
+            record.name(namer, &tidied)
+        }
+        None => {
+            let sum = parts.into_iter().reduce(Expr::add);
+            let sum = sum.map(|g| if symmetric { symmetrize(g) } else { g });
+            Ok(namer.name(&finish(sum, env)))
+        }
     }
+}
+
+/// sym(G) = (G + Gᵀ)/2.
+fn symmetrize(g: Expr) -> Expr {
     Expr::binary(
         crate::ast::BinOp::Div,
         Expr::add(g.clone(), Expr::transpose(g)),
         Expr::int(2),
     )
-}
-
-fn sum_contributions(parts: Option<Vec<(usize, Expr)>>) -> Option<Expr> {
-    let mut parts = parts?;
-    parts.sort_by_key(|(index, _)| *index);
-    parts.into_iter().map(|(_, e)| e).reduce(Expr::add)
 }
 
 /// Assignments that depend on a `wrt` input.
@@ -454,49 +513,85 @@ pub(crate) fn reverse(
     expand: bool,
     presenter: &mut Presenter,
 ) -> Result<Vec<Line>> {
-    if !expand {
-        return reverse_lines(model, wrt, Some(presenter));
-    }
-    let lines = reverse_lines(model, wrt, None)?;
-    substitute_adjoints(model, lines, None, true, presenter)
+    let substitution = expand.then(|| Substitution::new(model, None, true));
+    reverse_lines(model, wrt, presenter, substitution)
 }
 
-/// Substitutes the intermediates' adjoints (and the output's, when given)
-/// into the inputs' lines, keeping only those.
-fn substitute_adjoints(
-    model: &Model,
-    lines: Vec<Line>,
-    output_adjoint: Option<Expr>,
-    expand: bool,
-    presenter: &mut Presenter,
-) -> Result<Vec<Line>> {
-    let env = &model.env;
-    let expanded = expand.then(|| expanded_definitions(model));
-    let mut known = Replacements::new(|n: &Name| Some(n.clone()));
-    if let Some(seed) = output_adjoint {
-        known.insert(Name::plain(&model.output().name).bar(), Some(seed));
+/// Grad and `reverse --expand`: the intermediates' adjoints (and the
+/// output's, when given) put into each adjoint line as it is read off, so
+/// that each one's substitution continues its own chain.
+struct Substitution {
+    /// The intermediates' adjoints so far, substituted (`None`: too large).
+    known: Replacements<Name>,
+    /// The output's adjoint, when grad seeds it with 1.
+    output: Option<Name>,
+    /// The definitions in terms of the inputs, under `--expand`.
+    expanded: Option<Expansions>,
+}
+
+impl Substitution {
+    fn new(model: &Model, output_adjoint: Option<Expr>, expand: bool) -> Substitution {
+        let mut known = Replacements::new(|n: &Name| Some(n.clone()));
+        let output = output_adjoint.map(|seed| {
+            let name = Name::plain(&model.output().name).bar();
+            known.insert(name.clone(), Some(seed));
+            name
+        });
+        Substitution {
+            known,
+            output,
+            expanded: expand.then(|| expanded_definitions(model)),
+        }
     }
-    let mut out = Vec::new();
-    for line in lines {
-        let Some(mut expr) = known.apply(&line.expr) else {
-            if model.is_assigned(&line.lhs.base) {
-                known.insert(line.lhs, None);
-                continue;
+
+    /// The adjoint line `lhs = expr` with the adjoints above put in: kept
+    /// for the lines after when `lhs` is an intermediate's, else the line,
+    /// presented.
+    fn line(
+        &mut self,
+        model: &Model,
+        lhs: Name,
+        before: &Expr,
+        presenter: &mut Presenter,
+    ) -> Result<Option<Line>> {
+        let env = &model.env;
+        let Some(mut expr) = self.known.apply(before) else {
+            if model.is_assigned(&lhs.base) {
+                self.known.insert(lhs, None);
+                return Ok(None);
             }
-            return Err(too_large_substituted(&line.lhs));
+            return Err(too_large_substituted(&lhs));
         };
-        if let Some(expanded) = &expanded {
-            expr = expand_with(expanded, &expr, &line.lhs)?;
+        if let (Some(record), true) = (presenter.record.as_mut(), expr != *before) {
+            let mut names: Vec<Name> = before
+                .names()
+                .into_iter()
+                .filter(|n| self.known.replaces(n))
+                .cloned()
+                .collect();
+            names.sort();
+            names.dedup();
+            record.substitute_adjoints(expr.clone(), &names, self.output.as_ref())?;
         }
-        let expr = tidy(&expr, env);
-        if model.is_assigned(&line.lhs.base) {
-            known.insert(line.lhs, Some(expr));
-        } else {
-            let expr = presenter.present(&expr, (!expand).then_some(model.bindings.len()))?;
-            out.push(Line::new(line.lhs, expr));
+        if let Some(expanded) = &self.expanded {
+            let written = expand_with(expanded, &expr, &lhs)?;
+            if let (Some(record), true) = (presenter.record.as_mut(), written != expr) {
+                record.write_out(model, &expr, written.clone())?;
+            }
+            expr = written;
         }
+        let expr = match presenter.record.as_mut() {
+            Some(record) => record.tidy(&expr, env)?,
+            None => tidy(&expr, env),
+        };
+        if model.is_assigned(&lhs.base) {
+            self.known.insert(lhs, Some(expr));
+            return Ok(None);
+        }
+        let upto = self.expanded.is_none().then_some(model.bindings.len());
+        let expr = presenter.present(&expr, upto)?;
+        Ok(Some(Line::new(lhs, expr)))
     }
-    Ok(out)
 }
 
 pub(crate) fn grad(
@@ -518,6 +613,6 @@ pub(crate) fn grad(
         )
         .with_help("use `reverse` for the adjoint of a non-scalar output"));
     }
-    let lines = reverse_lines(model, wrt, None)?;
-    substitute_adjoints(model, lines, Some(Expr::int(1)), expand, presenter)
+    let substitution = Substitution::new(model, Some(Expr::int(1)), expand);
+    reverse_lines(model, wrt, presenter, Some(substitution))
 }

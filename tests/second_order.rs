@@ -244,3 +244,37 @@ fn hessian_steps_end_on_the_result() {
         });
     }
 }
+
+/// A block with no closed form (here a Hadamard product after `diag(ẋ)`
+/// was multiplied on both sides) turns the Hessian into Hessian-vector
+/// products; its steps are then the products' alone, with no block's chain
+/// and no second tangent of the same gradient left over from the blocks.
+#[test]
+fn hessian_falling_back_to_products_records_only_their_steps() {
+    let model =
+        analyze_source("x: vector(n); A: matrix(n, n); f = sum(exp(A * diag(x) * A) * x)").unwrap();
+    let options = Options {
+        wrt: Some("x".to_string()),
+        record_steps: true,
+        ..Default::default()
+    };
+    let derivation = derive(&model, Mode::Hessian, &options).unwrap();
+    assert_eq!(derivation.lines.len(), 1);
+    assert_eq!(derivation.lines[0].lhs_text(Notation::Plain), "dot(bar(x))");
+    let steps = derivation.steps.unwrap();
+    let starts: Vec<String> = steps
+        .iter()
+        .filter(|s| !s.continues)
+        .map(|s| matdiff::print::render(&s.lhs, Notation::Plain))
+        .collect();
+    assert_eq!(
+        starts.iter().filter(|s| *s == "dot(bar(x))").count(),
+        1,
+        "{starts:?}"
+    );
+    assert!(!starts.iter().any(|s| s.starts_with("hess")), "{starts:?}");
+    assert_eq!(
+        steps.last().unwrap().rhs.as_expr(),
+        Some(&derivation.lines[0].expr)
+    );
+}

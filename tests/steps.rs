@@ -29,7 +29,7 @@ use matdiff::derive::{derive, Line, Mode, Options};
 use matdiff::eval::{Matrix, Values};
 use matdiff::print::Notation;
 use matdiff::shape::Model;
-use matdiff::steps::{explain_derivation, StepLine, FALLBACK_RULE};
+use matdiff::steps::{explain_derivation, StepLine};
 use rand::SeedableRng;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -242,12 +242,6 @@ fn every_result_is_the_last_step_of_its_chain() {
                 final_step.equation(Notation::Plain)
             ));
         }
-        if let Some(s) = steps.iter().find(|s| s.rule == FALLBACK_RULE) {
-            return Err(format!(
-                "a step only restates the result: `{}`",
-                s.equation(Notation::Plain)
-            ));
-        }
         Ok(())
     });
 }
@@ -288,7 +282,8 @@ fn point(model: &Model, mode: Mode, options: &Options) -> Result<(Sample, Values
         values.insert(line.lhs.clone(), v);
     }
     let output = Name::plain(&model.output().name);
-    let seed = if mode == Mode::Grad {
+    // A Hessian's steps begin with its gradient's, which takes f̄ = 1.
+    let seed = if matches!(mode, Mode::Grad | Mode::Hessian) {
         Matrix::from_element(1, 1, 1.0)
     } else {
         sample.random_like(model, &output.bar(), &mut rng)
@@ -368,7 +363,7 @@ fn every_step_is_a_true_equation() {
 
 /// The programs of the derivation corpus (`tests/data/corpus-*.jsonl`), in
 /// every mode, with and without `--expand`: the steps are true equations
-/// and end on the results, never on the fallback.
+/// and end on the results.
 #[test]
 fn steps_of_the_corpus_programs_are_true() {
     let mut programs: Vec<String> = Vec::new();
@@ -409,12 +404,7 @@ fn steps_of_the_corpus_programs_are_true() {
                 };
                 let outcome = explain_derivation(&derivation, &options)
                     .map_err(|e| e.message)
-                    .and_then(|steps| {
-                        if let Some(s) = steps.iter().find(|s| s.rule == FALLBACK_RULE) {
-                            return Err(format!("falls back: `{}`", s.equation(Notation::Plain)));
-                        }
-                        steps_are_true(&model, mode, &options, &steps)
-                    });
+                    .and_then(|steps| steps_are_true(&model, mode, &options, &steps));
                 if let Err(e) = outcome {
                     failures.push(format!(
                         "{} (expand: {expand}) `{program}`: {e}",
@@ -527,4 +517,83 @@ fn unicode_steps_use_the_unicode_notation() {
 fn without_steps_the_output_is_unchanged() {
     let (out, _, _) = matdiff(&["forward", "C = inv(A)"]);
     assert_eq!(out, "dot(C) = -C * dot(A) * C\n");
+}
+
+/// Checks that each Hessian block read off a gradient's tangent ġ (the
+/// chain just above it) is the matrix with ġ = H ẏ, at a random point.
+fn blocks_are_read_off_truly(
+    model: &Model,
+    options: &Options,
+    steps: &[StepLine],
+) -> Result<(), String> {
+    let (sample, values) = point(model, Mode::Hessian, options)?;
+    let mut tangent: Option<&Expr> = None;
+    for (i, step) in steps.iter().enumerate() {
+        let lhs = step.lhs.to_string();
+        let starts_block = !step.continues && lhs.starts_with("hess(");
+        if starts_block && !step.rule.starts_with("the gradient does not depend") {
+            let inputs = lhs.trim_start_matches("hess(").trim_end_matches(')');
+            let y = inputs.rsplit(", ").next().expect("an input");
+            let matrix = step.rhs.as_expr().ok_or("a block is an expression")?;
+            let applied = Expr::mul(matrix.clone(), Expr::name(Name::plain(y).dot()));
+            let applied = sample.eval(&applied, &values).map_err(|e| e.message)?;
+            let expected = tangent.ok_or("a block follows a tangent")?;
+            let expected = sample.eval(expected, &values).map_err(|e| e.message)?;
+            let error = (&applied - &expected).norm() / expected.norm().max(1.0);
+            if error > 1e-8 {
+                return Err(format!("`{}` is not read off the tangent above", lhs));
+            }
+        }
+        // The last step of a tangent's chain, `dot(bar(x)) = …`.
+        let ends_chain = steps.get(i + 1).is_none_or(|next| !next.continues);
+        if ends_chain && lhs.starts_with("dot(bar(") {
+            tangent = step.rhs.as_expr();
+        }
+    }
+    Ok(())
+}
+
+/// The Hessian cases of `tests/data/second-order.jsonl`: every step is a
+/// true equation (a block's chain, whose left side `hess(x, y)` the point
+/// cannot evaluate, against its first right side), each block is read off
+/// the tangent above it, and the last step is the last line.
+#[test]
+fn hessian_steps_are_true() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/second-order.jsonl");
+    let text = std::fs::read_to_string(path).expect("the second-order cases are there");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let case: serde_json::Value = serde_json::from_str(line).expect("JSON lines");
+        if case["mode"] != "hessian" {
+            continue;
+        }
+        count += 1;
+        let program = case["program"].as_str().expect("a program");
+        let wrt: Option<Vec<&str>> = case["wrt"]
+            .as_array()
+            .map(|w| w.iter().filter_map(|n| n.as_str()).collect());
+        let options = Options {
+            wrt: wrt.map(|w| w.join(",")),
+            record_steps: true,
+            ..Options::default()
+        };
+        let model = matdiff::shape::analyze_source(program).expect("the cases are valid");
+        let outcome = derive(&model, Mode::Hessian, &options)
+            .map_err(|e| e.message)
+            .and_then(|d| {
+                let steps = d.steps.clone().unwrap_or_default();
+                let last = d.lines.last().expect("a Hessian has lines");
+                if steps.last().and_then(|s| s.rhs.as_expr()) != Some(&last.expr) {
+                    return Err(format!("the steps do not end on `{last}`"));
+                }
+                steps_are_true(&model, Mode::Hessian, &options, &steps)?;
+                blocks_are_read_off_truly(&model, &options, &steps)
+            });
+        if let Err(e) = outcome {
+            failures.push(format!("`{program}`: {e}"));
+        }
+    }
+    assert!(count >= 10, "only {count} Hessian cases");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -11,7 +11,7 @@ use num_rational::BigRational;
 use num_traits::{One, Signed};
 
 /// The steps collected so far.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Out {
     lines: Vec<StepLine>,
     /// The right side the current chain has reached. The last line shows
@@ -94,11 +94,6 @@ impl Out {
             .with_help("leave out --steps, or differentiate a smaller program"));
         }
         Ok(())
-    }
-
-    /// Where the current chain has got to.
-    pub(super) fn last_expr(&self) -> Option<&Expr> {
-        self.current.as_ref().and_then(Formula::as_expr)
     }
 
     /// The lines, the last chain closed.

@@ -14,7 +14,9 @@
 //!   until every tangent stands alone on the right of its pairing
 //!   (`inner(·,·)` is the language's ⟨·,·⟩).
 //! - `bar(A)`: an adjoint read off the pairings above, then simplified and
-//!   named.
+//!   named (grad and `--expand`: the adjoints above put in first).
+//! - `hess(x, y)`: a Hessian block read off the tangent of x's gradient,
+//!   `dot(bar(x))`, when y moves.
 //!
 //! Simplification shows as `tidy`'s one step, named by what changed, and
 //! then the e-graph's rewrites one by one, each with its rule in words, as
@@ -22,11 +24,11 @@
 //! as one `simplify` step. Bracketing, the place of a sign and of a number
 //! factor are bookkeeping and take no line of their own.
 //!
-//! Forward mode records its steps as it takes them
+//! Every mode records its steps as it takes them
 //! ([`Options::record_steps`](crate::derive::Options::record_steps)), so
-//! its steps are the derivation itself. Reverse, grad and Hessian steps are
-//! still worked out after the fact, and their last line for each result is
-//! the result [`derive`](fn@crate::derive::derive) printed, taken from it.
+//! the steps are the derivation itself, and each result's chain ends on
+//! the line [`derive`](fn@crate::derive::derive) printed because that is
+//! where the derivation ended.
 //!
 //! ```
 //! use matdiff::derive::{Mode, Options};
@@ -41,30 +43,27 @@
 //! The module's parts: here the public surface ([`StepLine`], [`Formula`],
 //! [`explain`]); `record` what a recording derivation pushes into;
 //! `differential` the differentiation walk that records its rules;
+//! `pairing` reverse mode's pairing chains and read-offs;
 //! `chain` the chains collected so far and what counts as bookkeeping;
 //! `render` the text and LaTeX; `simplify` tidy's step and the e-graph's
-//! rewrites in words; `walk` and `reverse` the after-the-fact walk of the
-//! modes that do not record yet (reverse, grad, Hessian).
+//! rewrites in words.
 
 mod chain;
 mod differential;
+mod pairing;
 mod record;
 mod render;
-mod reverse;
 mod simplify;
-mod walk;
 
 pub(crate) use record::Recorder;
 pub use render::render_steps;
 
 use crate::ast::{Expr, Name};
-use crate::derive::{derive, wrt_inputs, Derivation, Mode, Namer, Options};
+use crate::derive::{derive, Derivation, Mode, Options};
 use crate::error::Result;
 use crate::print::{render, render_name, Notation};
 use crate::shape::Model;
-use chain::Out;
 use render::render_side;
-use walk::Explainer;
 
 /// Most expression nodes all the steps of one derivation may hold together;
 /// past it the derivation is refused rather than printed after minutes.
@@ -180,12 +179,9 @@ pub fn explain(model: &Model, mode: Mode, options: &Options) -> Result<Vec<StepL
 /// for each of its lines is that line.
 ///
 /// A derivation made with [`Options::record_steps`] carries its steps
-/// ([`Derivation::steps`]) and they are returned as recorded. A forward
-/// derivation made without derives again, recording (under a time limit
-/// that cuts simplification short, its lines may then differ). Reverse,
-/// grad and Hessian derivations do not record yet: their steps are worked
-/// out after the fact by a walk of their own, which ends each chain on the
-/// derivation's line.
+/// ([`Derivation::steps`]) and they are returned as recorded. One made
+/// without derives again, recording (under a time limit that cuts
+/// simplification short, its lines may then differ).
 ///
 /// ```
 /// use matdiff::derive::{derive, Mode, Options};
@@ -199,36 +195,13 @@ pub fn explain_derivation(derivation: &Derivation, options: &Options) -> Result<
     if let Some(steps) = &derivation.steps {
         return Ok(steps.clone());
     }
-    let model = &derivation.model;
-    if derivation.mode == Mode::Forward {
-        let recording = Options {
-            record_steps: true,
-            ..options.clone()
-        };
-        let derived = derive(model, Mode::Forward, &recording)?;
-        return Ok(derived.steps.unwrap_or_default());
-    }
-    let explainer = Explainer {
-        model,
-        env: &model.env,
-        wrt: wrt_inputs(model, options.wrt.as_deref())?,
-        expand: options.expand,
-        limits: options.limits.clone(),
-        results: &derivation.lines,
-        namer: Namer::all(model),
-        out: Out::default(),
+    let recording = Options {
+        record_steps: true,
+        ..options.clone()
     };
-    match derivation.mode {
-        Mode::Forward => unreachable!("forward derivations record their steps"),
-        Mode::Reverse => explainer.reverse(None),
-        Mode::Grad => explainer.reverse(Some(Expr::int(1))),
-        Mode::Hessian => explainer.hessian(options),
-    }
+    let derived = derive(&derivation.model, derivation.mode, &recording)?;
+    Ok(derived.steps.unwrap_or_default())
 }
-
-/// Rule of a line that only reaches the result as `derive` built it, when
-/// the steps' own reconstruction ends elsewhere; tests assert it is unused.
-pub const FALLBACK_RULE: &str = "simplify (as derived)";
 
 /// Unicode, for expressions quoted inside a rule.
 pub(super) fn uni(e: &Expr) -> String {

@@ -9,18 +9,18 @@
 
 use super::chain::Out;
 use super::differential::differentiate;
+use super::pairing;
 use super::simplify::{explanation_in, simplify_rule, MAX_EXPLAINED_NODES};
-use super::walk::{apply_names, list_definitions};
-use super::{uni_name, Formula, StepLine};
+use super::{uni, uni_name, Formula, StepLine};
 use crate::ast::{Expr, Name};
-use crate::diff::LeafTangent;
+use crate::diff::{Contribution, LeafTangent};
 use crate::error::Result;
 use crate::naming::Namer;
 use crate::shape::{Env, Model};
 use crate::tidy::tidy;
 
 /// The steps a derivation has taken so far.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Recorder {
     out: Out,
 }
@@ -38,6 +38,11 @@ impl Recorder {
         limit: usize,
     ) -> Result<std::result::Result<Option<Expr>, usize>> {
         differentiate(&mut self.out, name, definition, env, leaf, limit)
+    }
+
+    /// Starts a chain `lhs = rhs` reached by `rule`.
+    pub(crate) fn start(&mut self, lhs: Expr, rhs: Expr, rule: &str) -> Result<()> {
+        self.out.start(lhs, Formula::new(rhs), rule)
     }
 
     /// `tidy(expr)`, recorded with what changed in words.
@@ -64,6 +69,55 @@ impl Recorder {
             names.iter().map(uni_name).collect::<Vec<_>>().join(", ")
         );
         self.out.then(Formula::new(expr), rule)
+    }
+
+    /// The chain `bar(name) = …` read off the pairings with its tangent
+    /// above (`parts`, in program order, from one assignment or several),
+    /// as their symmetric part when `symmetric`, then tidied; the tidied
+    /// sum (zero when nothing pairs).
+    pub(crate) fn read_off(
+        &mut self,
+        name: &Name,
+        parts: &[Expr],
+        from_one: bool,
+        symmetric: bool,
+        env: &Env,
+    ) -> Result<Expr> {
+        pairing::read_off(&mut self.out, name, parts, from_one, symmetric, env)
+    }
+
+    /// The reverse pass over `local`, the tangent of `this`, recorded as the
+    /// chain ⟨C̄, Ċ⟩ = … until every tangent stands alone; what pairs with
+    /// each tangent leaf.
+    pub(crate) fn pair(
+        &mut self,
+        this: &Name,
+        local: &Expr,
+        env: &Env,
+        is_leaf: &dyn Fn(&Name) -> bool,
+    ) -> Result<Vec<Contribution>> {
+        pairing::pair(&mut self.out, this, local, env, is_leaf)
+    }
+
+    /// `expr` with the adjoints `names` derived above put in, recorded; the
+    /// output's adjoint `output` is the gradient's seed 1.
+    pub(crate) fn substitute_adjoints(
+        &mut self,
+        expr: Expr,
+        names: &[Name],
+        output: Option<&Name>,
+    ) -> Result<()> {
+        let words: Vec<String> = names
+            .iter()
+            .map(|n| {
+                if Some(n) == output {
+                    format!("the gradient takes {} = 1", uni_name(n))
+                } else {
+                    format!("substitute {} from above", uni_name(n))
+                }
+            })
+            .collect();
+        self.out.then(Formula::new(expr), words.join("; "))
     }
 
     /// `expr`, the intermediates of `before` written out, recorded.
@@ -106,4 +160,34 @@ impl Recorder {
     pub(crate) fn finish(self) -> Vec<StepLine> {
         self.out.finish()
     }
+}
+
+/// The named expression, and the naming rule in words.
+fn apply_names(namer: &Namer, expr: &Expr) -> (Expr, String) {
+    let mut used = Vec::new();
+    let named = namer.name_tracking(expr, &mut used);
+    used.sort_unstable();
+    let list: Vec<String> = used
+        .iter()
+        .map(|&i| {
+            let (definition, name) = namer.definition(i);
+            format!("{name} = {}", uni(definition))
+        })
+        .collect();
+    (named, format!("name {}", list.join(" and ")))
+}
+
+/// The intermediates `expr` mentions, with their definitions, in words.
+fn list_definitions(model: &Model, expr: &Expr) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for name in expr.names() {
+        if name.is_plain() && model.is_assigned(&name.base) && !seen.contains(&name.base) {
+            seen.push(name.base.clone());
+        }
+    }
+    seen.iter()
+        .filter_map(|n| model.binding(n))
+        .map(|b| format!("{} = {}", b.name, uni(&b.expr)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

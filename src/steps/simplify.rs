@@ -4,8 +4,6 @@
 
 use super::chain::{bookkeeping_form, collect_signed_terms};
 use crate::ast::{BinOp, Expr, ExprKind, Func};
-use crate::egraph::Limits;
-use crate::shape::Env;
 use num_rational::BigRational;
 use num_traits::{One, Zero};
 
@@ -172,27 +170,6 @@ const MAX_EXPLANATION_STEPS: usize = 40;
 /// explanations copy the whole term at every rewrite, and a step that
 /// rewrites hundreds of nodes reads better as one simplification.
 pub(crate) const MAX_EXPLAINED_NODES: usize = 400;
-
-/// The e-graph's rewrites from `start` to `target`, one rule a step, when
-/// an explaining run under `limits` proves them equal. Reverse mode and
-/// the Hessian still run the e-graph a second time for this; forward mode
-/// records the proof from the run that found its result
-/// ([`explanation_in`]).
-pub(super) fn egraph_explanation(
-    start: &Expr,
-    target: &Expr,
-    env: &Env,
-    limits: &Limits,
-    rules: &[crate::egraph::Rule],
-) -> Option<Vec<(Expr, String)>> {
-    use crate::egraph::to_rec;
-    if start.size().max(target.size()) > MAX_EXPLAINED_NODES {
-        return None;
-    }
-    // As `egraph::simplify` runs it, with explanations recorded.
-    let mut runner = crate::egraph::run(&to_rec(start), env, limits, rules, true);
-    explanation_in(&mut runner, start, target)
-}
 
 /// The rewrites from `start` to `target` in a runner that recorded its
 /// explanations, one rule a step; `None` when the graph does not hold
