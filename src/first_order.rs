@@ -594,25 +594,36 @@ impl Substitution {
     }
 }
 
+/// An error unless the program's output is a scalar, as `mode` needs,
+/// with `help` saying what to do instead.
+pub(crate) fn require_scalar_output(model: &Model, mode: &str, help: &str) -> Result<()> {
+    let output = model.output();
+    let shape = model.env.shape(&output.expr);
+    if shape.is_scalar() {
+        return Ok(());
+    }
+    Err(Error::input(
+        format!(
+            "`{mode}` needs a scalar output, but `{}` is {}",
+            output.name,
+            shape.describe()
+        ),
+        output.span,
+    )
+    .with_help(help))
+}
+
 pub(crate) fn grad(
     model: &Model,
     wrt: &[Name],
     expand: bool,
     presenter: &mut Presenter,
 ) -> Result<Vec<Line>> {
-    let output = model.output();
-    let shape = model.env.shape(&output.expr);
-    if !shape.is_scalar() {
-        return Err(Error::input(
-            format!(
-                "`grad` needs a scalar output, but `{}` is {}",
-                output.name,
-                shape.describe()
-            ),
-            output.span,
-        )
-        .with_help("use `reverse` for the adjoint of a non-scalar output"));
-    }
+    require_scalar_output(
+        model,
+        "grad",
+        "use `reverse` for the adjoint of a non-scalar output",
+    )?;
     let substitution = Substitution::new(model, Some(Expr::int(1)), expand);
     reverse_lines(model, wrt, presenter, Some(substitution))
 }

@@ -6,7 +6,7 @@
 use crate::ast::{Dim, Expr, Name};
 use crate::diff::linear_map;
 use crate::egraph::Limits;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::first_order::{grad, tangent_of, tangent_too_large, Line, Presenter};
 use crate::limits::MAX_RESULT_NODES;
 use crate::print::{render_name, Notation};
@@ -23,19 +23,11 @@ pub(crate) fn lines(
     limits: &Limits,
     presenter: &mut Presenter,
 ) -> Result<Vec<Line>> {
-    let output = model.output();
-    let shape = model.env.shape(&output.expr);
-    if !shape.is_scalar() {
-        return Err(Error::input(
-            format!(
-                "`hessian` needs a scalar output, but `{}` is {}",
-                output.name,
-                shape.describe()
-            ),
-            output.span,
-        )
-        .with_help("differentiate a scalar such as `tr(…)`, `sum(…)` or `x' * A * x`"));
-    }
+    crate::first_order::require_scalar_output(
+        model,
+        "hessian",
+        "differentiate a scalar such as `tr(…)`, `sum(…)` or `x' * A * x`",
+    )?;
     // The gradient in terms of the inputs alone, so that its tangent is
     // too; simplified under a budget of its own, as a derivation of its own,
     // its steps recorded with the rest.
