@@ -441,11 +441,7 @@ const TANH: MapSpec = MapSpec {
     value: f64::tanh,
     domain: Domain::Everywhere,
     at_zero: AtZero::Zero,
-    slope: |l| {
-        let two = num_rational::BigRational::from_integer(2.into());
-        let square = Expr::new(ExprKind::ElemPower(Box::new(l.value.clone()), two));
-        Slope::Times(Expr::sub(l.ones.clone(), square))
-    },
+    slope: |l| Slope::Times(Expr::sub(l.ones.clone(), square(l.value))),
     words: [
         "chain rule, entry by entry: d tanh(M) = (𝟙 − tanh(M)∘²) ⊙ dM",
         "chain rule: d tanh(s) = (1 − tanh(s)²) ds",

@@ -820,12 +820,12 @@ fn difference(plus: &Matrix, minus: &Matrix, step: f64) -> std::result::Result<M
 fn constrained_inputs(model: &Model) -> (HashSet<String>, HashSet<String>) {
     let (mut positive, mut small) = (HashSet::new(), HashSet::new());
     for binding in &model.bindings {
-        mark_positive(&binding.expr, &mut positive, &mut small);
+        mark_constrained(&binding.expr, &mut positive, &mut small);
     }
     (positive, small)
 }
 
-fn mark_positive(expr: &Expr, out: &mut HashSet<String>, small: &mut HashSet<String>) {
+fn mark_constrained(expr: &Expr, out: &mut HashSet<String>, small: &mut HashSet<String>) {
     let needs_positive: Option<&Expr> = match &expr.kind {
         ExprKind::Call(Func::Map(map), args) if map.spec().domain == Domain::OpenUnitInterval => {
             small.extend(args[0].names().into_iter().map(|n| n.base.clone()));
@@ -846,7 +846,7 @@ fn mark_positive(expr: &Expr, out: &mut HashSet<String>, small: &mut HashSet<Str
         out.extend(e.names().into_iter().map(|n| n.base.clone()));
     }
     for child in expr.children() {
-        mark_positive(child, out, small);
+        mark_constrained(child, out, small);
     }
 }
 

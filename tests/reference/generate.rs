@@ -133,41 +133,45 @@ impl Generator<'_> {
     /// declared dimension's name, naming an input of that size so that the
     /// program declares or infers it.
     fn size_text(&mut self, size: usize) -> String {
-        let mut choices: Vec<String> = Vec::new();
-        if size == FIXED_SIZE {
-            choices.push(FIXED_SIZE.to_string());
+        #[derive(Clone)]
+        enum Written {
+            Number,
+            Rows(String),
+            Cols(String),
+            /// The dimension's name, which `input`'s declaration introduces.
+            Dimension(String),
         }
-        let inputs: Vec<(Input, bool)> = self.inputs.clone();
-        for (input, declared) in &inputs {
+        let mut choices = Vec::new();
+        if size == FIXED_SIZE {
+            choices.push(Written::Number);
+        }
+        for (input, declared) in &self.inputs {
             if input.shape.0 == size && input.shape != (1, 1) {
-                choices.push(format!("rows({})", input.name));
+                choices.push(Written::Rows(input.name.clone()));
                 if *declared && size != FIXED_SIZE {
-                    choices.push(format!("={}", input.name));
+                    choices.push(Written::Dimension(input.name.clone()));
                 }
             }
             if input.shape.1 == size && input.shape.1 != 1 {
-                choices.push(format!("cols({})", input.name));
+                choices.push(Written::Cols(input.name.clone()));
             }
         }
-        let choice = choices
-            .choose(self.rng)
-            .cloned()
-            .unwrap_or_else(|| size.to_string());
+        let Some(choice) = choices.choose(self.rng).cloned() else {
+            return size.to_string();
+        };
         // The named input must appear in the program, so that its size (or
         // its declaration, for a dimension's name) is there.
-        if let Some(name) = choice.strip_prefix('=') {
-            if !self.declared_only.iter().any(|d| d == name) {
-                self.declared_only.push(name.to_string());
+        match choice {
+            Written::Number => size.to_string(),
+            Written::Rows(name) => format!("rows({})", self.use_name(&name)),
+            Written::Cols(name) => format!("cols({})", self.use_name(&name)),
+            Written::Dimension(name) => {
+                if !self.declared_only.contains(&name) {
+                    self.declared_only.push(name);
+                }
+                dimension_text(size)
             }
-            return dimension_text(size);
         }
-        if let Some(name) = choice
-            .strip_prefix("rows(")
-            .or_else(|| choice.strip_prefix("cols("))
-        {
-            self.use_name(name.trim_end_matches(')'));
-        }
-        choice
     }
 
     /// A size used as a scalar constant: `rows(X)`, `cols(X)` or a
