@@ -7,6 +7,7 @@
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
+use std::cell::OnceCell;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
@@ -355,7 +356,7 @@ impl BinOp {
 /// let a = Expr::var("A").with_span(Span::new(0, 1));
 /// assert_eq!(a, Expr::var("A"));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Expr {
     /// What the node is.
     pub kind: ExprKind,
@@ -364,6 +365,22 @@ pub struct Expr {
     /// The place an error about this node points at: the operator of a
     /// binary or postfix node, the name of a call, else the whole span.
     pub at: Span,
+    /// The node's shape once a stage has asked for it, with the identity
+    /// of the scope it was computed in. Nodes are never changed after they
+    /// are built, and a clone carries the shape along, so every pass that
+    /// shares a tree asks [`crate::shape::Env::shape`] for it in O(1) after
+    /// the first time instead of recomputing it bottom-up.
+    shape: OnceCell<(u64, Shape)>,
+}
+
+impl fmt::Debug for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Expr")
+            .field("kind", &self.kind)
+            .field("span", &self.span)
+            .field("at", &self.at)
+            .finish()
+    }
 }
 
 impl PartialEq for Expr {
@@ -418,7 +435,21 @@ impl Expr {
             kind,
             span: Span::default(),
             at: Span::default(),
+            shape: OnceCell::new(),
         }
+    }
+
+    /// The shape cached on this node by the scope `scope`, if any.
+    pub(crate) fn cached_shape(&self, scope: u64) -> Option<&Shape> {
+        self.shape
+            .get()
+            .and_then(|(id, shape)| (*id == scope).then_some(shape))
+    }
+
+    /// Caches the node's shape in the scope `scope`; a node keeps the first
+    /// shape it was given.
+    pub(crate) fn cache_shape(&self, scope: u64, shape: &Shape) {
+        let _ = self.shape.set((scope, shape.clone()));
     }
 
     /// The same node placed at `span`.
@@ -622,11 +653,8 @@ impl Expr {
             ExprKind::Binary(op, a, b) => ExprKind::Binary(*op, Box::new(f(a)), Box::new(f(b))),
             ExprKind::Call(func, args) => ExprKind::Call(*func, args.iter().map(f).collect()),
         };
-        Expr {
-            kind,
-            span: self.span,
-            at: self.at,
-        }
+        // New children may have other shapes: the node starts uncached.
+        Expr::new(kind).with_span(self.span).pointing_at(self.at)
     }
 
     /// Every variable in the expression, left to right, with repeats.

@@ -12,6 +12,10 @@ use crate::shape::Env;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
+mod journal;
+use journal::note;
+pub use journal::Tidying;
+
 /// Normalises an expression whose shapes `env` knows.
 ///
 /// ```
@@ -31,6 +35,36 @@ pub fn tidy(expr: &Expr, env: &Env) -> Expr {
         current = next;
     }
     current
+}
+
+/// [`tidy`], with the rewrites it made, each once, in the order they
+/// first fired; `--steps` prints their words.
+///
+/// ```
+/// use matdiff::tidy::Tidying;
+/// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
+/// let e = matdiff::parse::parse_expr("(C * A)' * I").unwrap();
+/// let (tidied, rewrites) = matdiff::tidy::tidy_explained(&e, &model.env);
+/// assert_eq!(tidied.to_string(), "A' * C'");
+/// assert_eq!(rewrites, [Tidying::TransposeOfProduct, Tidying::IdentityDropsOut]);
+/// ```
+pub fn tidy_explained(expr: &Expr, env: &Env) -> (Expr, Vec<Tidying>) {
+    journal::journaled(|| tidy(expr, env))
+}
+
+/// The words of a step that tidied: "simplify", then what it did.
+///
+/// ```
+/// use matdiff::tidy::{words, Tidying};
+/// assert_eq!(words(&[]), "simplify");
+/// assert_eq!(words(&[Tidying::FirstPower]), "simplify: M¹ = M");
+/// ```
+pub fn words(rewrites: &[Tidying]) -> String {
+    if rewrites.is_empty() {
+        return "simplify".to_string();
+    }
+    let said: Vec<&str> = rewrites.iter().map(|r| r.words()).collect();
+    format!("simplify: {}", said.join("; "))
 }
 
 fn tidy_once(expr: &Expr, env: &Env) -> Expr {
@@ -157,12 +191,20 @@ fn collect_terms(expr: &Expr, sign: BigRational, out: &mut Collected, env: &Env)
             let (coef, factors) = factors(expr, env);
             let coef = coef * sign;
             if coef.is_zero() {
+                note(Tidying::ZeroDropsOut);
                 return;
             }
             let term =
                 (!factors.is_empty()).then(|| rebuild_product(BigRational::one(), factors, env));
             match out.index.get(&term) {
-                Some(&i) => out.terms[i].0 += coef,
+                Some(&i) => {
+                    out.terms[i].0 += coef;
+                    note(if out.terms[i].0.is_zero() {
+                        Tidying::TermsCancel
+                    } else {
+                        Tidying::LikeTerms
+                    });
+                }
                 None => {
                     out.index.insert(term.clone(), out.terms.len());
                     out.terms.push((coef, term));
@@ -202,6 +244,9 @@ fn factors(expr: &Expr, env: &Env) -> (BigRational, Vec<Expr>) {
     let mut out = Vec::new();
     collect_factors(expr, &mut coef, &mut out, env);
     if coef.is_zero() {
+        if !out.is_empty() {
+            note(Tidying::ZeroDropsOut);
+        }
         out.clear();
     }
     drop_identities(&mut out, env);
@@ -236,6 +281,7 @@ fn collect_factors(expr: &Expr, coef: &mut BigRational, out: &mut Vec<Expr>, env
                 *coef *= c;
                 // s / s = 1 for the scalar divisor s.
                 if let Some(i) = fa.iter().position(|f| f == &**b) {
+                    note(Tidying::ScalarCancels);
                     fa.remove(i);
                     push_scalar_factors(out, fa, env);
                 } else {
@@ -271,14 +317,15 @@ fn drop_identities(factors: &mut Vec<Expr>, env: &Env) {
     let has_matrix = factors
         .iter()
         .any(|f| !matches!(f.kind, ExprKind::Identity(_)) && !env.shape(f).is_scalar());
+    let identities = |fs: &[Expr]| {
+        fs.iter()
+            .filter(|f| matches!(f.kind, ExprKind::Identity(_)))
+            .count()
+    };
+    let before = identities(factors);
     if has_matrix {
         factors.retain(|f| !matches!(f.kind, ExprKind::Identity(_)));
-    } else if factors
-        .iter()
-        .filter(|f| matches!(f.kind, ExprKind::Identity(_)))
-        .count()
-        > 1
-    {
+    } else if before > 1 {
         let first = factors
             .iter()
             .position(|f| matches!(f.kind, ExprKind::Identity(_)));
@@ -288,6 +335,9 @@ fn drop_identities(factors: &mut Vec<Expr>, env: &Env) {
             index += 1;
             keep
         });
+    }
+    if identities(factors) < before {
+        note(Tidying::IdentityDropsOut);
     }
 }
 
@@ -538,15 +588,22 @@ fn transpose(inner: &Expr, env: &Env) -> Expr {
     }
     let t = |e: &Expr| node(Expr::transpose(e.clone()), env);
     match &inner.kind {
-        ExprKind::Transpose(a) => (**a).clone(),
+        ExprKind::Transpose(a) => {
+            note(Tidying::DoubleTranspose);
+            (**a).clone()
+        }
         ExprKind::Identity(_) => inner.clone(),
         ExprKind::Ones(shape) => Expr::new(ExprKind::Ones(shape.as_ref().map(|s| s.transposed()))),
         ExprKind::Var(name)
             if env.is_symmetric(name) && name.marks.iter().all(|m| *m == Mark::Dot) =>
         {
+            note(Tidying::SymmetricTranspose);
             inner.clone()
         }
         ExprKind::Neg(_) | ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _) => {
+            if !matches!(inner.kind, ExprKind::Neg(_)) {
+                note(Tidying::TransposeOfSum);
+            }
             let terms = terms(inner, env)
                 .into_iter()
                 .map(|(c, term)| (c, term.map(|e| t(&e))))
@@ -555,6 +612,9 @@ fn transpose(inner: &Expr, env: &Env) -> Expr {
         }
         ExprKind::Binary(BinOp::Mul | BinOp::Div, _, _) => {
             let (coef, factors) = factors(inner, env);
+            if factors.len() > 1 {
+                note(Tidying::TransposeOfProduct);
+            }
             let reversed = factors.iter().rev().map(t).collect();
             rebuild_product(coef, reversed, env)
         }
@@ -570,7 +630,10 @@ fn transpose(inner: &Expr, env: &Env) -> Expr {
 fn power(base: &Expr, k: i64, env: &Env) -> Expr {
     let shape = env.shape(base);
     match (k, base.as_num()) {
-        (1, _) => base.clone(),
+        (1, _) => {
+            note(Tidying::FirstPower);
+            base.clone()
+        }
         (0, _) if shape.is_scalar() => Expr::int(1),
         (0, _) => Expr::new(ExprKind::Identity(Some(shape.rows))),
         (-1, None) if !shape.is_scalar() => call(Func::Inv, std::slice::from_ref(base), env)
@@ -587,6 +650,7 @@ fn power(base: &Expr, k: i64, env: &Env) -> Expr {
 fn elem_power(base: &Expr, k: &BigRational, env: &Env) -> Expr {
     let shape = env.shape(base);
     if k.is_one() {
+        note(Tidying::FirstPower);
         return base.clone();
     }
     if k.is_zero() {
@@ -710,6 +774,11 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
             if coef.is_one() || fs.is_empty() {
                 return None;
             }
+            note(if coef == -BigRational::one() {
+                Tidying::SignOutOfTrace
+            } else {
+                Tidying::ConstantOutOfTrace
+            });
             let inner = Expr::call(Func::Tr, vec![rebuild_product(BigRational::one(), fs, env)]);
             Some(rebuild_product(coef, vec![inner], env))
         }
