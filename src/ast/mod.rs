@@ -369,8 +369,9 @@ pub struct Expr {
     /// of the scope it was computed in. Nodes are never changed after they
     /// are built, and a clone carries the shape along, so every pass that
     /// shares a tree asks [`crate::shape::Env::shape`] for it in O(1) after
-    /// the first time instead of recomputing it bottom-up.
-    shape: OnceCell<(u64, Shape)>,
+    /// the first time instead of recomputing it bottom-up. Boxed, so that
+    /// a node grows by one pointer, not by a shape.
+    shape: OnceCell<Box<(u64, Shape)>>,
 }
 
 impl fmt::Debug for Expr {
@@ -443,13 +444,13 @@ impl Expr {
     pub(crate) fn cached_shape(&self, scope: u64) -> Option<&Shape> {
         self.shape
             .get()
-            .and_then(|(id, shape)| (*id == scope).then_some(shape))
+            .and_then(|cached| (cached.0 == scope).then_some(&cached.1))
     }
 
     /// Caches the node's shape in the scope `scope`; a node keeps the first
     /// shape it was given.
     pub(crate) fn cache_shape(&self, scope: u64, shape: &Shape) {
-        let _ = self.shape.set((scope, shape.clone()));
+        let _ = self.shape.set(Box::new((scope, shape.clone())));
     }
 
     /// The same node placed at `span`.
