@@ -359,8 +359,13 @@ fn exponent_value(exponent: Pair<Rule>) -> Result<BigRational> {
     }
 }
 
-/// `12.25` as the exact rational 49/4; `span` is where `text` is written.
+/// `12.25` as the exact rational 49/4, `1e-3` as 1/1000; `span` is where
+/// `text` is written.
 fn parse_number(text: &str, span: Span) -> Result<BigRational> {
+    let (text, exponent) = match text.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
+        None => (text, None),
+    };
     let count = text.bytes().filter(u8::is_ascii_digit).count();
     if count > MAX_NUMBER_DIGITS {
         return Err(Error::input(
@@ -371,8 +376,30 @@ fn parse_number(text: &str, span: Span) -> Result<BigRational> {
     }
     let (int, frac) = text.split_once('.').unwrap_or((text, ""));
     let digits: BigInt = format!("{int}{frac}").parse().unwrap_or_default();
-    let scale = BigInt::from(10u8).pow(frac.len() as u32);
-    Ok(BigRational::new(digits, scale))
+    // The exponent is bounded like the digits: each power of ten is one
+    // more digit of the exact value.
+    let power: i64 = match exponent {
+        None => 0,
+        Some(written) => match written.parse::<i64>() {
+            Ok(power) if power.unsigned_abs() <= MAX_NUMBER_DIGITS as u64 => power,
+            _ => {
+                return Err(Error::input(
+                    format!(
+                        "the exponent `e{written}` is too large; at most e±{MAX_NUMBER_DIGITS} is accepted"
+                    ),
+                    span,
+                )
+                .with_help("numbers are kept exact; scale the expression instead"))
+            }
+        },
+    };
+    let shift = power - frac.len() as i64;
+    let ten = |k: i64| BigInt::from(10u8).pow(k.unsigned_abs() as u32);
+    Ok(if shift >= 0 {
+        BigRational::from_integer(digits * ten(shift))
+    } else {
+        BigRational::new(digits, ten(shift))
+    })
 }
 
 fn build_primary(pair: Pair<Rule>) -> Result<Expr> {

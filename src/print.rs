@@ -361,7 +361,7 @@ impl Printer<'_> {
             self.push("}");
             return;
         }
-        self.expr(lhs, left_min);
+        self.operand(op, lhs, left_min);
         let symbol = match (self.notation, op) {
             (Notation::Plain, op) => format!(" {} ", op.symbol()),
             (_, BinOp::Mul) => " ".to_string(),
@@ -373,7 +373,29 @@ impl Printer<'_> {
             (_, op) => format!(" {} ", op.symbol()),
         };
         self.push(&symbol);
-        self.expr(rhs, right_min);
+        self.operand(op, rhs, right_min);
+    }
+
+    /// An operand of `op`, bracketed where its level requires, and in
+    /// Unicode and LaTeX also where a Hadamard operation meets a product:
+    /// juxtaposition reads tighter than ⊙ to most people, so `Ē ⊙ E K`
+    /// would read as Ē ⊙ (E K) whichever was meant.
+    fn operand(&mut self, op: BinOp, child: &Expr, min: Level) {
+        let hadamard = |op: BinOp| matches!(op, BinOp::EMul | BinOp::EDiv);
+        let product = |op: BinOp| matches!(op, BinOp::Mul);
+        let mixed = match &child.kind {
+            ExprKind::Binary(inner, _, _) => {
+                (hadamard(op) && product(*inner)) || (product(op) && hadamard(*inner))
+            }
+            _ => false,
+        };
+        if mixed && self.notation != Notation::Plain && level(child) >= min {
+            self.push(self.open());
+            self.node(child);
+            self.push(self.close());
+        } else {
+            self.expr(child, min);
+        }
     }
 
     fn call(&mut self, func: Func, args: &[Expr]) {
