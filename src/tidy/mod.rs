@@ -395,8 +395,16 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
         factors.extend(matrices);
         return chain(coef, factors, env);
     }
-    let numerator: Vec<Expr> = scalars.into_iter().chain(matrices).collect();
     let magnitude = coef.abs();
+    // A coefficient joins the divisor, `c / d * M`, rather than scaling
+    // the quotient, `c * (M / d)`: one division instead of one per entry.
+    if scalars.is_empty() && !matrices.is_empty() && !magnitude.is_one() {
+        let quotient = Expr::binary(BinOp::Div, Expr::num(coef), denominator);
+        let mut factors = vec![quotient];
+        factors.extend(matrices);
+        return chain(BigRational::one(), factors, env);
+    }
+    let numerator: Vec<Expr> = scalars.into_iter().chain(matrices).collect();
     let numerator = chain(
         if coef.is_negative() {
             -BigRational::one()
