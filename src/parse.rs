@@ -314,13 +314,25 @@ fn build_power(base: Expr, op: Pair<Rule>) -> Result<ExprKind> {
     }
     let exponent = inner.into_inner().next().expect("a power has an exponent");
     let span = span_of(&exponent);
-    let value = exponent_value(exponent)?;
-    if rule == Rule::elem_power {
+    let exponent = build_exponent(exponent)?;
+    let elementwise = rule == Rule::elem_power;
+    let Some(value) = exponent.as_num().cloned() else {
+        // An exponent that is an expression: a scalar's power, or an
+        // entry-wise one; the typer checks the base and the exponent.
+        let op = if elementwise { BinOp::EPow } else { BinOp::Pow };
+        return Ok(ExprKind::Binary(op, Box::new(base), Box::new(exponent)));
+    };
+    if elementwise {
         return Ok(ExprKind::ElemPower(Box::new(base), value));
     }
     if !value.is_integer() {
-        return Err(Error::input("`^` takes an integer exponent", span)
-            .with_help("for an element-wise rational power write `.^`, as in `x .^ (1/2)`"));
+        // `s^0.5` is a scalar's power; the typer refuses it on a matrix.
+        let exponent = Expr::num(value).with_span(span);
+        return Ok(ExprKind::Binary(
+            BinOp::Pow,
+            Box::new(base),
+            Box::new(exponent),
+        ));
     }
     let k = value
         .to_integer()
@@ -338,24 +350,26 @@ fn build_power(base: Expr, op: Pair<Rule>) -> Result<ExprKind> {
     Ok(ExprKind::Power(Box::new(base), k))
 }
 
-fn exponent_value(exponent: Pair<Rule>) -> Result<BigRational> {
-    let mut parts = exponent.into_inner();
-    let first = parts.next().expect("an exponent has a number");
-    let magnitude = parse_number(first.as_str().trim_start_matches('-'), span_of(&first))?;
-    let numerator = if first.as_str().starts_with('-') {
-        -magnitude
-    } else {
-        magnitude
-    };
-    match parts.next() {
-        None => Ok(numerator),
-        Some(den) => {
-            let denominator = parse_number(den.as_str(), span_of(&den))?;
-            if denominator.is_zero() {
-                return Err(Error::input("division by zero", span_of(&den)));
-            }
-            Ok(numerator / denominator)
+/// The exponent of `^` or `.^`: a number (exact), a name, a call, or a
+/// parenthesised expression, whose numbers fold (`(-1/2)` is a number).
+fn build_exponent(exponent: Pair<Rule>) -> Result<Expr> {
+    let span = span_of(&exponent);
+    let inner = exponent
+        .into_inner()
+        .next()
+        .expect("an exponent has a part");
+    match inner.as_rule() {
+        Rule::signed_number => {
+            let text = inner.as_str();
+            let magnitude = parse_number(text.trim_start_matches('-'), span)?;
+            let value = if text.starts_with('-') {
+                -magnitude
+            } else {
+                magnitude
+            };
+            Ok(Expr::num(value).with_span(span))
         }
+        _ => Ok(build_primary(inner)?.with_span(span)),
     }
 }
 
@@ -691,8 +705,8 @@ fn describe_expected(rules: &[Rule]) -> String {
             Rule::scalar_type | Rule::vector_type | Rule::matrix_type | Rule::symmetric_type => {
                 "a type (scalar, vector, matrix or symmetric)"
             }
-            Rule::exponent | Rule::signed_integer | Rule::signed_number => {
-                "an exponent (an integer, `T`, or a parenthesised rational such as `(1/2)`)"
+            Rule::exponent | Rule::signed_number => {
+                "an exponent (a number, `T`, a name, or a parenthesised expression such as `(1/2)`)"
             }
             Rule::EOI => "the end of the statement",
             Rule::decl | Rule::assign | Rule::program => {

@@ -142,6 +142,7 @@ fn level(expr: &Expr) -> Level {
         ExprKind::Num(value) if value.is_negative() => Level::Unary,
         ExprKind::Neg(_) => Level::Unary,
         ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _) => Level::Sum,
+        ExprKind::Binary(BinOp::Pow | BinOp::EPow, _, _) => Level::Power,
         ExprKind::Binary(..) => Level::Product,
         ExprKind::Power(..) | ExprKind::ElemPower(..) => Level::Power,
         ExprKind::Transpose(_) => Level::Postfix,
@@ -243,6 +244,9 @@ impl Printer<'_> {
                 self.push(self.minus());
                 self.expr(inner, Level::Unary);
             }
+            ExprKind::Binary(op @ (BinOp::Pow | BinOp::EPow), base, exponent) => {
+                self.general_power(*op, base, exponent)
+            }
             ExprKind::Binary(op, lhs, rhs) => self.binary(*op, lhs, rhs),
             ExprKind::Transpose(inner) => match &inner.kind {
                 // inv(A)' reads A⁻ᵀ, and avoids a double superscript in LaTeX.
@@ -292,6 +296,7 @@ impl Printer<'_> {
             ExprKind::Transpose(_)
                 | ExprKind::Power(..)
                 | ExprKind::ElemPower(..)
+                | ExprKind::Binary(BinOp::Pow | BinOp::EPow, _, _)
                 | ExprKind::Call(Func::Inv, _)
         ) || matches!(&base.kind, ExprKind::Ones(Some(s)) if s.rows == Dim::One && s.cols != Dim::One);
         if self.notation == Notation::Latex && ends_in_superscript {
@@ -300,6 +305,40 @@ impl Printer<'_> {
             self.push("}");
         } else {
             self.expr(base, Level::Postfix);
+        }
+    }
+
+    /// `s^t` or `M .^ t` with an exponent that is an expression. The
+    /// exponent is what the grammar takes after `^`: an integer, a name, a
+    /// call, or anything else in parentheses.
+    fn general_power(&mut self, op: BinOp, base: &Expr, exponent: &Expr) {
+        self.superscript_base(base);
+        let bare = match &exponent.kind {
+            ExprKind::Num(value) => value.is_integer() && !value.is_negative(),
+            ExprKind::Var(_) | ExprKind::Call(..) => true,
+            _ => false,
+        };
+        let elementwise = op == BinOp::EPow;
+        match self.notation {
+            Notation::Latex => {
+                self.push(if elementwise { "^{\\circ " } else { "^{" });
+                self.expr(exponent, Level::Sum);
+                self.push("}");
+            }
+            notation => {
+                self.push(match (notation, elementwise) {
+                    (Notation::Plain, true) => " .^ ",
+                    (Notation::Unicode, true) => "∘^",
+                    _ => "^",
+                });
+                if bare {
+                    self.node(exponent);
+                } else {
+                    self.push("(");
+                    self.node(exponent);
+                    self.push(")");
+                }
+            }
         }
     }
 

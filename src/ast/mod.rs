@@ -329,6 +329,13 @@ pub enum BinOp {
     EMul,
     /// `./`: Hadamard quotient
     EDiv,
+    /// `s ^ t`: a scalar to the power of any scalar expression
+    /// (`alpha ^ beta`, `det(S) ^ (-1/2)`); an integer power of a matrix
+    /// is [`ExprKind::Power`].
+    Pow,
+    /// `M .^ t`: entry-wise power by a scalar expression that is not a
+    /// number (`x .^ alpha`); a number exponent is [`ExprKind::ElemPower`].
+    EPow,
 }
 
 impl BinOp {
@@ -345,6 +352,8 @@ impl BinOp {
             BinOp::Div => "/",
             BinOp::EMul => ".*",
             BinOp::EDiv => "./",
+            BinOp::Pow => "^",
+            BinOp::EPow => ".^",
         }
     }
 }

@@ -32,6 +32,8 @@ pub enum Tidying {
     TermsCancel,
     /// 0 M = 0, M + 0 = M
     ZeroDropsOut,
+    /// sᵃ sᵇ = sᵃ⁺ᵇ
+    PowersCombine,
 }
 
 impl Tidying {
@@ -55,6 +57,7 @@ impl Tidying {
             Tidying::LikeTerms => "like terms add up: M + M = 2 M",
             Tidying::TermsCancel => "terms cancel: M − M = 0",
             Tidying::ZeroDropsOut => "zeros drop out: 0 M = 0, M + 0 = M",
+            Tidying::PowersCombine => "powers of one scalar combine: sᵃ sᵇ = sᵃ⁺ᵇ, sᵃ / sᵇ = sᵃ⁻ᵇ",
         }
     }
 }

@@ -500,7 +500,11 @@ impl Typer {
                     if x != y {
                         // A scalar added to an array is added to every entry,
                         // as in MATLAB and NumPy: it stands for s * ones.
-                        let (side, dims) = if x { (Side::Left, db) } else { (Side::Right, da) };
+                        let (side, dims) = if x {
+                            (Side::Left, db)
+                        } else {
+                            (Side::Right, da)
+                        };
                         slots.push(Slot {
                             dims,
                             span: expr.at,
@@ -535,6 +539,31 @@ impl Typer {
                     return Err(Error::input("division by zero", expr.at));
                 }
                 self.decide(Op::Elementwise, da, db, None, expr.at, a, b)
+            }
+            BinOp::Pow | BinOp::EPow => {
+                let one = self.scalar();
+                if self.scalar_status(db) == Some(false) || self.unify_shapes(db, one).is_err() {
+                    return Err(Error::input(
+                        format!("an exponent must be a scalar, but `{b}` is {right}"),
+                        b.span,
+                    )
+                    .with_help("for entry-wise powers by an array write `exp(log(A) .* B)`"));
+                }
+                if op == BinOp::EPow {
+                    return Ok(da);
+                }
+                if self.scalar_status(da) == Some(false) || self.unify_shapes(da, one).is_err() {
+                    return Err(Error::input(
+                        format!(
+                            "`^` on a matrix takes an integer exponent, but `{a}` is {left} and the exponent is `{b}`"
+                        ),
+                        expr.at,
+                    )
+                    .with_help(
+                        "for an entry-wise power write `.^`, as in `A .^ (1/2)`; a scalar's power takes any exponent",
+                    ));
+                }
+                Ok(one)
             }
         }
     }

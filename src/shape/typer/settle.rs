@@ -108,12 +108,13 @@ impl Typer {
                     }
                     _ => None,
                 };
-                let spread = |typer: &mut Self, scalar: Expr, slots: &mut std::vec::IntoIter<Slot>| {
-                    let dims = slots.next().expect("the broadcast's slot").dims;
-                    let ones = Expr::new(ExprKind::Ones(Some(typer.resolve_shape(dims))));
-                    let span = scalar.span;
-                    Expr::mul(scalar, ones.with_span(span)).with_span(span)
-                };
+                let spread =
+                    |typer: &mut Self, scalar: Expr, slots: &mut std::vec::IntoIter<Slot>| {
+                        let dims = slots.next().expect("the broadcast's slot").dims;
+                        let ones = Expr::new(ExprKind::Ones(Some(typer.resolve_shape(dims))));
+                        let span = scalar.span;
+                        Expr::mul(scalar, ones.with_span(span)).with_span(span)
+                    };
                 let (a, b) = match side {
                     Some(Side::Left) => (spread(self, a, slots), b),
                     Some(Side::Right) => {
