@@ -49,3 +49,22 @@ def node():
         problem = "KaTeX is not installed in tests/js: run `npm ci` there (`bash .ci/run` does this)"
     tool_or_skip("KaTeX", problem)
     return executable
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """The `matdiff` command as `cargo build` (or `cargo test`) left it:
+    $MATDIFF_BIN, else target/debug/matdiff under $CARGO_TARGET_DIR or the
+    repository. The Python package is compared with it."""
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
+    executable = os.environ.get("MATDIFF_BIN") or str(target / "debug" / "matdiff")
+    problem = None
+    if not runs(executable):
+        problem = f"cannot run the command line as `{executable}`: build it with `cargo build` or set MATDIFF_BIN"
+    tool_or_skip("command-line comparison", problem)
+
+    def run(*arguments):
+        done = subprocess.run([executable, *arguments], capture_output=True, text=True)
+        return done.returncode, done.stdout, done.stderr
+
+    return run
