@@ -1,5 +1,19 @@
 # Types of the native module (src/python), which `matdiff` re-exports.
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, final
+
+__all__ = [
+    "Derivation",
+    "Error",
+    "Line",
+    "Report",
+    "check",
+    "forward",
+    "grad",
+    "hessian",
+    "jacobian",
+    "reverse",
+    "simplify",
+]
 
 class Error(ValueError):
     """Bad input; str() is the full report with the caret."""
@@ -11,6 +25,7 @@ class Error(ValueError):
     message: str
     """What is wrong, without the place."""
 
+@final
 class Line:
     """One result line in every notation."""
 
@@ -25,6 +40,7 @@ class Line:
     @property
     def latex(self) -> str: ...
 
+@final
 class Derivation:
     """The results of a derivation, in every form the command line prints."""
 
@@ -35,6 +51,7 @@ class Derivation:
     def numpy(self) -> str: ...
     def numpy_function(self) -> Callable[..., Dict[str, Any]]: ...
 
+@final
 class Report:
     """The outcome of check(); str() is the report."""
 
