@@ -515,7 +515,7 @@ fn build_sized(name: &str, args: &[Expr], span: Span) -> Result<Option<Expr>> {
                     arg.span,
                 ));
             };
-            let dim = Dim::Named(format!("{name}({})", var.base));
+            let dim = Dim::Named(format!("{name}({})", var.base).into());
             let identity = Expr::new(ExprKind::Identity(Some(dim))).with_span(span);
             ExprKind::Call(Func::Tr, vec![identity])
         }
@@ -558,7 +558,7 @@ fn size_argument(arg: &Expr) -> Result<Dim> {
                 .ok_or_else(refused)?;
             Ok(if size == 1 { Dim::One } else { Dim::Size(size) })
         }
-        ExprKind::Var(name) if name.is_plain() => Ok(Dim::Named(name.base.clone())),
+        ExprKind::Var(name) if name.is_plain() => Ok(Dim::Named(name.base.as_str().into())),
         ExprKind::Call(Func::Tr, inner) => match &inner[..] {
             [Expr {
                 kind: ExprKind::Identity(Some(dim @ Dim::Named(_))),

@@ -76,7 +76,7 @@ pub fn dim_text(dim: &Dim) -> String {
                     return format!("rows({rest}");
                 }
             }
-            label.clone()
+            label.to_string()
         }
     }
 }

@@ -52,12 +52,25 @@ elementwise_power_one = D .^ 1
 exp_log = exp(log(exp(D)))
 log_exp = log(exp(D))
 
+# diagonal
+diagonal_times_vector = diag(x) * y
+vector_times_diagonal = y' * diag(x)
+diagonal_product = diag(x) * diag(y)
+diagonal_sum = diag(x) + diag(y)
+diagonal_negate = -diag(x)
+diagonal_scalar = s * diag(x)
+diagonal_power = diag(x)^3
+diagonal_inverse = inv(diag(x))
+diagonal_of_diagonal_matrix = diag(diag(x))
+diagonal_of_outer_product = diag(x * y')
+
 # inner
 inner_product = inner(D, F)
 inner_vectors = inner(x, y)
 inner_hadamard = inner(D, F .* D)
 inner_scalar_factor = inner(s * D, F)
 inner_sum_of_hadamard = sum(D .* F)
+trace_product_as_inner = tr(D * E)
 inner_ones_sum = x' * ones(n)
 
 # inverse and determinant

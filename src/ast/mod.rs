@@ -179,8 +179,9 @@ impl fmt::Display for Name {
 pub enum Dim {
     /// The dimension 1 of scalars and vectors.
     One,
-    /// A named dimension: declared (`n`) or inferred (`rows(A)`).
-    Named(String),
+    /// A named dimension: declared (`n`) or inferred (`rows(A)`). Shared,
+    /// so that copying a shape, which every stage does, copies no text.
+    Named(std::sync::Arc<str>),
     /// A fixed size from a declaration such as `matrix(3, 4)`.
     Size(u64),
 }
@@ -378,9 +379,9 @@ pub struct Expr {
     /// of the scope it was computed in. Nodes are never changed after they
     /// are built, and a clone carries the shape along, so every pass that
     /// shares a tree asks [`crate::shape::Env::shape`] for it in O(1) after
-    /// the first time instead of recomputing it bottom-up. Boxed, so that
-    /// a node grows by one pointer, not by a shape.
-    shape: OnceCell<Box<(u64, Shape)>>,
+    /// the first time instead of recomputing it bottom-up. Shared, so that
+    /// a node grows by one pointer and a clone of a tree copies no shape.
+    shape: OnceCell<std::sync::Arc<(u64, Shape)>>,
 }
 
 impl fmt::Debug for Expr {
@@ -459,7 +460,7 @@ impl Expr {
     /// Caches the node's shape in the scope `scope`; a node keeps the first
     /// shape it was given.
     pub(crate) fn cache_shape(&self, scope: u64, shape: &Shape) {
-        let _ = self.shape.set(Box::new((scope, shape.clone())));
+        let _ = self.shape.set(std::sync::Arc::new((scope, shape.clone())));
     }
 
     /// The same node placed at `span`.

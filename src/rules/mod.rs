@@ -41,6 +41,7 @@ macro_rules! rule {
     };
 }
 
+mod diagonal;
 mod elementwise;
 mod inner;
 mod inverse;
@@ -130,6 +131,7 @@ fn build() -> Vec<RuleSpec> {
     rules.extend(inverse::rules());
     rules.extend(power::rules());
     rules.extend(elementwise::rules());
+    rules.extend(diagonal::rules());
     rules
 }
 

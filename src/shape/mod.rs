@@ -326,7 +326,7 @@ impl Model {
         expected: Option<&Shape>,
     ) -> Result<(Dims, typer::Slots)> {
         for name in &self.dimension_names {
-            typer.known(&Dim::Named(name.clone()));
+            typer.known(&Dim::Named(name.as_str().into()));
         }
         let mut names = HashMap::new();
         let mut used: Vec<(String, Span)> = expr
@@ -470,8 +470,10 @@ fn sized_dimensions(
         ExprKind::Var(name)
             if name.is_plain() && dimensions.contains(&name.base) && !is_variable(&name.base) =>
         {
-            let identity = Expr::new(ExprKind::Identity(Some(Dim::Named(name.base.clone()))))
-                .with_span(expr.span);
+            let identity = Expr::new(ExprKind::Identity(Some(Dim::Named(
+                name.base.as_str().into(),
+            ))))
+            .with_span(expr.span);
             Expr::call(Func::Tr, vec![identity]).with_span(expr.span)
         }
         _ => {

@@ -355,7 +355,16 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
             ExprKind::Binary(BinOp::Div, a, b) => {
                 let (c, fa) = crate::tidy::factors(&a, env);
                 numerator.extend(fa);
-                denominators.push(*b);
+                // A number in the divisor joins the coefficient:
+                // 2 / (2 * s) is 1 / s.
+                let (cb, fb) = crate::tidy::factors(&b, env);
+                let c = if !cb.is_one() && !cb.is_zero() && !fb.is_empty() {
+                    denominators.push(rebuild_product(BigRational::one(), fb, env));
+                    c / cb
+                } else {
+                    denominators.push(*b);
+                    c
+                };
                 if !c.is_one() {
                     return rebuild_product(
                         coef * c,

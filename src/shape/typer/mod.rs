@@ -286,9 +286,9 @@ impl Typer {
         let root = self.find(id);
         match &self.bound[root] {
             Some(Bound::One) => Dim::One,
-            Some(Bound::Named(n)) => Dim::Named(n.clone()),
+            Some(Bound::Named(n)) => Dim::Named(n.as_str().into()),
             Some(Bound::Size(k)) => Dim::Size(*k),
-            None => Dim::Named(self.label[root].clone()),
+            None => Dim::Named(self.label[root].as_str().into()),
         }
     }
 
@@ -304,7 +304,7 @@ impl Typer {
         Ok(match spec {
             DimSpec::Size(1, _) => self.one(),
             DimSpec::Size(k, _) => self.known(&Dim::Size(*k)),
-            DimSpec::Name(name, _) => self.known(&Dim::Named(name.clone())),
+            DimSpec::Name(name, _) => self.known(&Dim::Named(name.as_str().into())),
         })
     }
 
@@ -313,12 +313,12 @@ impl Typer {
         match dim {
             Dim::One => self.one(),
             Dim::Size(k) => self.bound_var(Bound::Size(*k)),
-            Dim::Named(name) => match self.named.get(name) {
+            Dim::Named(name) => match self.named.get(&**name) {
                 Some(&id) => id,
                 None => {
-                    let id = self.bound_var(Bound::Named(name.clone()));
-                    self.label[id] = name.clone();
-                    self.named.insert(name.clone(), id);
+                    let id = self.bound_var(Bound::Named(name.to_string()));
+                    self.label[id] = name.to_string();
+                    self.named.insert(name.to_string(), id);
                     id
                 }
             },
@@ -345,7 +345,7 @@ impl Typer {
             if let Some(&dims) = names.get(var) {
                 return Ok(if word == "cols" { dims.1 } else { dims.0 });
             }
-            if let Some(&id) = self.named.get(text) {
+            if let Some(&id) = self.named.get(&**text) {
                 return Ok(id);
             }
             return Err(Error::input(
@@ -353,7 +353,7 @@ impl Typer {
                 at,
             ));
         }
-        match self.named.get(text) {
+        match self.named.get(&**text) {
             Some(&id) => Ok(id),
             None => Err(Error::input(format!("`{text}` is not a dimension of the program"), at)
                 .with_help("a size is a positive integer, a dimension named in a declaration (`A: matrix(n, m)`), `rows(X)` or `cols(X)`")),
