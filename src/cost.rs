@@ -202,7 +202,7 @@ pub fn node_flops(kind: NodeKind, shape: &Shape, child_shapes: &[Shape]) -> f64 
         NodeKind::Call(func) => match func {
             Func::Inv | Func::Det | Func::Logdet => cube(first),
             Func::Tr | Func::Diag => size(&first.rows).max(size(&first.cols)),
-            Func::Sum | Func::Norm | Func::Inner => entries(first),
+            Func::Sum | Func::Norm | Func::Norm1 | Func::Inner => entries(first),
             Func::Map(_) => entries(shape),
         },
     }

@@ -421,6 +421,15 @@ impl Printer<'_> {
                 self.expr(a, Level::Sum);
                 self.push(if unicode { "‖" } else { " \\right\\rVert" });
             }
+            (Func::Norm1, [a]) => {
+                self.push(if unicode { "‖" } else { "\\left\\lVert " });
+                self.expr(a, Level::Sum);
+                self.push(if unicode {
+                    "‖₁"
+                } else {
+                    " \\right\\rVert_{1}"
+                });
+            }
             (Func::Map(map), [a]) if !unicode && map.spec().latex == Latex::Root => {
                 self.push("\\sqrt{");
                 self.expr(a, Level::Sum);

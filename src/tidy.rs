@@ -647,7 +647,7 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
     let arg = &args[0];
     let scalar = env.shape(arg).is_scalar();
     let zero_at_zero = match func {
-        Func::Tr | Func::Sum | Func::Norm | Func::Diag | Func::Inner => true,
+        Func::Tr | Func::Sum | Func::Norm | Func::Norm1 | Func::Diag | Func::Inner => true,
         Func::Map(map) => map.spec().at_zero == AtZero::Zero,
         Func::Inv | Func::Det | Func::Logdet => false,
     };

@@ -27,7 +27,7 @@ fn programs(func: Func) -> Vec<String> {
             format!("A: matrix(n, m); f = {name}(A * A')"),
         ],
         Func::Inner => vec!["A, B: matrix(n, m); f = inner(A, B)".into()],
-        Func::Sum | Func::Norm => vec![
+        Func::Sum | Func::Norm | Func::Norm1 => vec![
             format!("A: matrix(n, m); f = {name}(A)"),
             format!("x: vector(n); f = {name}(x)"),
         ],

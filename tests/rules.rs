@@ -156,6 +156,12 @@ mixed_diagonal_product = diag(D * u) * ones(n)
 mixed_negate_scalar = -(-s)
 mixed_inverse_scalar = inv(inv(s))
 mixed_power_transpose = (A' * A')'
+
+# functions
+norm1_as_sum_abs = sum(abs(D))
+norm1_transpose = norm1(D')
+norm1_negate = norm1(-D)
+norm1_abs = norm1(abs(x))
 ";
 
 /// Two random points: a rule true at one point by accident is not at both.

@@ -37,12 +37,14 @@ pub enum Func {
     Norm,
     /// `diag(x)` or `diag(A)`
     Diag,
+    /// `norm1(A)`: the sum of the entries' absolute values
+    Norm1,
     /// An element-wise function (`exp`, `log`, …), from [`Map::spec`].
     Map(Map),
 }
 
 /// The functions that are not element-wise.
-const STRUCTURAL: [Func; 8] = [
+const STRUCTURAL: [Func; 9] = [
     Func::Inv,
     Func::Tr,
     Func::Det,
@@ -51,6 +53,7 @@ const STRUCTURAL: [Func; 8] = [
     Func::Sum,
     Func::Norm,
     Func::Diag,
+    Func::Norm1,
 ];
 
 impl Func {
@@ -80,6 +83,7 @@ impl Func {
             Func::Sum => "sum",
             Func::Norm => "norm",
             Func::Diag => "diag",
+            Func::Norm1 => "norm1",
             Func::Map(map) => map.spec().name,
         }
     }
@@ -143,9 +147,13 @@ impl Func {
             Func::Diag if s.cols == Dim::One => Shape::new(s.rows.clone(), s.rows),
             Func::Diag if s.rows == Dim::One => Shape::new(s.cols.clone(), s.cols),
             Func::Diag => Shape::new(s.rows, Dim::One),
-            Func::Tr | Func::Det | Func::Logdet | Func::Inner | Func::Sum | Func::Norm => {
-                Shape::scalar()
-            }
+            Func::Tr
+            | Func::Det
+            | Func::Logdet
+            | Func::Inner
+            | Func::Sum
+            | Func::Norm
+            | Func::Norm1 => Shape::scalar(),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! recursive [`tangent`] and the step-by-step derivation share one set of
 //! rules.
 
-use crate::ast::{BinOp, Expr, ExprKind, Func, Local, Name, Slope};
+use crate::ast::{BinOp, Expr, ExprKind, Func, Local, Map, Name, Slope};
 use crate::shape::Env;
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -428,6 +428,14 @@ impl Forward<'_, '_> {
                     e.clone(),
                 ),
                 Rule::plain("derivative of the norm: d‖M‖ = ⟨M, dM⟩ / ‖M‖"),
+            ),
+            // d‖a‖₁ = ⟨sign(a), ȧ⟩, 0 at a kink as for `abs`.
+            Func::Norm1 => (
+                Expr::call(
+                    Func::Inner,
+                    vec![Expr::call(Func::Map(Map::Sign), vec![a.clone()]), da],
+                ),
+                Rule::plain("derivative of the 1-norm: d‖M‖₁ = ⟨sign(M), dM⟩ (0 at a kink)"),
             ),
             Func::Map(map) => {
                 let spec = map.spec();

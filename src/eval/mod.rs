@@ -518,6 +518,7 @@ fn call(func: Func, args: Vec<Matrix>, exprs: &[Expr]) -> Result<Matrix, EvalErr
         (Func::Inner, None) => bail!("`inner` needs two arguments"),
         (Func::Sum, _) => scalar(a.sum()),
         (Func::Norm, _) => scalar(norm(&a)),
+        (Func::Norm1, _) => scalar(a.iter().map(|x| x.abs()).sum()),
         (Func::Diag, _) => diag(a)?,
         (Func::Map(map), _) => {
             let spec = map.spec();

@@ -714,7 +714,8 @@ fn call(func: Func, args: &[Py], shape: &Shape) -> Py {
             args[1].at(Level::Unary)
         )),
         Func::Sum => np("sum"),
-        Func::Norm if scalar => np("abs"),
+        Func::Norm | Func::Norm1 if scalar => np("abs"),
+        Func::Norm1 => Py::atom(format!("numpy.sum(numpy.abs({}))", a.text)),
         // Frobenius for a matrix, Euclidean for an n×1 vector.
         Func::Norm => np("linalg.norm"),
         // A vector (column or row) becomes a diagonal matrix…

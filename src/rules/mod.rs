@@ -42,6 +42,7 @@ macro_rules! rule {
 }
 
 mod elementwise;
+mod functions;
 mod inner;
 mod inverse;
 mod power;
@@ -130,6 +131,7 @@ fn build() -> Vec<RuleSpec> {
     rules.extend(inverse::rules());
     rules.extend(power::rules());
     rules.extend(elementwise::rules());
+    rules.extend(functions::rules());
     rules
 }
 

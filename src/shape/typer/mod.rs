@@ -778,7 +778,7 @@ impl Typer {
                 }
                 Ok(self.scalar())
             }
-            Func::Sum | Func::Norm => Ok(self.scalar()),
+            Func::Sum | Func::Norm | Func::Norm1 => Ok(self.scalar()),
             Func::Diag => {
                 if self.is_scalar(d) {
                     Ok(d)
