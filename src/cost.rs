@@ -204,6 +204,11 @@ pub fn node_flops(kind: NodeKind, shape: &Shape, child_shapes: &[Shape]) -> f64 
             Func::Tr | Func::Diag => size(&first.rows).max(size(&first.cols)),
             Func::Sum | Func::Norm | Func::Norm1 | Func::Inner => entries(first),
             Func::Map(_) => entries(shape),
+            // An exp and a sum per entry (the shift by the largest entry is
+            // comparisons): less than `log(sum(exp(A)))` by the log.
+            Func::Logsumexp => 2.0 * entries(first),
+            // An exp, a sum and a division per entry, as written out.
+            Func::Softmax => 3.0 * entries(first),
         },
     }
 }

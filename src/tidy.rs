@@ -649,7 +649,7 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
     let zero_at_zero = match func {
         Func::Tr | Func::Sum | Func::Norm | Func::Norm1 | Func::Diag | Func::Inner => true,
         Func::Map(map) => map.spec().at_zero == AtZero::Zero,
-        Func::Inv | Func::Det | Func::Logdet => false,
+        Func::Inv | Func::Det | Func::Logdet | Func::Logsumexp | Func::Softmax => false,
     };
     if arg.is_zero() && zero_at_zero {
         return Some(Expr::int(0));

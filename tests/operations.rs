@@ -31,6 +31,16 @@ fn programs(func: Func) -> Vec<String> {
             format!("A: matrix(n, m); f = {name}(A)"),
             format!("x: vector(n); f = {name}(x)"),
         ],
+        Func::Logsumexp => vec![
+            "A: matrix(n, m); f = logsumexp(A)".into(),
+            "x: vector(n); f = logsumexp(x)".into(),
+            "alpha: scalar; f = logsumexp(alpha)".into(),
+        ],
+        Func::Softmax => vec![
+            "x: vector(n); s = softmax(x)".into(),
+            "A: matrix(m, n); x: vector(n); s = softmax(A * x)".into(),
+            "x, y: vector(n); f = y' * softmax(x)".into(),
+        ],
         Func::Diag => vec![
             "x: vector(n); C = diag(x)".into(),
             "A: matrix(n, n); y = diag(A)".into(),

@@ -162,6 +162,12 @@ norm1_as_sum_abs = sum(abs(D))
 norm1_transpose = norm1(D')
 norm1_negate = norm1(-D)
 norm1_abs = norm1(abs(x))
+logsumexp_definition = log(sum(exp(D)))
+exp_logsumexp = exp(logsumexp(x))
+logsumexp_transpose = logsumexp(D')
+softmax_definition = exp(x) / sum(exp(x))
+softmax_definition_scaled = exp(s * x) / sum(exp(s * x))
+softmax_sum = sum(softmax(u))
 ";
 
 /// Two random points: a rule true at one point by accident is not at both.

@@ -39,12 +39,16 @@ pub enum Func {
     Diag,
     /// `norm1(A)`: the sum of the entries' absolute values
     Norm1,
+    /// `logsumexp(A)`: log(sum(exp(A))), computed stably
+    Logsumexp,
+    /// `softmax(x)`: exp(x) / sum(exp(x)) of a column vector
+    Softmax,
     /// An element-wise function (`exp`, `log`, …), from [`Map::spec`].
     Map(Map),
 }
 
 /// The functions that are not element-wise.
-const STRUCTURAL: [Func; 9] = [
+const STRUCTURAL: [Func; 11] = [
     Func::Inv,
     Func::Tr,
     Func::Det,
@@ -54,6 +58,8 @@ const STRUCTURAL: [Func; 9] = [
     Func::Norm,
     Func::Diag,
     Func::Norm1,
+    Func::Logsumexp,
+    Func::Softmax,
 ];
 
 impl Func {
@@ -84,6 +90,8 @@ impl Func {
             Func::Norm => "norm",
             Func::Diag => "diag",
             Func::Norm1 => "norm1",
+            Func::Logsumexp => "logsumexp",
+            Func::Softmax => "softmax",
             Func::Map(map) => map.spec().name,
         }
     }
@@ -142,7 +150,7 @@ impl Func {
     /// ```
     pub fn result_shape(self, s: Shape) -> Shape {
         match self {
-            Func::Inv | Func::Map(_) => s,
+            Func::Inv | Func::Softmax | Func::Map(_) => s,
             Func::Diag if s.is_scalar() => s,
             Func::Diag if s.cols == Dim::One => Shape::new(s.rows.clone(), s.rows),
             Func::Diag if s.rows == Dim::One => Shape::new(s.cols.clone(), s.cols),
@@ -153,7 +161,8 @@ impl Func {
             | Func::Inner
             | Func::Sum
             | Func::Norm
-            | Func::Norm1 => Shape::scalar(),
+            | Func::Norm1
+            | Func::Logsumexp => Shape::scalar(),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! recursive [`tangent`] and the step-by-step derivation share one set of
 //! rules.
 
-use crate::ast::{BinOp, Expr, ExprKind, Func, Local, Map, Name, Slope};
+use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Local, Map, Name, Slope};
 use crate::shape::Env;
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -436,6 +436,41 @@ impl Forward<'_, '_> {
                     vec![Expr::call(Func::Map(Map::Sign), vec![a.clone()]), da],
                 ),
                 Rule::plain("derivative of the 1-norm: d‖M‖₁ = ⟨sign(M), dM⟩ (0 at a kink)"),
+            ),
+            Func::Logsumexp if scalar => (
+                da,
+                Rule::plain("log-sum-exp of a scalar is the scalar: d lse(s) = ds"),
+            ),
+            // The weights are softmax(x); a matrix has no softmax, so its
+            // weights exp(M) / sum(exp(M)) are written out.
+            Func::Logsumexp if self.env.shape(a).cols == Dim::One => (
+                mul(
+                    Expr::transpose(Expr::call(Func::Softmax, vec![a.clone()])),
+                    da,
+                ),
+                Rule::plain("derivative of log-sum-exp: d lse(x) = softmax(x)ᵀ dx"),
+            ),
+            Func::Logsumexp => {
+                let exp = Expr::call(Func::Map(Map::Exp), vec![a.clone()]);
+                (
+                    Expr::binary(
+                        BinOp::Div,
+                        Expr::call(Func::Inner, vec![exp.clone(), da]),
+                        Expr::call(Func::Sum, vec![exp]),
+                    ),
+                    Rule::plain("derivative of log-sum-exp: d lse(M) = ⟨exp(M), dM⟩ / sum(exp(M))"),
+                )
+            }
+            Func::Softmax if scalar => {
+                return (None, Rule::plain("softmax of a scalar is 1, a constant"));
+            }
+            // ṡ = (diag(s) − s sᵀ) ẋ, written without forming the matrix.
+            Func::Softmax => (
+                Expr::sub(
+                    Expr::binary(BinOp::EMul, e.clone(), da.clone()),
+                    mul(e.clone(), mul(Expr::transpose(e.clone()), da)),
+                ),
+                Rule::plain("derivative of softmax: ds = s ⊙ dx − s (sᵀ dx)"),
             ),
             Func::Map(map) => {
                 let spec = map.spec();

@@ -519,6 +519,11 @@ fn call(func: Func, args: Vec<Matrix>, exprs: &[Expr]) -> Result<Matrix, EvalErr
         (Func::Sum, _) => scalar(a.sum()),
         (Func::Norm, _) => scalar(norm(&a)),
         (Func::Norm1, _) => scalar(a.iter().map(|x| x.abs()).sum()),
+        (Func::Logsumexp, _) => scalar(logsumexp(&a)),
+        (Func::Softmax, _) => {
+            let shift = logsumexp(&a);
+            a.map(|x| (x - shift).exp())
+        }
         (Func::Diag, _) => diag(a)?,
         (Func::Map(map), _) => {
             let spec = map.spec();
@@ -545,6 +550,16 @@ fn norm(a: &Matrix) -> f64 {
         return a.norm();
     }
     (a / largest).norm() * largest
+}
+
+/// log Σ exp(aᵢ), shifted by the largest entry so that no exp overflows
+/// (and softmax, exp(a − logsumexp a), has no entry above 1).
+fn logsumexp(a: &Matrix) -> f64 {
+    let largest = a.max();
+    if !largest.is_finite() {
+        return largest;
+    }
+    largest + a.iter().map(|x| (x - largest).exp()).sum::<f64>().ln()
 }
 
 /// `diag` goes both ways: a vector becomes a diagonal matrix, a square

@@ -1,7 +1,7 @@
 //! The functions of revision 2 that are not element-wise: the entry-wise
 //! 1-norm, and (as they land) log-sum-exp, softmax, solve, vec and kron.
 
-use super::RuleSpec;
+use super::{column, RuleSpec};
 
 pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
@@ -14,5 +14,17 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(norm1 (neg ?a))" => "(norm1 ?a)"),
         rule!("norm1-abs", "the 1-norm ignores signs", "‖|A|‖₁" = "‖A‖₁";
             "(norm1 (abs ?a))" => "(norm1 ?a)"),
+        // Directed: `logsumexp` is computed stably and costs less by the log.
+        rule!("logsumexp-definition", "log-sum-exp", "log(sum(exp(A)))" = "logsumexp(A)";
+            "(log (sum (exp ?a)))" => "(logsumexp ?a)"),
+        rule!("exp-logsumexp", "exp undoes log in log-sum-exp", "exp(logsumexp(A))" = "sum(exp(A))";
+            "(exp (logsumexp ?a))" => "(sum (exp ?a))"),
+        rule!("logsumexp-transpose", "log-sum-exp of the transpose", "logsumexp(Aᵀ)" = "logsumexp(A)";
+            "(logsumexp (T ?a))" => "(logsumexp ?a)"),
+        // softmax is of column vectors only.
+        rule!("softmax-definition", "softmax", "exp(v) / sum(exp(v))" = "softmax(v)";
+            "(/ (exp ?v) (sum (exp ?v)))" => "(softmax ?v)" if column("?v")),
+        rule!("softmax-sum", "softmax sums to one", "sum(softmax(v))" = "1";
+            "(sum (softmax ?v))" => "1"),
     ]
 }

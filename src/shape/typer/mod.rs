@@ -778,7 +778,20 @@ impl Typer {
                 }
                 Ok(self.scalar())
             }
-            Func::Sum | Func::Norm | Func::Norm1 => Ok(self.scalar()),
+            Func::Sum | Func::Norm | Func::Norm1 | Func::Logsumexp => Ok(self.scalar()),
+            Func::Softmax => {
+                let one = self.one();
+                if self.unify(d.1, one).is_err() {
+                    return Err(Error::input(
+                        format!(
+                            "`softmax` needs a column vector, but `{arg}` is {}",
+                            self.describe(d)
+                        ),
+                        arg.span,
+                    ));
+                }
+                Ok(d)
+            }
             Func::Diag => {
                 if self.is_scalar(d) {
                     Ok(d)
