@@ -207,6 +207,11 @@ pub fn node_flops(kind: NodeKind, shape: &Shape, child_shapes: &[Shape]) -> f64 
             // An exp and a sum per entry (the shift by the largest entry is
             // comparisons): less than `log(sum(exp(A)))` by the log.
             Func::Logsumexp => 2.0 * entries(first),
+            // An LU factorisation (n³/3 in this model's units, where the
+            // inverse is n³) and a pair of triangular solves per column of
+            // B: always less than `inv(A) * B`.
+            Func::Solve if first.is_scalar() => entries(shape),
+            Func::Solve => cube(first) / 3.0 + size(&first.rows).powi(2) * size(&shape.cols),
             // An exp, a sum and a division per entry, as written out.
             Func::Softmax => 3.0 * entries(first),
         },
@@ -313,7 +318,10 @@ fn node_shape(kind: NodeKind, children: &[Shape]) -> Shape {
     let s = children.first().cloned().unwrap_or_else(Shape::scalar);
     match kind {
         NodeKind::Transpose => s.transposed(),
-        NodeKind::Call(func) => func.result_shape(s),
+        NodeKind::Call(func) => match children {
+            [_, second] => func.result_shape2(s, second.clone()),
+            _ => func.result_shape(s),
+        },
         _ => s,
     }
 }

@@ -649,15 +649,22 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
     let zero_at_zero = match func {
         Func::Tr | Func::Sum | Func::Norm | Func::Norm1 | Func::Diag | Func::Inner => true,
         Func::Map(map) => map.spec().at_zero == AtZero::Zero,
-        Func::Inv | Func::Det | Func::Logdet | Func::Logsumexp | Func::Softmax => false,
+        Func::Inv | Func::Det | Func::Logdet | Func::Logsumexp | Func::Softmax | Func::Solve => {
+            false
+        }
     };
     if arg.is_zero() && zero_at_zero {
         return Some(Expr::int(0));
     }
-    if func == Func::Inner && args[1].is_zero() {
+    if matches!(func, Func::Inner | Func::Solve) && args[1].is_zero() {
         return Some(Expr::int(0));
     }
     match func {
+        Func::Solve if scalar => Some(node(
+            Expr::binary(BinOp::Div, args[1].clone(), arg.clone()),
+            env,
+        )),
+        Func::Solve if matches!(arg.kind, ExprKind::Identity(_)) => Some(args[1].clone()),
         Func::Tr | Func::Sum | Func::Diag if scalar => Some(arg.clone()),
         // diag(s 𝟙) = s I: printed as `diag(s * ones)` it would not read back,
         // since `diag(ones)` alone cannot say whether `ones` is a vector.

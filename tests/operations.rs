@@ -41,6 +41,12 @@ fn programs(func: Func) -> Vec<String> {
             "A: matrix(m, n); x: vector(n); s = softmax(A * x)".into(),
             "x, y: vector(n); f = y' * softmax(x)".into(),
         ],
+        Func::Solve => vec![
+            "A: matrix(n, n); B: matrix(n, m); C = A \\ B".into(),
+            "A: matrix(n, n); x: vector(n); y = solve(A, x)".into(),
+            "S: symmetric(n); x: vector(n); f = x' * (S \\ x)".into(),
+            "alpha: scalar; B: matrix(n, m); C = alpha \\ B".into(),
+        ],
         Func::Diag => vec![
             "x: vector(n); C = diag(x)".into(),
             "A: matrix(n, n); y = diag(A)".into(),

@@ -168,6 +168,13 @@ logsumexp_transpose = logsumexp(D')
 softmax_definition = exp(x) / sum(exp(x))
 softmax_definition_scaled = exp(s * x) / sum(exp(s * x))
 softmax_sum = sum(softmax(u))
+solve_as_inverse = inv(A) * D
+solve_as_inverse_vector = inv(A) * x
+solve_as_inverse_refused = inv(A) * s
+solve_identity = A \\ I(n)
+solve_cancel = A \\ (A * D)
+solve_cancel_refused = A \\ (A * s)
+solve_scalar = s \\ D
 ";
 
 /// Two random points: a rule true at one point by accident is not at both.
@@ -251,6 +258,8 @@ fn conditions_refuse_where_the_identity_fails() {
         ("product_associate_refused", "product-associate-right"),
         ("product_associate_left_refused", "product-associate-left"),
         ("product_identity_refused", "product-identity-right"),
+        ("solve_as_inverse_refused", "solve-as-inverse"),
+        ("solve_cancel_refused", "solve-cancel"),
     ];
     let model = analyze_source(SEEDS).expect("the seeds are a program");
     let samples = [Sample::draw(&model, POINTS[0]).expect("the seeds evaluate")];

@@ -43,12 +43,15 @@ pub enum Func {
     Logsumexp,
     /// `softmax(x)`: exp(x) / sum(exp(x)) of a column vector
     Softmax,
+    /// `solve(A, B)`, written `A \\ B` too: A⁻¹ B, computed by a solve (for a
+    /// scalar `s`, `s \\ B` is `B / s`)
+    Solve,
     /// An element-wise function (`exp`, `log`, …), from [`Map::spec`].
     Map(Map),
 }
 
 /// The functions that are not element-wise.
-const STRUCTURAL: [Func; 11] = [
+const STRUCTURAL: [Func; 12] = [
     Func::Inv,
     Func::Tr,
     Func::Det,
@@ -60,6 +63,7 @@ const STRUCTURAL: [Func; 11] = [
     Func::Norm1,
     Func::Logsumexp,
     Func::Softmax,
+    Func::Solve,
 ];
 
 impl Func {
@@ -92,6 +96,7 @@ impl Func {
             Func::Norm1 => "norm1",
             Func::Logsumexp => "logsumexp",
             Func::Softmax => "softmax",
+            Func::Solve => "solve",
             Func::Map(map) => map.spec().name,
         }
     }
@@ -112,7 +117,7 @@ impl Func {
     /// ```
     pub fn arity(self) -> usize {
         match self {
-            Func::Inner => 2,
+            Func::Inner | Func::Solve => 2,
             _ => 1,
         }
     }
@@ -139,8 +144,8 @@ impl Func {
         matches!(self, Func::Map(map) if map.spec().at_zero == AtZero::One)
     }
 
-    /// The shape of its value given its first argument's (every function's
-    /// shape follows from that one).
+    /// The shape of its value given its first argument's (a one-argument
+    /// function's, or `inner`'s; [`Func::result_shape2`] takes both).
     ///
     /// ```
     /// use matdiff::ast::{Dim, Func, Shape};
@@ -150,7 +155,7 @@ impl Func {
     /// ```
     pub fn result_shape(self, s: Shape) -> Shape {
         match self {
-            Func::Inv | Func::Softmax | Func::Map(_) => s,
+            Func::Inv | Func::Softmax | Func::Solve | Func::Map(_) => s,
             Func::Diag if s.is_scalar() => s,
             Func::Diag if s.cols == Dim::One => Shape::new(s.rows.clone(), s.rows),
             Func::Diag if s.rows == Dim::One => Shape::new(s.cols.clone(), s.cols),
@@ -163,6 +168,25 @@ impl Func {
             | Func::Norm
             | Func::Norm1
             | Func::Logsumexp => Shape::scalar(),
+        }
+    }
+}
+
+impl Func {
+    /// The shape of its value given both arguments' shapes.
+    ///
+    /// ```
+    /// use matdiff::ast::{Dim, Func, Shape};
+    /// let (a, b) = (Dim::Named("n".into()), Dim::Named("k".into()));
+    /// let solved = Func::Solve.result_shape2(Shape::new(a.clone(), a.clone()), Shape::new(a.clone(), b.clone()));
+    /// assert_eq!(solved, Shape::new(a, b));
+    /// ```
+    pub fn result_shape2(self, first: Shape, second: Shape) -> Shape {
+        match self {
+            // s \ B is B / s.
+            Func::Solve if first.is_scalar() => second,
+            Func::Solve => Shape::new(first.rows, second.cols),
+            _ => self.result_shape(first),
         }
     }
 }

@@ -372,6 +372,19 @@ impl Forward<'_, '_> {
 
     fn call(&mut self, func: Func, e: &Expr, args: &[Expr]) -> (Option<Expr>, Rule) {
         let a = &args[0];
+        if func == Func::Solve {
+            // C = A \\ B: dC = A \\ (dB − dA C), C being `e` itself.
+            let (da, db) = ((self.child)(a), (self.child)(&args[1]));
+            let constant = vanished(&da, &db, a, &args[1]);
+            let rhs = minus(db, da.map(|d| mul(d, e.clone())));
+            return (
+                rhs.map(|r| Expr::call(Func::Solve, vec![a.clone(), r])),
+                Rule {
+                    text: "derivative of a solve: d(A⁻¹B) = A⁻¹(dB − dA A⁻¹B)",
+                    constant,
+                },
+            );
+        }
         if func == Func::Inner {
             let (da, db) = ((self.child)(a), (self.child)(&args[1]));
             let constant = vanished(&da, &db, a, &args[1]);
@@ -491,7 +504,7 @@ impl Forward<'_, '_> {
                 let [matrix_words, scalar_words] = spec.words;
                 return (tangent, entrywise(matrix_words, scalar_words));
             }
-            Func::Inner => unreachable!("handled above"),
+            Func::Inner | Func::Solve => unreachable!("handled above"),
         };
         (Some(expr), rule)
     }

@@ -162,6 +162,18 @@ impl Reverse<'_> {
                 };
                 self.pull(&args[0], back, "diagonal: ⟨G, diag T⟩ = ⟨diag G, T⟩", out)?
             }
+            ExprKind::Call(Func::Solve, args) => {
+                let (a, b) = (&args[0], &args[1]);
+                if self.active(a) {
+                    return Err(nonlinear(e));
+                }
+                self.pull(
+                    b,
+                    Expr::call(Func::Solve, vec![Expr::transpose(a.clone()), seed]),
+                    "solve: ⟨G, A⁻¹ T⟩ = ⟨A⁻ᵀ G, T⟩",
+                    out,
+                )?
+            }
             ExprKind::Call(Func::Inner, args) => {
                 let (a, b) = (&args[0], &args[1]);
                 if self.active(a) && self.active(b) {

@@ -448,6 +448,35 @@ fn inverse(m: Matrix, arg: &Expr) -> Result<Matrix, EvalError> {
     }
 }
 
+/// `a \\ b` by an LU factorisation, `a` the value of `arg`; a 1×1 `a` is a
+/// scalar divisor.
+fn solve(a: Matrix, b: Matrix, arg: &Expr) -> Result<Matrix, EvalError> {
+    if a.shape() == (1, 1) {
+        if a[(0, 0)] == 0.0 {
+            fail!(
+                Problem::Singular,
+                "cannot solve with {}: it is zero",
+                show(arg)
+            );
+        }
+        return Ok(b / a[(0, 0)]);
+    }
+    expect_square(&a, "solve")?;
+    if a.nrows() != b.nrows() {
+        bail!(
+            "`solve` of {} and {}: row counts differ",
+            shape(&a),
+            shape(&b)
+        );
+    }
+    let doing = || format!("cannot solve with {}", show(arg));
+    expect_nonsingular(&a, doing)?;
+    match a.lu().solve(&b) {
+        Some(x) => Ok(x),
+        None => fail!(Problem::Singular, "{}: it is singular", doing()),
+    }
+}
+
 /// `a^k`, `a` the value of `base`.
 fn power(a: Matrix, k: i64, base: &Expr) -> Result<Matrix, EvalError> {
     expect_square(&a, "a matrix power")?;
@@ -515,7 +544,8 @@ fn call(func: Func, args: Vec<Matrix>, exprs: &[Expr]) -> Result<Matrix, EvalErr
         (Func::Inner, Some(b)) => {
             bail!("`inner` of {} and {}: shapes differ", shape(&a), shape(&b))
         }
-        (Func::Inner, None) => bail!("`inner` needs two arguments"),
+        (Func::Inner | Func::Solve, None) => bail!("`{}` needs two arguments", func.name()),
+        (Func::Solve, Some(b)) => solve(a, b, arg)?,
         (Func::Sum, _) => scalar(a.sum()),
         (Func::Norm, _) => scalar(norm(&a)),
         (Func::Norm1, _) => scalar(a.iter().map(|x| x.abs()).sum()),

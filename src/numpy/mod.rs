@@ -721,6 +721,11 @@ fn call(func: Func, args: &[Py], shape: &Shape) -> Py {
         Func::Logsumexp => Py::atom(format!("numpy.logaddexp.reduce({}, axis=None)", a.text)),
         Func::Softmax if scalar => Py::atom("1.0".to_string()),
         Func::Softmax => Py::atom(format!("_softmax({})", a.text)),
+        Func::Solve if scalar => Py::new(
+            format!("{} / {}", args[1].at(Level::Product), a.at(Level::Unary)),
+            Level::Product,
+        ),
+        Func::Solve => Py::atom(format!("numpy.linalg.solve({}, {})", a.text, args[1].text)),
         // Frobenius for a matrix, Euclidean for an n×1 vector.
         Func::Norm => np("linalg.norm"),
         // A vector (column or row) becomes a diagonal matrix…

@@ -1,7 +1,7 @@
 //! The functions of revision 2 that are not element-wise: the entry-wise
 //! 1-norm, and (as they land) log-sum-exp, softmax, solve, vec and kron.
 
-use super::{column, RuleSpec};
+use super::{column, identity, matrix, scalar, RuleSpec};
 
 pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
@@ -24,6 +24,16 @@ pub(super) fn rules() -> Vec<RuleSpec> {
         // softmax is of column vectors only.
         rule!("softmax-definition", "softmax", "exp(v) / sum(exp(v))" = "softmax(v)";
             "(/ (exp ?v) (sum (exp ?v)))" => "(softmax ?v)" if column("?v")),
+        // Directed: a solve costs less than inverting and multiplying. A
+        // scalar B would scale the inverse instead.
+        rule!("solve-as-inverse", "solve rather than invert", "A⁻¹ B" = "A \\ B";
+            "(* (inv ?a) ?b)" => "(solve ?a ?b)" if matrix("?a") if matrix("?b")),
+        rule!("solve-identity", "solving against I inverts", "A \\ I" = "A⁻¹";
+            "(solve ?a ?i)" => "(inv ?a)" if identity("?i")),
+        rule!("solve-cancel", "solve undoes a product", "A \\ (A B)" = "B";
+            "(solve ?a (* ?a ?b))" => "?b" if matrix("?a") if matrix("?b")),
+        rule!("solve-scalar", "solving with a scalar divides", "s \\ A" = "A / s";
+            "(solve ?s ?a)" => "(/ ?a ?s)" if scalar("?s")),
         rule!("softmax-sum", "softmax sums to one", "sum(softmax(v))" = "1";
             "(sum (softmax ?v))" => "1"),
     ]

@@ -779,6 +779,24 @@ impl Typer {
                 Ok(self.scalar())
             }
             Func::Sum | Func::Norm | Func::Norm1 | Func::Logsumexp => Ok(self.scalar()),
+            Func::Solve => {
+                let (b, db) = (&args[1], dims[1]);
+                if self.is_scalar(d) {
+                    return Ok(db);
+                }
+                self.require_square(d, arg, &what)?;
+                if self.unify(d.1, db.0).is_err() {
+                    return Err(Error::input(
+                        format!(
+                            "`solve` needs as many rows in `{b}` as `{arg}` has, but `{arg}` is {} and `{b}` is {}",
+                            self.describe(d),
+                            self.describe(db)
+                        ),
+                        expr.at,
+                    ));
+                }
+                Ok((d.0, db.1))
+            }
             Func::Softmax => {
                 let one = self.one();
                 if self.unify(d.1, one).is_err() {
