@@ -210,6 +210,8 @@ pub fn node_flops(kind: NodeKind, shape: &Shape, child_shapes: &[Shape]) -> f64 
             // An LU factorisation (n³/3 in this model's units, where the
             // inverse is n³) and a pair of triangular solves per column of
             // B: always less than `inv(A) * B`.
+            // An entry a product (kron), or a copy (vec).
+            Func::Vec | Func::Kron => entries(shape),
             Func::Solve if first.is_scalar() => entries(shape),
             Func::Solve => cube(first) / 3.0 + size(&first.rows).powi(2) * size(&shape.cols),
             // An exp, a sum and a division per entry, as written out.

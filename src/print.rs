@@ -432,6 +432,14 @@ impl Printer<'_> {
                 self.superscript_base(a);
                 self.push(if unicode { "⁻¹" } else { "^{-1}" });
             }
+            // Bracketed: ⊗ has no place in the precedence table.
+            (Func::Kron, [a, b]) => {
+                self.push(self.open());
+                self.expr(a, Level::Power);
+                self.push(if unicode { " ⊗ " } else { " \\otimes " });
+                self.expr(b, Level::Power);
+                self.push(self.close());
+            }
             (Func::Inner, [a, b]) => {
                 self.push(if unicode { "⟨" } else { "\\left\\langle " });
                 self.expr(a, Level::Sum);

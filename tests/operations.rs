@@ -47,6 +47,17 @@ fn programs(func: Func) -> Vec<String> {
             "S: symmetric(n); x: vector(n); f = x' * (S \\ x)".into(),
             "alpha: scalar; B: matrix(n, m); C = alpha \\ B".into(),
         ],
+        Func::Vec => vec![
+            "A: matrix(2, 3); v = vec(A)".into(),
+            "A: matrix(3, 2); y: vector(6); f = y' * vec(A)".into(),
+            "x: vector(3); v = vec(x')".into(),
+        ],
+        Func::Kron => vec![
+            "A: matrix(2, 3); B: matrix(3, 2); K = kron(A, B)".into(),
+            "x: vector(2); y: vector(3); v = kron(x, y)".into(),
+            "A: matrix(2, 2); B: matrix(3, 3); x: vector(6); f = x' * kron(A, B) * x".into(),
+            "alpha: scalar; B: matrix(2, 3); K = kron(alpha, B)".into(),
+        ],
         Func::Diag => vec![
             "x: vector(n); C = diag(x)".into(),
             "A: matrix(n, n); y = diag(A)".into(),

@@ -43,15 +43,19 @@ pub enum Func {
     Logsumexp,
     /// `softmax(x)`: exp(x) / sum(exp(x)) of a column vector
     Softmax,
-    /// `solve(A, B)`, written `A \\ B` too: A⁻¹ B, computed by a solve (for a
-    /// scalar `s`, `s \\ B` is `B / s`)
+    /// `solve(A, B)`, written `A \ B` too: A⁻¹ B, computed by a solve (for a
+    /// scalar `s`, `s \ B` is `B / s`)
     Solve,
+    /// `vec(A)`: the columns of A stacked into one column
+    Vec,
+    /// `kron(A, B)`: the Kronecker product A ⊗ B
+    Kron,
     /// An element-wise function (`exp`, `log`, …), from [`Map::spec`].
     Map(Map),
 }
 
 /// The functions that are not element-wise.
-const STRUCTURAL: [Func; 12] = [
+const STRUCTURAL: [Func; 14] = [
     Func::Inv,
     Func::Tr,
     Func::Det,
@@ -64,6 +68,8 @@ const STRUCTURAL: [Func; 12] = [
     Func::Logsumexp,
     Func::Softmax,
     Func::Solve,
+    Func::Vec,
+    Func::Kron,
 ];
 
 impl Func {
@@ -97,6 +103,8 @@ impl Func {
             Func::Logsumexp => "logsumexp",
             Func::Softmax => "softmax",
             Func::Solve => "solve",
+            Func::Vec => "vec",
+            Func::Kron => "kron",
             Func::Map(map) => map.spec().name,
         }
     }
@@ -117,7 +125,7 @@ impl Func {
     /// ```
     pub fn arity(self) -> usize {
         match self {
-            Func::Inner | Func::Solve => 2,
+            Func::Inner | Func::Solve | Func::Kron => 2,
             _ => 1,
         }
     }
@@ -155,7 +163,8 @@ impl Func {
     /// ```
     pub fn result_shape(self, s: Shape) -> Shape {
         match self {
-            Func::Inv | Func::Softmax | Func::Solve | Func::Map(_) => s,
+            Func::Inv | Func::Softmax | Func::Solve | Func::Kron | Func::Map(_) => s,
+            Func::Vec => Shape::new(dim_product(&s.rows, &s.cols), Dim::One),
             Func::Diag if s.is_scalar() => s,
             Func::Diag if s.cols == Dim::One => Shape::new(s.rows.clone(), s.rows),
             Func::Diag if s.rows == Dim::One => Shape::new(s.cols.clone(), s.cols),
@@ -186,8 +195,29 @@ impl Func {
             // s \ B is B / s.
             Func::Solve if first.is_scalar() => second,
             Func::Solve => Shape::new(first.rows, second.cols),
+            Func::Kron => Shape::new(
+                dim_product(&first.rows, &second.rows),
+                dim_product(&first.cols, &second.cols),
+            ),
             _ => self.result_shape(first),
         }
+    }
+}
+
+/// The product of two dimensions. `vec` and `kron` take sizes fixed by a
+/// declaration (the typer refuses others), so this is a size; a product of
+/// named dimensions, which no typed program reaches, is labelled `m*n`.
+///
+/// ```
+/// use matdiff::ast::{dim_product, Dim};
+/// assert_eq!(dim_product(&Dim::Size(2), &Dim::Size(3)), Dim::Size(6));
+/// assert_eq!(dim_product(&Dim::One, &Dim::Size(3)), Dim::Size(3));
+/// ```
+pub fn dim_product(a: &Dim, b: &Dim) -> Dim {
+    match (a, b) {
+        (Dim::One, d) | (d, Dim::One) => d.clone(),
+        (Dim::Size(x), Dim::Size(y)) => Dim::Size(x * y),
+        (x, y) => Dim::Named(format!("{x}*{y}")),
     }
 }
 

@@ -385,6 +385,21 @@ impl Forward<'_, '_> {
                 },
             );
         }
+        if func == Func::Kron {
+            let (b, da, db) = (&args[1], (self.child)(a), (self.child)(&args[1]));
+            let constant = vanished(&da, &db, a, b);
+            let kron = |x: Expr, y: Expr| Expr::call(Func::Kron, vec![x, y]);
+            return (
+                plus(
+                    da.map(|d| kron(d, b.clone())),
+                    db.map(|d| kron(a.clone(), d)),
+                ),
+                Rule {
+                    text: "product rule: d(A ⊗ B) = dA ⊗ B + A ⊗ dB",
+                    constant,
+                },
+            );
+        }
         if func == Func::Inner {
             let (da, db) = ((self.child)(a), (self.child)(&args[1]));
             let constant = vanished(&da, &db, a, &args[1]);
@@ -423,6 +438,10 @@ impl Forward<'_, '_> {
             Func::Diag => (
                 Expr::call(func, vec![da]),
                 Rule::plain("diag is linear: d diag(M) = diag(dM)"),
+            ),
+            Func::Vec => (
+                Expr::call(func, vec![da]),
+                Rule::plain("vec is linear: d vec(M) = vec(dM)"),
             ),
             // d det A = det A · tr(A⁻¹ Ȧ)
             Func::Det => (
@@ -504,7 +523,7 @@ impl Forward<'_, '_> {
                 let [matrix_words, scalar_words] = spec.words;
                 return (tangent, entrywise(matrix_words, scalar_words));
             }
-            Func::Inner | Func::Solve => unreachable!("handled above"),
+            Func::Inner | Func::Solve | Func::Kron => unreachable!("handled above"),
         };
         (Some(expr), rule)
     }

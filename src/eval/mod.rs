@@ -546,6 +546,15 @@ fn call(func: Func, args: Vec<Matrix>, exprs: &[Expr]) -> Result<Matrix, EvalErr
         }
         (Func::Inner | Func::Solve, None) => bail!("`{}` needs two arguments", func.name()),
         (Func::Solve, Some(b)) => solve(a, b, arg)?,
+        (Func::Kron, None) => bail!("`kron` needs two arguments"),
+        (Func::Kron, Some(b)) => {
+            if a.len().saturating_mul(b.len()) > MAX_SIZE * MAX_SIZE {
+                bail!("kron of {} and {} is too large", shape(&a), shape(&b));
+            }
+            a.kronecker(&b)
+        }
+        // nalgebra stores by columns: its entries in order are vec(A).
+        (Func::Vec, _) => Matrix::from_iterator(a.len(), 1, a.iter().copied()),
         (Func::Sum, _) => scalar(a.sum()),
         (Func::Norm, _) => scalar(norm(&a)),
         (Func::Norm1, _) => scalar(a.iter().map(|x| x.abs()).sum()),

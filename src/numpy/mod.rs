@@ -726,6 +726,10 @@ fn call(func: Func, args: &[Py], shape: &Shape) -> Py {
             Level::Product,
         ),
         Func::Solve => Py::atom(format!("numpy.linalg.solve({}, {})", a.text, args[1].text)),
+        Func::Vec if scalar => Py::new(a.text.clone(), a.level),
+        // Column-major, as vec stacks columns.
+        Func::Vec => Py::atom(format!("{}.reshape(-1, 1, order=\"F\")", a.at(Level::Atom))),
+        Func::Kron => Py::atom(format!("numpy.kron({}, {})", a.text, args[1].text)),
         // Frobenius for a matrix, Euclidean for an n×1 vector.
         Func::Norm => np("linalg.norm"),
         // A vector (column or row) becomes a diagonal matrix…

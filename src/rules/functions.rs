@@ -1,7 +1,9 @@
 //! The functions of revision 2 that are not element-wise: the entry-wise
 //! 1-norm, and (as they land) log-sum-exp, softmax, solve, vec and kron.
 
-use super::{column, identity, matrix, scalar, RuleSpec};
+use super::{
+    column, identity, kron_mixed_product, matrix, same_shape, scalar, square_matrices, RuleSpec,
+};
 
 pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
@@ -34,6 +36,25 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(solve ?a (* ?a ?b))" => "?b" if matrix("?a") if matrix("?b")),
         rule!("solve-scalar", "solving with a scalar divides", "s \\ A" = "A / s";
             "(solve ?s ?a)" => "(/ ?a ?s)" if scalar("?s")),
+        rule!("kron-transpose", "transpose of a Kronecker product", "(A ⊗ B)ᵀ" = "Aᵀ ⊗ Bᵀ";
+            "(T (kron ?a ?b))" => "(kron (T ?a) (T ?b))"),
+        rule!("kron-trace", "trace of a Kronecker product", "tr(A ⊗ B)" = "tr(A) tr(B)",
+            "for square A and B";
+            "(tr (kron ?a ?b))" => "(* (tr ?a) (tr ?b))" if square_matrices("?a", "?b")),
+        rule!("kron-mixed-product", "the mixed-product property",
+            "(A ⊗ B)(C ⊗ D)" = "(A C) ⊗ (B D)", "where A C and B D are products";
+            "(* (kron ?a ?b) (kron ?c ?d))" => "(kron (* ?a ?c) (* ?b ?d))"
+                if kron_mixed_product("?a", "?b", "?c", "?d")),
+        rule!("vec-sum", "vec keeps the entries", "sum(vec(A))" = "sum(A)";
+            "(sum (vec ?a))" => "(sum ?a)"),
+        // vec(A) and vec(B) may match in length alone (2×3 and 3×2).
+        rule!("vec-inner", "vec inner product", "⟨vec(A), vec(B)⟩" = "⟨A, B⟩",
+            "for A and B of one shape";
+            "(inner (vec ?a) (vec ?b))" => "(inner ?a ?b)" if same_shape("?a", "?b")),
+        // Scalars among A, X, B would be factors, not products.
+        rule!("vec-product", "vec of a product", "vec(A X B)" = "(Bᵀ ⊗ A) vec(X)";
+            "(vec (* (* ?a ?x) ?b))" => "(* (kron (T ?b) ?a) (vec ?x))"
+                if matrix("?a") if matrix("?x") if matrix("?b")),
         rule!("softmax-sum", "softmax sums to one", "sum(softmax(v))" = "1";
             "(sum (softmax ?v))" => "1"),
     ]

@@ -239,6 +239,18 @@ fn exponent_sum_fits(vs: &[&str], extra: i64) -> Condition {
     })
 }
 
+/// kron(a, b) kron(c, d) = kron(a c, b d): a c and b d are matrix
+/// products (no scalars, which `*` would take as factors instead).
+fn kron_mixed_product(a: &str, b: &str, c: &str, d: &str) -> Condition {
+    let vs = [var(a), var(b), var(c), var(d)];
+    Box::new(move |g, _, s| {
+        let [sa, sb, sc, sd] = vs.map(|v| data(g, s, v).shape.clone());
+        [&sa, &sb, &sc, &sd].iter().all(|x| !x.is_scalar())
+            && sa.cols == sc.rows
+            && sb.cols == sd.rows
+    })
+}
+
 /// `a * (b * c)` type-checks (products re-bracketed from the left).
 fn right_bracketing_typechecks(a: &str, b: &str, c: &str) -> Condition {
     let (a, b, c) = (var(a), var(b), var(c));

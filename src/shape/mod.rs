@@ -138,7 +138,7 @@ impl Env {
                     .map(|a| self.shape(a))
                     .unwrap_or_else(Shape::scalar);
                 match args.get(1) {
-                    Some(second) if func == &Func::Solve => {
+                    Some(second) if matches!(func, Func::Solve | Func::Kron) => {
                         func.result_shape2(s, self.shape(second))
                     }
                     _ => func.result_shape(s),
