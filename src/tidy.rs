@@ -676,7 +676,11 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
         Func::Kron if scalar || env.shape(&args[1]).is_scalar() => {
             Some(node(Expr::mul(arg.clone(), args[1].clone()), env))
         }
+        // A column is its own vec; a row's is its transpose.
         Func::Vec if env.shape(arg).cols == Dim::One => Some(arg.clone()),
+        Func::Vec if env.shape(arg).rows == Dim::One => {
+            Some(node(Expr::transpose(arg.clone()), env))
+        }
         Func::Tr | Func::Sum | Func::Diag if scalar => Some(arg.clone()),
         // diag(s 𝟙) = s I: printed as `diag(s * ones)` it would not read back,
         // since `diag(ones)` alone cannot say whether `ones` is a vector.
