@@ -10,6 +10,7 @@ use crate::ast::{
 };
 use crate::error::{Error, Result};
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 mod typer;
 use typer::{Dims, Typer};
@@ -34,6 +35,16 @@ pub struct VarInfo {
 #[derive(Clone, Debug, Default)]
 pub struct Env {
     vars: HashMap<String, VarInfo>,
+    /// Identifies these shapes among every scope analysed in the process,
+    /// so that a shape cached on an expression node is used only by the
+    /// scope that computed it (the empty scope is 0).
+    scope: u64,
+}
+
+/// A scope identity not used before.
+fn fresh_scope() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Env {
@@ -91,7 +102,8 @@ impl Env {
         env
     }
 
-    /// The shape of an analysed or derived expression, computed bottom-up.
+    /// The shape of an analysed or derived expression, computed bottom-up
+    /// once per node and then read from the node.
     ///
     /// ```
     /// let model = matdiff::shape::analyze_source("y = A * x").unwrap();
@@ -99,6 +111,15 @@ impl Env {
     /// assert!(model.env.shape(&e).is_scalar());
     /// ```
     pub fn shape(&self, expr: &Expr) -> Shape {
+        if let Some(shape) = expr.cached_shape(self.scope) {
+            return shape.clone();
+        }
+        let shape = self.compute_shape(expr);
+        expr.cache_shape(self.scope, &shape);
+        shape
+    }
+
+    fn compute_shape(&self, expr: &Expr) -> Shape {
         match &expr.kind {
             ExprKind::Num(_) => Shape::scalar(),
             ExprKind::Var(name) => self.name_shape(name),
@@ -568,7 +589,10 @@ pub fn analyze(program: &Program) -> Result<Model> {
             }
         }
         let mut slots = Vec::new();
-        let shape = typer.infer(expr, &shapes, &mut slots)?;
+        let shape = typer.infer(expr, &shapes, &mut slots).map_err(|error| {
+            let spelled = |base: &str| !declared.contains_key(base) && !assigned.contains(base);
+            with_spelling_hint(error, expr, &spelled)
+        })?;
         if let Some((declared_shape, _, _)) = declared.get(name) {
             let declared_shape = *declared_shape;
             typer.unify_shapes(declared_shape, shape).map_err(|_| {
@@ -588,7 +612,10 @@ pub fn analyze(program: &Program) -> Result<Model> {
     typer.settle(&inferred.concat())?;
     let mut names: Vec<&String> = shapes.keys().collect();
     names.sort();
-    let mut env = Env::default();
+    let mut env = Env {
+        vars: HashMap::new(),
+        scope: fresh_scope(),
+    };
     let mut dims = Vec::new();
     for name in names {
         let shape = typer.resolve_shape(shapes[name]);
@@ -826,6 +853,40 @@ fn first_use_of(expr: &Expr, pred: &dyn Fn(&str) -> bool) -> Option<(String, Spa
     expr.children()
         .into_iter()
         .find_map(|c| first_use_of(c, pred))
+}
+
+/// A type error about an undeclared name, which took its type from its
+/// spelling, says so and suggests the declaration that gives another type:
+/// people write `mu` or `theta` for vectors, and `b`, `c` or `n` for scalars.
+fn with_spelling_hint(error: Error, expr: &Expr, spelled: &dyn Fn(&str) -> bool) -> Error {
+    let mentioned = |base: &str| {
+        error
+            .message
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|word| word == base)
+    };
+    let hint = expr.names().into_iter().find_map(|name| {
+        let base = name.base.as_str();
+        if !spelled(base) || !mentioned(base) {
+            return None;
+        }
+        if is_greek_name(base) {
+            Some(format!(
+                "`{base}` is a scalar because Greek names are scalars; for a vector declare `{base}: vector(n)`"
+            ))
+        } else if base.starts_with(|c: char| c.is_lowercase()) {
+            Some(format!(
+                "`{base}` is a column vector because lowercase Latin names are vectors; for a scalar declare `{base}: scalar`"
+            ))
+        } else {
+            None
+        }
+    });
+    match (hint, error.help.clone()) {
+        (Some(hint), Some(help)) => error.with_help(format!("{hint}; otherwise, {help}")),
+        (Some(hint), None) => error.with_help(hint),
+        (None, _) => error,
+    }
 }
 
 /// True for names typed as scalars by their spelling: Greek letters, spelled
