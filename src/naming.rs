@@ -2,7 +2,7 @@
 //! (`--expand`), each within the result-size bound, checked before anything
 //! is built. Shared by the modes and the step-by-step walk.
 
-use crate::ast::{Expr, ExprKind, Name};
+use crate::ast::{BinOp, Expr, ExprKind, Func, Name};
 use crate::error::{Error, Result};
 use crate::limits::MAX_RESULT_NODES;
 use crate::shape::Model;
@@ -29,6 +29,20 @@ impl Clone for Namer {
             by_fingerprint: self.by_fingerprint.clone(),
             upto: self.upto,
         }
+    }
+}
+
+/// `expr` with each product `inv(M) * N` written as the solve `M \ N`.
+fn as_solves(expr: &Expr) -> Expr {
+    let expr = expr.map_children(&mut as_solves);
+    match &expr.kind {
+        ExprKind::Binary(BinOp::Mul, a, b) => match &a.kind {
+            ExprKind::Call(Func::Inv, m) => {
+                Expr::call(Func::Solve, vec![m[0].clone(), (**b).clone()])
+            }
+            _ => expr,
+        },
+        _ => expr,
     }
 }
 
@@ -68,13 +82,21 @@ impl Namer {
         } else {
             model.bindings.len()
         };
-        let definitions: Vec<(Expr, String, usize)> = model.bindings[..named]
+        let mut definitions: Vec<(Expr, String, usize)> = model.bindings[..named]
             .iter()
             .enumerate()
             .map(|(i, b)| (tidy(&b.expr, &model.env), b.name.clone(), i))
             // Naming `A'` or `-A` would hide a plainer form of the same value.
             .filter(|(e, _, _)| !is_trivial(e))
             .collect();
+        // Simplification writes a product with an inverse as a solve, so a
+        // definition `inv(A) * B` is also found as `A \ B`.
+        let solved: Vec<(Expr, String, usize)> = definitions
+            .iter()
+            .map(|(e, name, i)| (as_solves(e), name.clone(), *i))
+            .filter(|(e, _, i)| definitions.iter().all(|(d, _, j)| j != i || d != e))
+            .collect();
+        definitions.extend(solved);
         let mut by_fingerprint: HashMap<u64, Vec<usize>> = HashMap::new();
         for (position, (expr, _, _)) in definitions.iter().enumerate() {
             let key = fingerprint(expr, &mut HashMap::new());
