@@ -1,0 +1,175 @@
+//! The Jacobian J = ∂vec(f)/∂vec(X)ᵀ of the output f with respect to each
+//! input X: one row per entry of f, one column per entry of X, both in
+//! column-major order. It is read off the output's tangent with only X
+//! moving, ḟ = J ẋ, the way the Hessian is read off the gradient's tangent
+//! (`diff::linear_map`).
+
+use crate::ast::{Dim, Expr, Name, Shape};
+use crate::diff::linear_map;
+use crate::error::{Error, Result};
+use crate::first_order::{tangent_of, tangent_too_large, Line, Presenter};
+use crate::limits::MAX_RESULT_NODES;
+use crate::naming::{expand_with, expanded_definitions};
+use crate::print::{render_name, Notation};
+use crate::shape::{Env, Model};
+use crate::tidy::tidy;
+
+/// The lines `jac(f, X) = …`, one per input in `wrt`, each simplified by
+/// `presenter` and, unless `expand`, with the program's intermediates named
+/// back (as `grad` names them).
+pub(crate) fn lines(
+    model: &Model,
+    wrt: &[Name],
+    expand: bool,
+    presenter: &mut Presenter,
+) -> Result<Vec<Line>> {
+    let env = &model.env;
+    let output = model.output();
+    let f = Name::plain(&output.name);
+    let f_shape = env.shape(&output.expr);
+    // The output in terms of the inputs alone, so that its tangent moves
+    // with the inputs' tangents only.
+    let value = expand_with(&expanded_definitions(model), &output.expr, &f)?;
+    let upto = (!expand).then_some(model.bindings.len());
+    let mut out = Vec::new();
+    for x in wrt {
+        if !is_column_or_scalar(&f_shape) && !is_row(&f_shape)
+            || !is_column_or_scalar(&env.name_shape(x))
+        {
+            return Err(matrix_refused(model, x));
+        }
+        let mut line = Line::new(x.clone(), Expr::int(0));
+        line.jacobian_of = Some(f.clone());
+        let lhs = Expr::var(&line.lhs_text(Notation::Plain));
+        let leaf = |n: &Name| (n == x).then(|| Expr::name(x.dot()));
+        let tangent = match presenter.record.as_mut() {
+            Some(record) => record
+                .differentiate(&f, &value, env, &leaf, MAX_RESULT_NODES)?
+                .map_err(|_| tangent_too_large(&value, &f))?,
+            None => tangent_of(&value, env, &leaf, &f)?,
+        };
+        line.expr = match tangent {
+            None => {
+                if let Some(record) = presenter.record.as_mut() {
+                    record.start(lhs, Expr::int(0), "the output does not depend on it")?;
+                }
+                Expr::int(0)
+            }
+            Some(t) => {
+                let t = match presenter.record.as_mut() {
+                    Some(record) => record.tidy(&t, env)?,
+                    None => tidy(&t, env),
+                };
+                let matrix =
+                    read_off(&t, x, &f_shape, env).map_err(|_| no_closed_form(model, x))?;
+                if let Some(record) = presenter.record.as_mut() {
+                    let rule = format!(
+                        "read off the Jacobian: the tangent above is J {}",
+                        render_name(&x.dot(), Notation::Unicode)
+                    );
+                    record.start(lhs, matrix.clone(), &rule)?;
+                }
+                presenter.present(&matrix, upto)?
+            }
+        };
+        out.push(line);
+    }
+    Ok(out)
+}
+
+/// J with `tangent = J * dot(x)` for a column-vector or scalar `x`: the
+/// linear map itself for a column or scalar output, and for a row output
+/// f (whose entries are those of f') the map of the tangent transposed.
+fn read_off(
+    tangent: &Expr,
+    x: &Name,
+    output: &Shape,
+    env: &Env,
+) -> std::result::Result<Expr, String> {
+    if is_row(output) {
+        return linear_map(&Expr::transpose(tangent.clone()), &x.dot(), env);
+    }
+    linear_map(tangent, &x.dot(), env)
+}
+
+/// The shape of `jac(output, input)`: as many rows as `output` has
+/// entries and as many columns as `input` has.
+pub(crate) fn shape(env: &Env, output: &Name, input: &Name) -> Shape {
+    Shape::new(
+        entries(&env.name_shape(output)),
+        entries(&env.name_shape(input)),
+    )
+}
+
+/// How many entries a vector or scalar has (vec of a row is its transpose).
+fn entries(shape: &Shape) -> Dim {
+    // Matrix Jacobians are refused before a line is made, so only vectors
+    // and scalars come here.
+    debug_assert!(shape.rows == Dim::One || shape.cols == Dim::One);
+    if shape.cols == Dim::One {
+        shape.rows.clone()
+    } else {
+        shape.cols.clone()
+    }
+}
+
+/// The left-hand side `jac(f, x)` in a notation: `∂f/∂x` in Unicode,
+/// `\frac{\partial f}{\partial x}` in LaTeX.
+pub(crate) fn lhs_text(output: &Name, input: &Name, notation: Notation) -> String {
+    let (f, x) = (render_name(output, notation), render_name(input, notation));
+    match notation {
+        Notation::Plain => format!("jac({f}, {x})"),
+        Notation::Unicode => format!("∂{f}/∂{x}"),
+        Notation::Latex => format!("\\frac{{\\partial {f}}}{{\\partial {x}}}"),
+    }
+}
+
+fn is_column_or_scalar(shape: &Shape) -> bool {
+    shape.cols == Dim::One
+}
+
+fn is_row(shape: &Shape) -> bool {
+    shape.rows == Dim::One && shape.cols != Dim::One
+}
+
+/// The error for a Jacobian with a matrix on either side: its columns
+/// or rows are a matrix's entries, which only `kron` and `vec` can write.
+fn matrix_refused(model: &Model, x: &Name) -> Error {
+    let output = model.output();
+    let f_shape = model.env.shape(&output.expr);
+    let (matrix, shape) = if is_column_or_scalar(&f_shape) || is_row(&f_shape) {
+        (x.to_string(), model.env.name_shape(x))
+    } else {
+        (output.name.clone(), f_shape)
+    };
+    Error::input(
+        format!(
+            "matrix Jacobians need kron/vec, which matdiff does not have yet: in jac({}, {x}), `{matrix}` is {}",
+            output.name,
+            shape.describe()
+        ),
+        output.span,
+    )
+    .with_help(format!(
+        "take the Jacobian with respect to vector and scalar inputs (`--wrt`), or use `forward` for the tangent of `{}` in terms of dot({x})",
+        output.name
+    ))
+}
+
+/// The error for a Jacobian with no closed matrix form. The reader's own
+/// words speak of Hessians, whose blocks it was written for, so they are
+/// not passed on.
+fn no_closed_form(model: &Model, x: &Name) -> Error {
+    let output = model.output();
+    Error::input(
+        format!(
+            "no closed form is known for jac({}, {x}): reading the tangent of `{}` as a matrix times dot({x}) needs Kronecker products",
+            output.name, output.name
+        ),
+        output.span,
+    )
+    .with_help(format!(
+        "use `forward` for the tangent of `{}` in terms of dot({x})",
+        output.name
+    ))
+}
