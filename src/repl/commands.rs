@@ -41,6 +41,11 @@ pub(super) const COMMANDS: &[CommandInfo] = &[
         about: "second derivatives of a scalar output: hess(x), or dot(bar(X))",
     },
     CommandInfo {
+        name: "jacobian",
+        args: "[PROGRAM]",
+        about: "the Jacobian matrix of the output: jac(f, x) for each input",
+    },
+    CommandInfo {
         name: "check",
         args: "[PROGRAM]",
         about: "verify forward and reverse results numerically",
@@ -112,6 +117,7 @@ impl Session {
             ":reverse" => self.derive_command(Mode::Reverse, args, &typed, line),
             ":grad" => self.derive_command(Mode::Grad, args, &typed, line),
             ":hessian" => self.derive_command(Mode::Hessian, args, &typed, line),
+            ":jacobian" => self.derive_command(Mode::Jacobian, args, &typed, line),
             ":check" => self.check_command(args, &typed, line),
             ":simplify" => self.simplify_command(args, &typed, line),
             ":steps" => match args {
