@@ -4,8 +4,8 @@
 //! moving, ḟ = J ẋ, the way the Hessian is read off the gradient's tangent
 //! (`diff::linear_map`).
 
-use crate::ast::{Dim, Expr, Name, Shape};
-use crate::diff::linear_map;
+use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Name, Shape};
+use crate::diff::{linear_map, pullback};
 use crate::error::{Error, Result};
 use crate::first_order::{tangent_of, tangent_too_large, Line, Presenter};
 use crate::limits::MAX_RESULT_NODES;
@@ -62,6 +62,7 @@ pub(crate) fn lines(
                 };
                 let matrix =
                     read_off(&t, x, &f_shape, env).map_err(|_| no_closed_form(model, x))?;
+                let matrix = merge_diagonals(&matrix, env);
                 if let Some(record) = presenter.record.as_mut() {
                     let rule = format!(
                         "read off the Jacobian: the tangent above is J {}",
@@ -77,19 +78,66 @@ pub(crate) fn lines(
     Ok(out)
 }
 
-/// J with `tangent = J * dot(x)` for a column-vector or scalar `x`: the
-/// linear map itself for a column or scalar output, and for a row output
-/// f (whose entries are those of f') the map of the tangent transposed.
+/// J with `tangent = J * dot(x)` for a column-vector or scalar `x`. For a
+/// scalar output and a vector input that is the gradient transposed,
+/// pulled back as reverse mode does, whose forms (`X' * g`) cost less
+/// than a row read off term by term; otherwise the linear map itself, and
+/// for a row output f (whose entries are those of f') the map of the
+/// tangent transposed.
 fn read_off(
     tangent: &Expr,
     x: &Name,
     output: &Shape,
     env: &Env,
 ) -> std::result::Result<Expr, String> {
-    if is_row(output) {
-        return linear_map(&Expr::transpose(tangent.clone()), &x.dot(), env);
+    let dot_x = x.dot();
+    if output.is_scalar() && !env.name_shape(x).is_scalar() {
+        let parts = pullback(tangent, Expr::int(1), env, &|n| *n == dot_x)?;
+        if let Some(gradient) = parts.into_iter().map(|(_, g)| g).reduce(Expr::add) {
+            return Ok(Expr::transpose(gradient));
+        }
     }
-    linear_map(tangent, &x.dot(), env)
+    if is_row(output) {
+        return linear_map(&Expr::transpose(tangent.clone()), &dot_x, env);
+    }
+    linear_map(tangent, &dot_x, env)
+}
+
+/// `e` with each product of two diagonal matrices of columns made one,
+/// diag(a) * diag(b) = diag(a .* b), also across a product's bracketing: the
+/// map of a chain of Hadamard factors is a chain of diagonals, which costs
+/// a product each where one element-wise product does.
+fn merge_diagonals(e: &Expr, env: &Env) -> Expr {
+    let e = e.map_children(&mut |c| merge_diagonals(c, env));
+    let ExprKind::Binary(BinOp::Mul, a, b) = &e.kind else {
+        return e;
+    };
+    let column_of = |d: &Expr| match &d.kind {
+        ExprKind::Call(Func::Diag, args) if is_vector(&env.shape(&args[0])) => {
+            Some(args[0].clone())
+        }
+        _ => None,
+    };
+    let merged = |u: Expr, v: Expr| Expr::call(Func::Diag, vec![Expr::binary(BinOp::EMul, u, v)]);
+    if let (Some(u), Some(v)) = (column_of(a), column_of(b)) {
+        return merged(u, v);
+    }
+    // diag(u) * (diag(v) * c) and (c * diag(u)) * diag(v)
+    if let (Some(u), ExprKind::Binary(BinOp::Mul, d, c)) = (column_of(a), &b.kind) {
+        if let Some(v) = column_of(d) {
+            return Expr::mul(merged(u, v), (**c).clone());
+        }
+    }
+    if let (ExprKind::Binary(BinOp::Mul, c, d), Some(v)) = (&a.kind, column_of(b)) {
+        if let Some(u) = column_of(d) {
+            return Expr::mul((**c).clone(), merged(u, v));
+        }
+    }
+    e
+}
+
+fn is_vector(shape: &Shape) -> bool {
+    shape.cols == Dim::One && shape.rows != Dim::One
 }
 
 /// The shape of `jac(output, input)`: as many rows as `output` has
