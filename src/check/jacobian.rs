@@ -29,9 +29,12 @@ impl Jacobians {
             };
             match derive(model, Mode::Jacobian, &alone) {
                 Ok(jacobian) => out.lines.extend(jacobian.lines),
-                Err(refused) => out
-                    .refused
-                    .push(format!("jac({output}, {x}): {}", refused.message)),
+                Err(refused) => {
+                    // The reason's first clause; the rest is for the command.
+                    let message = &refused.message;
+                    let reason = message.split(": ").next().unwrap_or(message);
+                    out.refused.push(format!("jac({output}, {x}): {reason}"));
+                }
             }
         }
         Ok(out)
