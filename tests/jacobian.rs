@@ -177,3 +177,76 @@ fn an_input_the_output_ignores_gets_zero() {
     );
     assert!(check(&model, Some("x,u"), 1).unwrap().passed());
 }
+
+#[path = "common/random_programs.rs"]
+mod random_programs;
+
+/// Random programs with vector and scalar outputs over vectors x, y and
+/// scalars a, b: each Jacobian line, as printed and read back, agrees with
+/// differences column by column (through `check`). A Jacobian refused for
+/// want of a closed form is counted, and must stay rare.
+#[test]
+fn random_programs_have_right_jacobians() {
+    use rand::SeedableRng;
+    let seed = std::env::var("MATDIFF_JACOBIAN_SEED").ok();
+    let seed = seed.and_then(|v| v.parse().ok()).unwrap_or(2028);
+    let mut programs = random_programs::Programs::new(rand::rngs::StdRng::seed_from_u64(seed));
+    let count: usize = std::env::var("MATDIFF_JACOBIAN_PROGRAMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let (mut right, mut refused, mut skipped, mut wrong) = (0, Vec::new(), 0, Vec::new());
+    for i in 0..count {
+        let (program, wrt) = if i % 4 == 0 {
+            programs.program()
+        } else {
+            programs.program_of(|p| p.vector(3))
+        };
+        if wrt.is_empty() {
+            continue;
+        }
+        let model = analyze_source(&program).unwrap_or_else(|e| panic!("{}", e.render(&program)));
+        let report = match check(&model, Some(&wrt), 1) {
+            Ok(report) => report,
+            // Not defined at any draw: nothing to compare.
+            Err(e) if e.message.starts_with("could not find random inputs") => {
+                skipped += 1;
+                continue;
+            }
+            Err(e) => {
+                wrong.push(format!("{program} (wrt {wrt}): {}", e.message));
+                continue;
+            }
+        };
+        let jacobians: Vec<_> = report
+            .comparisons
+            .iter()
+            .filter(|c| c.what.starts_with("jac("))
+            .collect();
+        if let Some(failed) = jacobians.iter().find(|c| !c.passed()) {
+            wrong.push(format!(
+                "{program} (wrt {wrt}): {} {:.2e}",
+                failed.what, failed.error
+            ));
+        } else if jacobians.len() == wrt.split(',').count() {
+            right += 1;
+        } else {
+            refused.push(format!("{program} (wrt {wrt}): {:?}", report.omitted));
+        }
+    }
+    eprintln!(
+        "{right} right, {} refused, {skipped} skipped",
+        refused.len()
+    );
+    for r in &refused {
+        eprintln!("refused {r}");
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert!(refused.len() * 10 <= count, "{} refused", refused.len());
+    assert!(right >= count / 2, "only {right} of {count} compared");
+}
