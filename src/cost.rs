@@ -104,6 +104,7 @@ impl From<&ExprKind> for NodeKind {
                 BinOp::Div => NodeKind::Div,
                 BinOp::EMul => NodeKind::EMul,
                 BinOp::EDiv => NodeKind::EDiv,
+                BinOp::Pow | BinOp::EPow => NodeKind::ElemPower,
             },
             ExprKind::Transpose(_) => NodeKind::Transpose,
             ExprKind::Power(_, k) => NodeKind::Power(*k),

@@ -43,6 +43,8 @@
 #![warn(missing_docs)]
 
 mod front;
+#[cfg(feature = "python")]
+mod python;
 
 pub use check::Report;
 pub use egraph::Stop;

@@ -314,13 +314,25 @@ fn build_power(base: Expr, op: Pair<Rule>) -> Result<ExprKind> {
     }
     let exponent = inner.into_inner().next().expect("a power has an exponent");
     let span = span_of(&exponent);
-    let value = exponent_value(exponent)?;
-    if rule == Rule::elem_power {
+    let exponent = build_exponent(exponent)?;
+    let elementwise = rule == Rule::elem_power;
+    let Some(value) = exponent.as_num().cloned() else {
+        // An exponent that is an expression: a scalar's power, or an
+        // entry-wise one; the typer checks the base and the exponent.
+        let op = if elementwise { BinOp::EPow } else { BinOp::Pow };
+        return Ok(ExprKind::Binary(op, Box::new(base), Box::new(exponent)));
+    };
+    if elementwise {
         return Ok(ExprKind::ElemPower(Box::new(base), value));
     }
     if !value.is_integer() {
-        return Err(Error::input("`^` takes an integer exponent", span)
-            .with_help("for an element-wise rational power write `.^`, as in `x .^ (1/2)`"));
+        // `s^0.5` is a scalar's power; the typer refuses it on a matrix.
+        let exponent = Expr::num(value).with_span(span);
+        return Ok(ExprKind::Binary(
+            BinOp::Pow,
+            Box::new(base),
+            Box::new(exponent),
+        ));
     }
     let k = value
         .to_integer()
@@ -338,29 +350,36 @@ fn build_power(base: Expr, op: Pair<Rule>) -> Result<ExprKind> {
     Ok(ExprKind::Power(Box::new(base), k))
 }
 
-fn exponent_value(exponent: Pair<Rule>) -> Result<BigRational> {
-    let mut parts = exponent.into_inner();
-    let first = parts.next().expect("an exponent has a number");
-    let magnitude = parse_number(first.as_str().trim_start_matches('-'), span_of(&first))?;
-    let numerator = if first.as_str().starts_with('-') {
-        -magnitude
-    } else {
-        magnitude
-    };
-    match parts.next() {
-        None => Ok(numerator),
-        Some(den) => {
-            let denominator = parse_number(den.as_str(), span_of(&den))?;
-            if denominator.is_zero() {
-                return Err(Error::input("division by zero", span_of(&den)));
-            }
-            Ok(numerator / denominator)
+/// The exponent of `^` or `.^`: a number (exact), a name, a call, or a
+/// parenthesised expression, whose numbers fold (`(-1/2)` is a number).
+fn build_exponent(exponent: Pair<Rule>) -> Result<Expr> {
+    let span = span_of(&exponent);
+    let inner = exponent
+        .into_inner()
+        .next()
+        .expect("an exponent has a part");
+    match inner.as_rule() {
+        Rule::signed_number => {
+            let text = inner.as_str();
+            let magnitude = parse_number(text.trim_start_matches('-'), span)?;
+            let value = if text.starts_with('-') {
+                -magnitude
+            } else {
+                magnitude
+            };
+            Ok(Expr::num(value).with_span(span))
         }
+        _ => Ok(build_primary(inner)?.with_span(span)),
     }
 }
 
-/// `12.25` as the exact rational 49/4; `span` is where `text` is written.
+/// `12.25` as the exact rational 49/4, `1e-3` as 1/1000; `span` is where
+/// `text` is written.
 fn parse_number(text: &str, span: Span) -> Result<BigRational> {
+    let (text, exponent) = match text.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
+        None => (text, None),
+    };
     let count = text.bytes().filter(u8::is_ascii_digit).count();
     if count > MAX_NUMBER_DIGITS {
         return Err(Error::input(
@@ -371,8 +390,30 @@ fn parse_number(text: &str, span: Span) -> Result<BigRational> {
     }
     let (int, frac) = text.split_once('.').unwrap_or((text, ""));
     let digits: BigInt = format!("{int}{frac}").parse().unwrap_or_default();
-    let scale = BigInt::from(10u8).pow(frac.len() as u32);
-    Ok(BigRational::new(digits, scale))
+    // The exponent is bounded like the digits: each power of ten is one
+    // more digit of the exact value.
+    let power: i64 = match exponent {
+        None => 0,
+        Some(written) => match written.parse::<i64>() {
+            Ok(power) if power.unsigned_abs() <= MAX_NUMBER_DIGITS as u64 => power,
+            _ => {
+                return Err(Error::input(
+                    format!(
+                        "the exponent `e{written}` is too large; at most e±{MAX_NUMBER_DIGITS} is accepted"
+                    ),
+                    span,
+                )
+                .with_help("numbers are kept exact; scale the expression instead"))
+            }
+        },
+    };
+    let shift = power - frac.len() as i64;
+    let ten = |k: i64| BigInt::from(10u8).pow(k.unsigned_abs() as u32);
+    Ok(if shift >= 0 {
+        BigRational::from_integer(digits * ten(shift))
+    } else {
+        BigRational::new(digits, ten(shift))
+    })
 }
 
 fn build_primary(pair: Pair<Rule>) -> Result<Expr> {
@@ -664,8 +705,8 @@ fn describe_expected(rules: &[Rule]) -> String {
             Rule::scalar_type | Rule::vector_type | Rule::matrix_type | Rule::symmetric_type => {
                 "a type (scalar, vector, matrix or symmetric)"
             }
-            Rule::exponent | Rule::signed_integer | Rule::signed_number => {
-                "an exponent (an integer, `T`, or a parenthesised rational such as `(1/2)`)"
+            Rule::exponent | Rule::signed_number => {
+                "an exponent (a number, `T`, a name, or a parenthesised expression such as `(1/2)`)"
             }
             Rule::EOI => "the end of the statement",
             Rule::decl | Rule::assign | Rule::program => {

@@ -142,6 +142,7 @@ fn level(expr: &Expr) -> Level {
         ExprKind::Num(value) if value.is_negative() => Level::Unary,
         ExprKind::Neg(_) => Level::Unary,
         ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _) => Level::Sum,
+        ExprKind::Binary(BinOp::Pow | BinOp::EPow, _, _) => Level::Power,
         ExprKind::Binary(..) => Level::Product,
         ExprKind::Power(..) | ExprKind::ElemPower(..) => Level::Power,
         ExprKind::Transpose(_) => Level::Postfix,
@@ -243,6 +244,9 @@ impl Printer<'_> {
                 self.push(self.minus());
                 self.expr(inner, Level::Unary);
             }
+            ExprKind::Binary(op @ (BinOp::Pow | BinOp::EPow), base, exponent) => {
+                self.general_power(*op, base, exponent)
+            }
             ExprKind::Binary(op, lhs, rhs) => self.binary(*op, lhs, rhs),
             ExprKind::Transpose(inner) => match &inner.kind {
                 // inv(A)' reads A⁻ᵀ, and avoids a double superscript in LaTeX.
@@ -292,6 +296,7 @@ impl Printer<'_> {
             ExprKind::Transpose(_)
                 | ExprKind::Power(..)
                 | ExprKind::ElemPower(..)
+                | ExprKind::Binary(BinOp::Pow | BinOp::EPow, _, _)
                 | ExprKind::Call(Func::Inv, _)
         ) || matches!(&base.kind, ExprKind::Ones(Some(s)) if s.rows == Dim::One && s.cols != Dim::One);
         if self.notation == Notation::Latex && ends_in_superscript {
@@ -300,6 +305,40 @@ impl Printer<'_> {
             self.push("}");
         } else {
             self.expr(base, Level::Postfix);
+        }
+    }
+
+    /// `s^t` or `M .^ t` with an exponent that is an expression. The
+    /// exponent is what the grammar takes after `^`: an integer, a name, a
+    /// call, or anything else in parentheses.
+    fn general_power(&mut self, op: BinOp, base: &Expr, exponent: &Expr) {
+        self.superscript_base(base);
+        let bare = match &exponent.kind {
+            ExprKind::Num(value) => value.is_integer() && !value.is_negative(),
+            ExprKind::Var(_) | ExprKind::Call(..) => true,
+            _ => false,
+        };
+        let elementwise = op == BinOp::EPow;
+        match self.notation {
+            Notation::Latex => {
+                self.push(if elementwise { "^{\\circ " } else { "^{" });
+                self.expr(exponent, Level::Sum);
+                self.push("}");
+            }
+            notation => {
+                self.push(match (notation, elementwise) {
+                    (Notation::Plain, true) => " .^ ",
+                    (Notation::Unicode, true) => "∘^",
+                    _ => "^",
+                });
+                if bare {
+                    self.node(exponent);
+                } else {
+                    self.push("(");
+                    self.node(exponent);
+                    self.push(")");
+                }
+            }
         }
     }
 
@@ -361,7 +400,7 @@ impl Printer<'_> {
             self.push("}");
             return;
         }
-        self.expr(lhs, left_min);
+        self.operand(op, lhs, left_min);
         let symbol = match (self.notation, op) {
             (Notation::Plain, op) => format!(" {} ", op.symbol()),
             (_, BinOp::Mul) => " ".to_string(),
@@ -373,7 +412,29 @@ impl Printer<'_> {
             (_, op) => format!(" {} ", op.symbol()),
         };
         self.push(&symbol);
-        self.expr(rhs, right_min);
+        self.operand(op, rhs, right_min);
+    }
+
+    /// An operand of `op`, bracketed where its level requires, and in
+    /// Unicode and LaTeX also where a Hadamard operation meets a product:
+    /// juxtaposition reads tighter than ⊙ to most people, so `Ē ⊙ E K`
+    /// would read as Ē ⊙ (E K) whichever was meant.
+    fn operand(&mut self, op: BinOp, child: &Expr, min: Level) {
+        let hadamard = |op: BinOp| matches!(op, BinOp::EMul | BinOp::EDiv);
+        let product = |op: BinOp| matches!(op, BinOp::Mul);
+        let mixed = match &child.kind {
+            ExprKind::Binary(inner, _, _) => {
+                (hadamard(op) && product(*inner)) || (product(op) && hadamard(*inner))
+            }
+            _ => false,
+        };
+        if mixed && self.notation != Notation::Plain && level(child) >= min {
+            self.push(self.open());
+            self.node(child);
+            self.push(self.close());
+        } else {
+            self.expr(child, min);
+        }
     }
 
     fn call(&mut self, func: Func, args: &[Expr]) {

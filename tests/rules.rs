@@ -57,6 +57,8 @@ inner_product = inner(D, F)
 inner_vectors = inner(x, y)
 inner_hadamard = inner(D, F .* D)
 inner_scalar_factor = inner(s * D, F)
+inner_sum_of_hadamard = sum(D .* F)
+inner_ones_sum = x' * ones(n)
 
 # inverse and determinant
 inverse_twice = inv(inv(A))
@@ -125,6 +127,8 @@ transpose_product = (D * E)'
 transpose_product_back = E' * D'
 transpose_sum = (D + F)'
 transpose_twice = D''
+transpose_hadamard = (D .* F)'
+transpose_hadamard_back = D' .* F'
 transpose_negate = (-D)'
 transpose_symmetric = S'
 transpose_symmetric_sum = (S + T)'

@@ -7,6 +7,7 @@
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
+use std::cell::OnceCell;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
@@ -328,6 +329,13 @@ pub enum BinOp {
     EMul,
     /// `./`: Hadamard quotient
     EDiv,
+    /// `s ^ t`: a scalar to the power of any scalar expression
+    /// (`alpha ^ beta`, `det(S) ^ (-1/2)`); an integer power of a matrix
+    /// is [`ExprKind::Power`].
+    Pow,
+    /// `M .^ t`: entry-wise power by a scalar expression that is not a
+    /// number (`x .^ alpha`); a number exponent is [`ExprKind::ElemPower`].
+    EPow,
 }
 
 impl BinOp {
@@ -344,6 +352,8 @@ impl BinOp {
             BinOp::Div => "/",
             BinOp::EMul => ".*",
             BinOp::EDiv => "./",
+            BinOp::Pow => "^",
+            BinOp::EPow => ".^",
         }
     }
 }
@@ -355,7 +365,7 @@ impl BinOp {
 /// let a = Expr::var("A").with_span(Span::new(0, 1));
 /// assert_eq!(a, Expr::var("A"));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Expr {
     /// What the node is.
     pub kind: ExprKind,
@@ -364,6 +374,23 @@ pub struct Expr {
     /// The place an error about this node points at: the operator of a
     /// binary or postfix node, the name of a call, else the whole span.
     pub at: Span,
+    /// The node's shape once a stage has asked for it, with the identity
+    /// of the scope it was computed in. Nodes are never changed after they
+    /// are built, and a clone carries the shape along, so every pass that
+    /// shares a tree asks [`crate::shape::Env::shape`] for it in O(1) after
+    /// the first time instead of recomputing it bottom-up. Boxed, so that
+    /// a node grows by one pointer, not by a shape.
+    shape: OnceCell<Box<(u64, Shape)>>,
+}
+
+impl fmt::Debug for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Expr")
+            .field("kind", &self.kind)
+            .field("span", &self.span)
+            .field("at", &self.at)
+            .finish()
+    }
 }
 
 impl PartialEq for Expr {
@@ -418,7 +445,21 @@ impl Expr {
             kind,
             span: Span::default(),
             at: Span::default(),
+            shape: OnceCell::new(),
         }
+    }
+
+    /// The shape cached on this node by the scope `scope`, if any.
+    pub(crate) fn cached_shape(&self, scope: u64) -> Option<&Shape> {
+        self.shape
+            .get()
+            .and_then(|cached| (cached.0 == scope).then_some(&cached.1))
+    }
+
+    /// Caches the node's shape in the scope `scope`; a node keeps the first
+    /// shape it was given.
+    pub(crate) fn cache_shape(&self, scope: u64, shape: &Shape) {
+        let _ = self.shape.set(Box::new((scope, shape.clone())));
     }
 
     /// The same node placed at `span`.
@@ -622,11 +663,8 @@ impl Expr {
             ExprKind::Binary(op, a, b) => ExprKind::Binary(*op, Box::new(f(a)), Box::new(f(b))),
             ExprKind::Call(func, args) => ExprKind::Call(*func, args.iter().map(f).collect()),
         };
-        Expr {
-            kind,
-            span: self.span,
-            at: self.at,
-        }
+        // New children may have other shapes: the node starts uncached.
+        Expr::new(kind).with_span(self.span).pointing_at(self.at)
     }
 
     /// Every variable in the expression, left to right, with repeats.

@@ -848,6 +848,8 @@ fn mark_constrained(expr: &Expr, out: &mut HashSet<String>, small: &mut HashSet<
             Some(a)
         }
         ExprKind::Binary(BinOp::Div | BinOp::EDiv, _, b) => Some(b),
+        // A power by an expression takes the base's log in its derivative.
+        ExprKind::Binary(BinOp::Pow | BinOp::EPow, a, _) => Some(a),
         _ => None,
     };
     if let Some(e) = needs_positive {

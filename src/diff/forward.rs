@@ -305,11 +305,46 @@ impl Forward<'_, '_> {
                     text,
                 )
             }
+            BinOp::Pow | BinOp::EPow => return self.general_power(op, &a, &b, da, db),
         };
         // "with dc = 0" adds nothing to "a constant factor" or "division by a constant".
         let divisor_constant = matches!(op, BinOp::Div | BinOp::EDiv) && !divisor_varies;
         let constant = constant.filter(|_| !by_number && !divisor_constant);
         (expr, Rule { text, constant })
+    }
+
+    /// `a ^ t` (a scalar) or `a .^ t` with an exponent t that is an
+    /// expression: d(aᵗ) = t aᵗ⁻¹ da + aᵗ log(a) dt, entry by entry.
+    fn general_power(
+        &mut self,
+        op: BinOp,
+        a: &Expr,
+        t: &Expr,
+        da: Option<Expr>,
+        dt: Option<Expr>,
+    ) -> (Option<Expr>, Rule) {
+        let scalar = self.scalar(a);
+        let power = |exponent: Expr| Expr::binary(op, a.clone(), exponent);
+        let lowered = match t.as_num() {
+            Some(value) => Expr::num(value - BigRational::one()),
+            None => Expr::sub(t.clone(), Expr::int(1)),
+        };
+        let by_base = da.map(|d| hadamard(mul(t.clone(), power(lowered)), d, scalar));
+        let by_exponent = dt.map(|d| {
+            let log = Expr::call(Func::Map(crate::ast::Map::Log), vec![a.clone()]);
+            mul(hadamard(power(t.clone()), log, scalar), d)
+        });
+        let text = match (&by_base, &by_exponent, scalar) {
+            (Some(_), None, true) => "power rule: d(sᵗ) = t sᵗ⁻¹ ds",
+            (Some(_), None, false) => "power rule, entry by entry: d(M∘ᵗ) = t M∘⁽ᵗ⁻¹⁾ ⊙ dM",
+            (None, Some(_), true) => "exponential rule: d(sᵗ) = sᵗ log(s) dt",
+            (None, Some(_), false) => "exponential rule, entry by entry: d(M∘ᵗ) = M∘ᵗ ⊙ log(M) dt",
+            (_, _, true) => "power rule in base and exponent: d(sᵗ) = t sᵗ⁻¹ ds + sᵗ log(s) dt",
+            (_, _, false) => {
+                "power rule in base and exponent, entry by entry: d(M∘ᵗ) = t M∘⁽ᵗ⁻¹⁾ ⊙ dM + M∘ᵗ ⊙ log(M) dt"
+            }
+        };
+        (plus(by_base, by_exponent), Rule::plain(text))
     }
 
     fn power(&mut self, a: &Expr, k: i64) -> (Option<Expr>, Rule) {

@@ -65,6 +65,9 @@ pub fn linear_map(e: &Expr, leaf: &Name, env: &Env) -> Result<Expr, String> {
 }
 
 /// One term of an expression linear in ẋ (n×1). With u = m ẋ (k×1):
+// Terms live only while one tangent is read, a few per node; boxing the
+// common variant would cost an allocation each for no saving.
+#[allow(clippy::large_enum_variant)]
 enum Term {
     /// `w * (r * ẋ)`: a constant `w` (any shape) times the scalar r ẋ, r a
     /// 1×n row.

@@ -71,6 +71,8 @@ fn add(expr: &Expr, rec: &mut RecExpr<Math>) -> Id {
                 BinOp::Div => rec.add(Math::Div([a, b])),
                 BinOp::EMul => rec.add(Math::EMul([a, b])),
                 BinOp::EDiv => rec.add(Math::EDiv([a, b])),
+                // A scalar's power is its entry-wise power.
+                BinOp::Pow | BinOp::EPow => rec.add(Math::EPow([a, b])),
             }
         }
         ExprKind::Call(func, args) => {
@@ -126,14 +128,9 @@ fn build(rec: &RecExpr<Math>, id: Id) -> Expr {
         },
         Math::EPow([a, k]) => match constant(rec, *k) {
             Some(k) => Expr::new(ExprKind::ElemPower(Box::new(go(a)), k)),
-            None => Expr::call(
-                Func::Map(Map::Exp),
-                vec![Expr::binary(
-                    BinOp::EMul,
-                    go(k),
-                    Expr::call(Func::Map(Map::Log), vec![go(a)]),
-                )],
-            ),
+            // An exponent that is an expression; tidy writes it `^` where
+            // the base is a scalar.
+            None => Expr::binary(BinOp::EPow, go(a), go(k)),
         },
         Math::Call(func, a) => Expr::call(*func, vec![go(a)]),
         Math::Call2(func, [a, b]) => Expr::call(*func, vec![go(a), go(b)]),

@@ -369,6 +369,34 @@ fn binary(op: BinOp, a: Matrix, b: Matrix, divisor: &Expr) -> Result<Matrix, Eva
             by_zero(&b)?;
             result
         }
+        BinOp::Pow | BinOp::EPow => {
+            let Some(t) = sb else {
+                bail!("an exponent must be a scalar, not {}", shape(&b))
+            };
+            if op == BinOp::Pow && sa.is_none() {
+                bail!(
+                    "`^` with the exponent {t} needs a scalar base, not {}",
+                    shape(&a)
+                )
+            }
+            if t < 0.0 && a.iter().any(|x| *x == 0.0) {
+                fail!(
+                    Problem::DivisionByZero,
+                    "division by zero: a negative power {t} of a base that {}",
+                    has(&a, 0.0)
+                );
+            }
+            if t.fract() != 0.0 {
+                if let Some(x) = a.iter().find(|x| **x < 0.0) {
+                    fail!(
+                        Problem::Domain,
+                        "a fractional power {t} of a negative number: the base {}",
+                        has(&a, *x)
+                    );
+                }
+            }
+            a.map(|x| x.powf(t))
+        }
     })
 }
 

@@ -612,6 +612,11 @@ impl<'a> Emitter<'a> {
                 BinOp::Sub => "-",
                 BinOp::Mul | BinOp::EMul => "*",
                 BinOp::Div | BinOp::EDiv => "/",
+                // numpy.power keeps a negative base's fractional power
+                // real (nan), where Python's float ** would go complex.
+                BinOp::Pow | BinOp::EPow => {
+                    return Py::atom(format!("numpy.power({}, {})", x.text, y.text));
+                }
             };
             let (level, right) = match op {
                 BinOp::Add | BinOp::Sub => (Level::Sum, Level::Product),

@@ -1,6 +1,6 @@
 //! The vec inner product ⟨A, B⟩ = tr(Aᵀ B).
 
-use super::{scalar, RuleSpec};
+use super::{column, ones, same_shape, scalar, RuleSpec};
 
 pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
@@ -12,5 +12,11 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(inner ?a (.* ?b ?c))" => "(inner (.* ?a ?b) ?c)"),
         rule!("inner-scalar-factor", "a scalar factor comes out", "⟨s A, B⟩" = "s ⟨A, B⟩";
             "(inner (* ?s ?a) ?b)" => "(* ?s (inner ?a ?b))" if scalar("?s")),
+        // Same shapes: with a scalar side `.*` is a scaling, not a pairing.
+        rule!("inner-sum-of-hadamard", "the sum of a Hadamard product is the inner product",
+            "sum(A ⊙ B)" = "⟨A, B⟩";
+            "(sum (.* ?a ?b))" => "(inner ?a ?b)" if same_shape("?a", "?b")),
+        rule!("inner-ones-sum", "ones pair with a vector as its sum", "vᵀ 𝟙" = "sum(v)";
+            "(* (T ?v) ?o)" => "(sum ?v)" if ones("?o") if same_shape("?v", "?o") if column("?v")),
     ]
 }

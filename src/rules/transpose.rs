@@ -10,6 +10,10 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(* (T ?b) (T ?a))" => "(T (* ?a ?b))"),
         rule!("transpose-sum", "transpose of a sum", "(A + B)ᵀ" = "Aᵀ + Bᵀ";
             "(T (+ ?a ?b))" => "(+ (T ?a) (T ?b))"),
+        rule!("transpose-hadamard", "transpose of a Hadamard product", "(A ⊙ B)ᵀ" = "Aᵀ ⊙ Bᵀ";
+            "(T (.* ?a ?b))" => "(.* (T ?a) (T ?b))"),
+        rule!("transpose-hadamard-back", "transpose of a Hadamard product", "Aᵀ ⊙ Bᵀ" = "(A ⊙ B)ᵀ";
+            "(.* (T ?a) (T ?b))" => "(T (.* ?a ?b))"),
         rule!("transpose-twice", "double transpose", "(Aᵀ)ᵀ" = "A";
             "(T (T ?a))" => "?a"),
         rule!("transpose-negate", "transpose of a negation", "(−A)ᵀ" = "−Aᵀ";

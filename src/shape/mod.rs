@@ -10,6 +10,7 @@ use crate::ast::{
 };
 use crate::error::{Error, Result};
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 mod typer;
 use typer::{Dims, Typer};
@@ -34,6 +35,16 @@ pub struct VarInfo {
 #[derive(Clone, Debug, Default)]
 pub struct Env {
     vars: HashMap<String, VarInfo>,
+    /// Identifies these shapes among every scope analysed in the process,
+    /// so that a shape cached on an expression node is used only by the
+    /// scope that computed it (the empty scope is 0).
+    scope: u64,
+}
+
+/// A scope identity not used before.
+fn fresh_scope() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Env {
@@ -91,7 +102,8 @@ impl Env {
         env
     }
 
-    /// The shape of an analysed or derived expression, computed bottom-up.
+    /// The shape of an analysed or derived expression, computed bottom-up
+    /// once per node and then read from the node.
     ///
     /// ```
     /// let model = matdiff::shape::analyze_source("y = A * x").unwrap();
@@ -99,6 +111,15 @@ impl Env {
     /// assert!(model.env.shape(&e).is_scalar());
     /// ```
     pub fn shape(&self, expr: &Expr) -> Shape {
+        if let Some(shape) = expr.cached_shape(self.scope) {
+            return shape.clone();
+        }
+        let shape = self.compute_shape(expr);
+        expr.cache_shape(self.scope, &shape);
+        shape
+    }
+
+    fn compute_shape(&self, expr: &Expr) -> Shape {
         match &expr.kind {
             ExprKind::Num(_) => Shape::scalar(),
             ExprKind::Var(name) => self.name_shape(name),
@@ -583,7 +604,10 @@ pub fn analyze(program: &Program) -> Result<Model> {
     typer.settle(&inferred.concat())?;
     let mut names: Vec<&String> = shapes.keys().collect();
     names.sort();
-    let mut env = Env::default();
+    let mut env = Env {
+        vars: HashMap::new(),
+        scope: fresh_scope(),
+    };
     let mut dims = Vec::new();
     for name in names {
         let shape = typer.resolve_shape(shapes[name]);

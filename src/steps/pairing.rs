@@ -3,13 +3,12 @@
 //! on the right of its pairing, and the adjoints read off the pairings.
 
 use super::chain::Out;
-use super::simplify::simplify_rule;
 use super::{uni_name, Formula};
 use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Name};
 use crate::diff::{pullback_with_steps, Contribution, Step};
 use crate::error::{Error, Result};
 use crate::shape::Env;
-use crate::tidy::tidy;
+use crate::tidy::{tidy, tidy_explained, words};
 
 /// The chain `bar(X) = …` read off the pairings with Ẋ above (`parts`, in
 /// program order; none when nothing pairs with Ẋ), started on their sum
@@ -60,8 +59,17 @@ pub(super) fn read_off(
         (shown, raw)
     };
     out.start(lhs, Formula::new(shown.clone()), rule)?;
-    let tidied = tidy(&raw, env);
-    out.then(Formula::new(tidied.clone()), simplify_rule(&shown, &tidied))?;
+    // The step goes from the sum shown, whose parts are tidy already, so
+    // its words are what tidying the shown sum does; the result is the
+    // tidied raw sum, as derivation without steps computes it.
+    let (tidied, raw_rewrites) = tidy_explained(&raw, env);
+    let (from_shown, shown_rewrites) = tidy_explained(&shown, env);
+    let rewrites = if from_shown == tidied {
+        shown_rewrites
+    } else {
+        raw_rewrites
+    };
+    out.then(Formula::new(tidied.clone()), words(&rewrites))?;
     Ok(tidied)
 }
 

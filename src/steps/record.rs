@@ -10,14 +10,14 @@
 use super::chain::Out;
 use super::differential::differentiate;
 use super::pairing;
-use super::simplify::{explanation_in, simplify_rule, MAX_EXPLAINED_NODES};
+use super::simplify::{explanation_in, MAX_EXPLAINED_NODES, UNEXPLAINED};
 use super::{uni, uni_name, Formula, StepLine};
 use crate::ast::{Expr, Name};
 use crate::diff::{Contribution, LeafTangent};
 use crate::error::Result;
 use crate::naming::Namer;
 use crate::shape::{Env, Model};
-use crate::tidy::tidy;
+use crate::tidy::{tidy_explained, words};
 
 /// The steps a derivation has taken so far.
 #[derive(Clone, Default)]
@@ -47,9 +47,9 @@ impl Recorder {
 
     /// `tidy(expr)`, recorded with what changed in words.
     pub(crate) fn tidy(&mut self, expr: &Expr, env: &Env) -> Result<Expr> {
-        let tidied = tidy(expr, env);
+        let (tidied, rewrites) = tidy_explained(expr, env);
         self.out
-            .then(Formula::new(tidied.clone()), simplify_rule(expr, &tidied))?;
+            .then(Formula::new(tidied.clone()), words(&rewrites))?;
         Ok(tidied)
     }
 
@@ -152,7 +152,7 @@ impl Recorder {
             }
             None => self
                 .out
-                .then(Formula::new(found.clone()), simplify_rule(start, found)),
+                .then(Formula::new(found.clone()), UNEXPLAINED.to_string()),
         }
     }
 

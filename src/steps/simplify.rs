@@ -1,116 +1,14 @@
-//! Simplification in words: what `tidy` did, as far as the two sides
-//! tell, and the e-graph's rewrites one by one, as an explaining run of the
-//! same rules proves them.
+//! Simplification in words: the e-graph's rewrites one by one, as an
+//! explaining run of the same rules proves them. (`tidy` notes its own
+//! rewrites as it makes them: [`crate::tidy::tidy_explained`].)
 
-use super::chain::{bookkeeping_form, collect_signed_terms};
-use crate::ast::{BinOp, Expr, ExprKind, Func};
+use crate::ast::{BinOp, Expr, ExprKind};
 use num_rational::BigRational;
 use num_traits::{One, Zero};
 
-/// What `tidy` did, in words, as far as the two sides tell; bracketing and
-/// sign placement are not mentioned.
-pub(super) fn simplify_rule(before: &Expr, after: &Expr) -> String {
-    let mut found: Vec<&str> = Vec::new();
-    let count = |e: &Expr, pred: &dyn Fn(&Expr) -> bool| count_nodes(e, pred);
-    let compound_transpose =
-        |e: &Expr| matches!(&e.kind, ExprKind::Transpose(a) if !matches!(a.kind, ExprKind::Var(_)));
-    if count(before, &compound_transpose) > count(after, &compound_transpose) {
-        let inside = |pred: &dyn Fn(&Expr) -> bool| {
-            count(
-                before,
-                &|e| matches!(&e.kind, ExprKind::Transpose(a) if pred(a)),
-            ) > 0
-        };
-        if inside(&|a| matches!(a.kind, ExprKind::Binary(BinOp::Mul, _, _))) {
-            found.push("transpose of a product: (M N)ᵀ = Nᵀ Mᵀ");
-        }
-        if inside(&|a| matches!(a.kind, ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _))) {
-            found.push("transpose of a sum: (M + N)ᵀ = Mᵀ + Nᵀ");
-        }
-        if inside(&|a| matches!(a.kind, ExprKind::Transpose(_))) {
-            found.push("(Mᵀ)ᵀ = M");
-        }
-    }
-    let trace_of = |e: &Expr, pred: &dyn Fn(&Expr) -> bool| match &e.kind {
-        ExprKind::Call(Func::Tr, args) => pred(&bookkeeping_form(&args[0])),
-        _ => false,
-    };
-    let negated = |form: &Expr| matches!(form.kind, ExprKind::Neg(_));
-    let scaled = |form: &Expr| {
-        let inner = match &form.kind {
-            ExprKind::Neg(a) => a,
-            _ => form,
-        };
-        matches!(inner.kind, ExprKind::Binary(BinOp::Mul, _, _))
-            && first_factor(inner).as_num().is_some()
-    };
-    if count(before, &|e| trace_of(e, &scaled)) > count(after, &|e| trace_of(e, &scaled)) {
-        found.push("a constant comes out of the trace: tr(c M) = c tr(M)");
-    } else if count(before, &|e| trace_of(e, &negated)) > count(after, &|e| trace_of(e, &negated)) {
-        found.push("a sign comes out of the trace: tr(−M) = −tr(M)");
-    }
-    let cancelling = |e: &Expr| match &e.kind {
-        ExprKind::Binary(BinOp::Div, a, b) => {
-            let mut terms = Vec::new();
-            collect_signed_terms(a, false, &mut terms);
-            terms.len() == 1 && terms[0].1.contains(&bookkeeping_form(b))
-        }
-        _ => false,
-    };
-    if count(before, &cancelling) > count(after, &cancelling) {
-        found.push("a scalar cancels: s M / s = M");
-    }
-    let identity = |e: &Expr| matches!(e.kind, ExprKind::Identity(_));
-    if count(before, &identity) > count(after, &identity) {
-        found.push("the identity drops out: M I = M");
-    }
-    let first_power = |e: &Expr| matches!(e.kind, ExprKind::Power(_, 1));
-    if count(before, &first_power) > count(after, &first_power) {
-        found.push("M¹ = M");
-    }
-    if like_terms(before) && !like_terms(after) {
-        found.push("like terms add up: M + M = 2 M");
-    }
-    if found.is_empty() {
-        "simplify".to_string()
-    } else {
-        format!("simplify: {}", found.join("; "))
-    }
-}
-
-fn count_nodes(e: &Expr, pred: &dyn Fn(&Expr) -> bool) -> usize {
-    usize::from(pred(e))
-        + e.children()
-            .into_iter()
-            .map(|c| count_nodes(c, pred))
-            .sum::<usize>()
-}
-
-fn first_factor(e: &Expr) -> &Expr {
-    match &e.kind {
-        ExprKind::Binary(BinOp::Mul, a, _) => first_factor(a),
-        _ => e,
-    }
-}
-
-/// True when two terms of the sum differ only in their numeric factor.
-fn like_terms(e: &Expr) -> bool {
-    let mut terms = Vec::new();
-    collect_signed_terms(e, false, &mut terms);
-    let bodies: Vec<Vec<Expr>> = terms
-        .into_iter()
-        .map(|(_, factors)| {
-            factors
-                .into_iter()
-                .filter(|f| f.as_num().is_none())
-                .collect()
-        })
-        .collect();
-    bodies
-        .iter()
-        .enumerate()
-        .any(|(i, b)| bodies[i + 1..].contains(b))
-}
+/// The words of an e-graph simplification shown as one step: its proof
+/// is not kept for a large term, or is too long to read rewrite by rewrite.
+pub(crate) const UNEXPLAINED: &str = "simplify: e-graph rewrites, too many to show one by one";
 
 /// The e-graph's `a + -b` and `a + (-1) * b` written `a - b`, and
 /// `(-1) * b` written `-b`: the same up to bookkeeping, easier to read.

@@ -55,6 +55,16 @@ pub(super) struct Slot {
     ones: bool,
     /// Written with its size, `I(n)` or `ones(m, n)`.
     given: bool,
+    /// Not written at all: the `ones` a scalar added to an array stands
+    /// for (`1 + x` is `1 * ones + x`), with the side the scalar is on.
+    pub(super) broadcast: Option<Side>,
+}
+
+/// The operand of a binary operation that a slot belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Side {
+    Left,
+    Right,
 }
 
 /// The `I` and `ones` nodes of one expression, in visiting order.
@@ -405,6 +415,7 @@ impl Typer {
                     span: expr.span,
                     ones: false,
                     given,
+                    broadcast: None,
                 });
                 Ok((d, d))
             }
@@ -429,6 +440,7 @@ impl Typer {
                     span: expr.span,
                     ones: true,
                     given,
+                    broadcast: None,
                 });
                 Ok(dims)
             }
@@ -445,7 +457,7 @@ impl Typer {
             ExprKind::Binary(op, a, b) => {
                 let da = self.infer(a, names, slots)?;
                 let db = self.infer(b, names, slots)?;
-                self.binary(*op, expr, (a, da), (b, db))
+                self.binary(*op, expr, (a, da), (b, db), slots)
             }
             ExprKind::Call(func, args) => {
                 let dims = args
@@ -463,6 +475,7 @@ impl Typer {
         expr: &Expr,
         (a, da): (&Expr, Dims),
         (b, db): (&Expr, Dims),
+        slots: &mut Slots,
     ) -> Result<Dims> {
         // Described before unifying: a half-finished unification must not
         // show in the message.
@@ -483,11 +496,24 @@ impl Typer {
                 }
                 let word = if op == BinOp::Add { "add" } else { "subtract" };
                 let (sa, sb) = (self.scalar_status(da), self.scalar_status(db));
-                if matches!((sa, sb), (Some(x), Some(y)) if x != y) {
-                    let err = mismatch(&format!("cannot {word} a scalar and a non-scalar"));
-                    return Err(err.with_help(
-                        "to add a multiple of the identity write `2 * I`; for all-ones, `2 * ones`",
-                    ));
+                if let (Some(x), Some(y)) = (sa, sb) {
+                    if x != y {
+                        // A scalar added to an array is added to every entry,
+                        // as in MATLAB and NumPy: it stands for s * ones.
+                        let (side, dims) = if x {
+                            (Side::Left, db)
+                        } else {
+                            (Side::Right, da)
+                        };
+                        slots.push(Slot {
+                            dims,
+                            span: expr.at,
+                            ones: true,
+                            given: true,
+                            broadcast: Some(side),
+                        });
+                        return Ok(dims);
+                    }
                 }
                 if self.unify_shapes(da, db).is_err() {
                     return Err(mismatch(&format!(
@@ -513,6 +539,31 @@ impl Typer {
                     return Err(Error::input("division by zero", expr.at));
                 }
                 self.decide(Op::Elementwise, da, db, None, expr.at, a, b)
+            }
+            BinOp::Pow | BinOp::EPow => {
+                let one = self.scalar();
+                if self.scalar_status(db) == Some(false) || self.unify_shapes(db, one).is_err() {
+                    return Err(Error::input(
+                        format!("an exponent must be a scalar, but `{b}` is {right}"),
+                        b.span,
+                    )
+                    .with_help("for entry-wise powers by an array write `exp(log(A) .* B)`"));
+                }
+                if op == BinOp::EPow {
+                    return Ok(da);
+                }
+                if self.scalar_status(da) == Some(false) || self.unify_shapes(da, one).is_err() {
+                    return Err(Error::input(
+                        format!(
+                            "`^` on a matrix takes an integer exponent, but `{a}` is {left} and the exponent is `{b}`"
+                        ),
+                        expr.at,
+                    )
+                    .with_help(
+                        "for an entry-wise power write `.^`, as in `A .^ (1/2)`; a scalar's power takes any exponent",
+                    ));
+                }
+                Ok(one)
             }
         }
     }

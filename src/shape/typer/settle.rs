@@ -1,8 +1,8 @@
 //! Settling the constants' sizes once inference has fixed what it can,
 //! and writing them into the expression.
 
-use super::{Slot, Typer};
-use crate::ast::{Expr, ExprKind, Shape};
+use super::{Side, Slot, Typer};
+use crate::ast::{BinOp, Expr, ExprKind, Shape};
 use crate::error::{Error, Result};
 
 impl Typer {
@@ -98,6 +98,35 @@ impl Typer {
                 let shape = self.resolve_shape(dims);
                 Expr::new(ExprKind::Ones(Some(shape))).with_span(expr.span)
             }
+            ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
+                let a = self.fill_sizes(a, slots);
+                let b = self.fill_sizes(b, slots);
+                // A broadcast's slot follows its operands' slots.
+                let side = match slots.as_slice().first() {
+                    Some(slot) if slot.broadcast.is_some() && slot.span == expr.at => {
+                        slot.broadcast
+                    }
+                    _ => None,
+                };
+                let spread =
+                    |typer: &mut Self, scalar: Expr, slots: &mut std::vec::IntoIter<Slot>| {
+                        let dims = slots.next().expect("the broadcast's slot").dims;
+                        let ones = Expr::new(ExprKind::Ones(Some(typer.resolve_shape(dims))));
+                        let span = scalar.span;
+                        Expr::mul(scalar, ones.with_span(span)).with_span(span)
+                    };
+                let (a, b) = match side {
+                    Some(Side::Left) => (spread(self, a, slots), b),
+                    Some(Side::Right) => {
+                        let b = spread(self, b, slots);
+                        (a, b)
+                    }
+                    None => (a, b),
+                };
+                Expr::binary(*op, a, b)
+                    .with_span(expr.span)
+                    .pointing_at(expr.at)
+            }
             _ => {
                 let mut rebuilt = expr.map_children(&mut |c| self.fill_sizes(c, slots));
                 rebuilt.at = expr.at;
@@ -110,6 +139,7 @@ impl Typer {
     pub(in crate::shape) fn slot_sizes(&mut self, slots: &[Slot]) -> Vec<Option<Shape>> {
         slots
             .iter()
+            .filter(|slot| slot.broadcast.is_none())
             .map(|slot| {
                 if self.is_free(slot.dims.0) || self.is_free(slot.dims.1) {
                     None

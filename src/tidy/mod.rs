@@ -12,6 +12,10 @@ use crate::shape::Env;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
+mod journal;
+use journal::note;
+pub use journal::Tidying;
+
 /// Normalises an expression whose shapes `env` knows.
 ///
 /// ```
@@ -31,6 +35,36 @@ pub fn tidy(expr: &Expr, env: &Env) -> Expr {
         current = next;
     }
     current
+}
+
+/// [`tidy`], with the rewrites it made, each once, in the order they
+/// first fired; `--steps` prints their words.
+///
+/// ```
+/// use matdiff::tidy::Tidying;
+/// let model = matdiff::shape::analyze_source("C = inv(A)").unwrap();
+/// let e = matdiff::parse::parse_expr("(C * A)' * I").unwrap();
+/// let (tidied, rewrites) = matdiff::tidy::tidy_explained(&e, &model.env);
+/// assert_eq!(tidied.to_string(), "A' * C'");
+/// assert_eq!(rewrites, [Tidying::TransposeOfProduct, Tidying::IdentityDropsOut]);
+/// ```
+pub fn tidy_explained(expr: &Expr, env: &Env) -> (Expr, Vec<Tidying>) {
+    journal::journaled(|| tidy(expr, env))
+}
+
+/// The words of a step that tidied: "simplify", then what it did.
+///
+/// ```
+/// use matdiff::tidy::{words, Tidying};
+/// assert_eq!(words(&[]), "simplify");
+/// assert_eq!(words(&[Tidying::FirstPower]), "simplify: M¹ = M");
+/// ```
+pub fn words(rewrites: &[Tidying]) -> String {
+    if rewrites.is_empty() {
+        return "simplify".to_string();
+    }
+    let said: Vec<&str> = rewrites.iter().map(|r| r.words()).collect();
+    format!("simplify: {}", said.join("; "))
 }
 
 fn tidy_once(expr: &Expr, env: &Env) -> Expr {
@@ -115,6 +149,7 @@ fn node(expr: Expr, env: &Env) -> Expr {
             rebuild_product(coef, factors, env)
         }
         ExprKind::Binary(op @ (BinOp::EMul | BinOp::EDiv), a, b) => elementwise(*op, a, b, env),
+        ExprKind::Binary(BinOp::Pow | BinOp::EPow, a, t) => general_power(a, t, env),
         ExprKind::Transpose(inner) => transpose(inner, env),
         ExprKind::Power(base, k) => power(base, *k, env),
         ExprKind::ElemPower(base, k) => elem_power(base, k, env),
@@ -157,12 +192,20 @@ fn collect_terms(expr: &Expr, sign: BigRational, out: &mut Collected, env: &Env)
             let (coef, factors) = factors(expr, env);
             let coef = coef * sign;
             if coef.is_zero() {
+                note(Tidying::ZeroDropsOut);
                 return;
             }
             let term =
                 (!factors.is_empty()).then(|| rebuild_product(BigRational::one(), factors, env));
             match out.index.get(&term) {
-                Some(&i) => out.terms[i].0 += coef,
+                Some(&i) => {
+                    out.terms[i].0 += coef;
+                    note(if out.terms[i].0.is_zero() {
+                        Tidying::TermsCancel
+                    } else {
+                        Tidying::LikeTerms
+                    });
+                }
                 None => {
                     out.index.insert(term.clone(), out.terms.len());
                     out.terms.push((coef, term));
@@ -202,6 +245,9 @@ fn factors(expr: &Expr, env: &Env) -> (BigRational, Vec<Expr>) {
     let mut out = Vec::new();
     collect_factors(expr, &mut coef, &mut out, env);
     if coef.is_zero() {
+        if !out.is_empty() {
+            note(Tidying::ZeroDropsOut);
+        }
         out.clear();
     }
     drop_identities(&mut out, env);
@@ -236,6 +282,7 @@ fn collect_factors(expr: &Expr, coef: &mut BigRational, out: &mut Vec<Expr>, env
                 *coef *= c;
                 // s / s = 1 for the scalar divisor s.
                 if let Some(i) = fa.iter().position(|f| f == &**b) {
+                    note(Tidying::ScalarCancels);
                     fa.remove(i);
                     push_scalar_factors(out, fa, env);
                 } else {
@@ -271,14 +318,15 @@ fn drop_identities(factors: &mut Vec<Expr>, env: &Env) {
     let has_matrix = factors
         .iter()
         .any(|f| !matches!(f.kind, ExprKind::Identity(_)) && !env.shape(f).is_scalar());
+    let identities = |fs: &[Expr]| {
+        fs.iter()
+            .filter(|f| matches!(f.kind, ExprKind::Identity(_)))
+            .count()
+    };
+    let before = identities(factors);
     if has_matrix {
         factors.retain(|f| !matches!(f.kind, ExprKind::Identity(_)));
-    } else if factors
-        .iter()
-        .filter(|f| matches!(f.kind, ExprKind::Identity(_)))
-        .count()
-        > 1
-    {
+    } else if before > 1 {
         let first = factors
             .iter()
             .position(|f| matches!(f.kind, ExprKind::Identity(_)));
@@ -288,6 +336,9 @@ fn drop_identities(factors: &mut Vec<Expr>, env: &Env) {
             index += 1;
             keep
         });
+    }
+    if identities(factors) < before {
+        note(Tidying::IdentityDropsOut);
     }
 }
 
@@ -323,6 +374,7 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
             _ => numerator.push(factor),
         }
     }
+    merge_scalar_powers(&mut numerator, &mut denominators, env);
     if denominators.is_empty() {
         return chain(coef, numerator, env);
     }
@@ -345,8 +397,16 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
         factors.extend(matrices);
         return chain(coef, factors, env);
     }
-    let numerator: Vec<Expr> = scalars.into_iter().chain(matrices).collect();
     let magnitude = coef.abs();
+    // A coefficient joins the divisor, `c / d * M`, rather than scaling
+    // the quotient, `c * (M / d)`: one division instead of one per entry.
+    if scalars.is_empty() && !matrices.is_empty() && !magnitude.is_one() {
+        let quotient = Expr::binary(BinOp::Div, Expr::num(coef), denominator);
+        let mut factors = vec![quotient];
+        factors.extend(matrices);
+        return chain(BigRational::one(), factors, env);
+    }
+    let numerator: Vec<Expr> = scalars.into_iter().chain(matrices).collect();
     let numerator = chain(
         if coef.is_negative() {
             -BigRational::one()
@@ -538,15 +598,22 @@ fn transpose(inner: &Expr, env: &Env) -> Expr {
     }
     let t = |e: &Expr| node(Expr::transpose(e.clone()), env);
     match &inner.kind {
-        ExprKind::Transpose(a) => (**a).clone(),
+        ExprKind::Transpose(a) => {
+            note(Tidying::DoubleTranspose);
+            (**a).clone()
+        }
         ExprKind::Identity(_) => inner.clone(),
         ExprKind::Ones(shape) => Expr::new(ExprKind::Ones(shape.as_ref().map(|s| s.transposed()))),
         ExprKind::Var(name)
             if env.is_symmetric(name) && name.marks.iter().all(|m| *m == Mark::Dot) =>
         {
+            note(Tidying::SymmetricTranspose);
             inner.clone()
         }
         ExprKind::Neg(_) | ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _) => {
+            if !matches!(inner.kind, ExprKind::Neg(_)) {
+                note(Tidying::TransposeOfSum);
+            }
             let terms = terms(inner, env)
                 .into_iter()
                 .map(|(c, term)| (c, term.map(|e| t(&e))))
@@ -555,6 +622,9 @@ fn transpose(inner: &Expr, env: &Env) -> Expr {
         }
         ExprKind::Binary(BinOp::Mul | BinOp::Div, _, _) => {
             let (coef, factors) = factors(inner, env);
+            if factors.len() > 1 {
+                note(Tidying::TransposeOfProduct);
+            }
             let reversed = factors.iter().rev().map(t).collect();
             rebuild_product(coef, reversed, env)
         }
@@ -570,7 +640,10 @@ fn transpose(inner: &Expr, env: &Env) -> Expr {
 fn power(base: &Expr, k: i64, env: &Env) -> Expr {
     let shape = env.shape(base);
     match (k, base.as_num()) {
-        (1, _) => base.clone(),
+        (1, _) => {
+            note(Tidying::FirstPower);
+            base.clone()
+        }
         (0, _) if shape.is_scalar() => Expr::int(1),
         (0, _) => Expr::new(ExprKind::Identity(Some(shape.rows))),
         (-1, None) if !shape.is_scalar() => call(Func::Inv, std::slice::from_ref(base), env)
@@ -584,9 +657,148 @@ fn power(base: &Expr, k: i64, env: &Env) -> Expr {
     }
 }
 
+/// A scalar factor as a base and a number exponent: `s^k`, `s^(1/2)`, or
+/// `s` itself to the power 1.
+fn as_power(factor: &Expr) -> (&Expr, BigRational) {
+    match &factor.kind {
+        ExprKind::Power(base, k) => (base, BigRational::from_integer((*k).into())),
+        ExprKind::ElemPower(base, k) => (base, k.clone()),
+        ExprKind::Binary(BinOp::Pow, base, t) if t.as_num().is_some() => {
+            (base, t.as_num().cloned().expect("a number"))
+        }
+        _ => (factor, BigRational::one()),
+    }
+}
+
+/// Powers of one scalar base among a product's factors and divisors
+/// become one power: `s^(-3/2) * s` is `s^(-1/2)`, `s^3 / s` is `s^2`.
+fn merge_scalar_powers(numerator: &mut Vec<Expr>, denominators: &mut Vec<Expr>, env: &Env) {
+    // Comparing bases is a deep comparison: only a product with a divisor
+    // or an explicit power can have powers to combine.
+    let powered = |f: &Expr| {
+        matches!(
+            f.kind,
+            ExprKind::Power(..) | ExprKind::ElemPower(..) | ExprKind::Binary(BinOp::Pow, _, _)
+        )
+    };
+    if denominators.is_empty() && !numerator.iter().any(powered) {
+        return;
+    }
+    let scalar_bases = |factors: &[Expr], env: &Env| -> Vec<Option<(Expr, BigRational)>> {
+        factors
+            .iter()
+            .map(|f| {
+                env.shape(f).is_scalar().then(|| {
+                    let (base, k) = as_power(f);
+                    (base.clone(), k)
+                })
+            })
+            .collect()
+    };
+    let tops = scalar_bases(numerator, env);
+    let bottoms = scalar_bases(denominators, env);
+    let mut seen: Vec<&Expr> = Vec::new();
+    let mut repeated = false;
+    for (base, _) in tops.iter().chain(&bottoms).flatten() {
+        if seen.contains(&base) {
+            repeated = true;
+            break;
+        }
+        seen.push(base);
+    }
+    if !repeated {
+        return;
+    }
+    // Each base's exponents add up, at the place the base first appears.
+    let mut totals: Vec<(Expr, BigRational, bool)> = Vec::new();
+    for (entry, on_top) in tops
+        .iter()
+        .map(|e| (e, true))
+        .chain(bottoms.iter().map(|e| (e, false)))
+    {
+        if let Some((base, k)) = entry {
+            let k = if on_top { k.clone() } else { -k.clone() };
+            match totals.iter_mut().find(|(b, _, _)| b == base) {
+                Some(total) => total.1 += k,
+                None => totals.push((base.clone(), k, on_top)),
+            }
+        }
+    }
+    let mut new_top: Vec<Expr> = Vec::new();
+    let mut new_bottom: Vec<Expr> = Vec::new();
+    let mut placed: Vec<Expr> = Vec::new();
+    let all_cancel = totals.iter().all(|(_, k, _)| k.is_zero() || k.is_one());
+    note(if all_cancel {
+        Tidying::ScalarCancels
+    } else {
+        Tidying::PowersCombine
+    });
+    let place = |base: &Expr,
+                 out_top: &mut Vec<Expr>,
+                 out_bottom: &mut Vec<Expr>,
+                 placed: &mut Vec<Expr>| {
+        if placed.contains(base) {
+            return;
+        }
+        placed.push(base.clone());
+        let (_, k, _) = totals
+            .iter()
+            .find(|(b, _, _)| b == base)
+            .expect("a total per base");
+        if k.is_zero() {
+            return;
+        }
+        if k.is_integer() && k.is_negative() {
+            out_bottom.push(integer_power(base, -k.clone()));
+        } else if k.is_integer() {
+            out_top.push(integer_power(base, k.clone()));
+        } else {
+            out_top.push(Expr::binary(BinOp::Pow, base.clone(), Expr::num(k.clone())));
+        }
+    };
+    for (factor, entry) in numerator.iter().zip(&tops) {
+        match entry {
+            Some((base, _)) => place(base, &mut new_top, &mut new_bottom, &mut placed),
+            None => new_top.push(factor.clone()),
+        }
+    }
+    for (factor, entry) in denominators.iter().zip(&bottoms) {
+        match entry {
+            Some((base, _)) => place(base, &mut new_top, &mut new_bottom, &mut placed),
+            None => new_bottom.push(factor.clone()),
+        }
+    }
+    *numerator = new_top;
+    *denominators = new_bottom;
+}
+
+/// `base^k` for a positive integer k, `base` itself for 1.
+fn integer_power(base: &Expr, k: BigRational) -> Expr {
+    match num_traits::ToPrimitive::to_i64(&k.to_integer()) {
+        Some(1) => base.clone(),
+        Some(k) => Expr::new(ExprKind::Power(Box::new(base.clone()), k)),
+        None => Expr::binary(BinOp::Pow, base.clone(), Expr::num(k)),
+    }
+}
+
+/// `a ^ t` or `a .^ t`: a number exponent is an ordinary power, and a
+/// scalar base's power is written `^`.
+fn general_power(base: &Expr, t: &Expr, env: &Env) -> Expr {
+    if let Some(k) = t.as_num() {
+        return elem_power(base, k, env);
+    }
+    let op = if env.shape(base).is_scalar() {
+        BinOp::Pow
+    } else {
+        BinOp::EPow
+    };
+    Expr::binary(op, base.clone(), t.clone())
+}
+
 fn elem_power(base: &Expr, k: &BigRational, env: &Env) -> Expr {
     let shape = env.shape(base);
     if k.is_one() {
+        note(Tidying::FirstPower);
         return base.clone();
     }
     if k.is_zero() {
@@ -600,6 +812,10 @@ fn elem_power(base: &Expr, k: &BigRational, env: &Env) -> Expr {
         if let Some(exponent) = num_traits::ToPrimitive::to_i64(&k.to_integer()) {
             return power(base, exponent, env);
         }
+    }
+    if shape.is_scalar() {
+        // A scalar's fractional power reads `s^(1/2)`, as people write it.
+        return Expr::binary(BinOp::Pow, base.clone(), Expr::num(k.clone()));
     }
     Expr::new(ExprKind::ElemPower(Box::new(base.clone()), k.clone()))
 }
@@ -710,6 +926,11 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
             if coef.is_one() || fs.is_empty() {
                 return None;
             }
+            note(if coef == -BigRational::one() {
+                Tidying::SignOutOfTrace
+            } else {
+                Tidying::ConstantOutOfTrace
+            });
             let inner = Expr::call(Func::Tr, vec![rebuild_product(BigRational::one(), fs, env)]);
             Some(rebuild_product(coef, vec![inner], env))
         }
