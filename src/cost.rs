@@ -203,8 +203,20 @@ pub fn node_flops(kind: NodeKind, shape: &Shape, child_shapes: &[Shape]) -> f64 
         NodeKind::Call(func) => match func {
             Func::Inv | Func::Det | Func::Logdet => cube(first),
             Func::Tr | Func::Diag => size(&first.rows).max(size(&first.cols)),
-            Func::Sum | Func::Norm | Func::Inner => entries(first),
+            Func::Sum | Func::Norm | Func::Norm1 | Func::Inner => entries(first),
             Func::Map(_) => entries(shape),
+            // An exp and a sum per entry (the shift by the largest entry is
+            // comparisons): less than `log(sum(exp(A)))` by the log.
+            Func::Logsumexp => 2.0 * entries(first),
+            // An LU factorisation (n³/3 in this model's units, where the
+            // inverse is n³) and a pair of triangular solves per column of
+            // B: always less than `inv(A) * B`.
+            // An entry a product (kron), or a copy (vec).
+            Func::Vec | Func::Kron => entries(shape),
+            Func::Solve if first.is_scalar() => entries(shape),
+            Func::Solve => cube(first) / 3.0 + size(&first.rows).powi(2) * size(&shape.cols),
+            // An exp, a sum and a division per entry, as written out.
+            Func::Softmax => 3.0 * entries(first),
         },
     }
 }
@@ -309,7 +321,10 @@ fn node_shape(kind: NodeKind, children: &[Shape]) -> Shape {
     let s = children.first().cloned().unwrap_or_else(Shape::scalar);
     match kind {
         NodeKind::Transpose => s.transposed(),
-        NodeKind::Call(func) => func.result_shape(s),
+        NodeKind::Call(func) => match children {
+            [_, second] => func.result_shape2(s, second.clone()),
+            _ => func.result_shape(s),
+        },
         _ => s,
     }
 }

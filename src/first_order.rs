@@ -4,7 +4,7 @@
 //! on the gradient made here and `derive` picks a mode; neither is used
 //! here, so data flows one way.
 
-use crate::ast::{Expr, Mark, Name};
+use crate::ast::{Expr, ExprKind, Func, Mark, Name};
 use crate::cost::flops;
 use crate::diff::pullback;
 use crate::egraph::{Limits, Simplified, Stop};
@@ -229,6 +229,13 @@ pub(crate) fn simplified_with(
     let (result, mut runner) =
         crate::egraph::simplify_in(&tidied, env, limits, crate::rules::all(), explain);
     let candidate = tidy(&result.expr, env);
+    // The e-graph prices each occurrence of a subexpression on its own, so
+    // it writes `A \\ B` even where `inv(A)` is shared with another term
+    // and the flop model, counting it once, finds the inverse cheaper.
+    let shared_inverse = has_solve(&candidate)
+        .then(|| tidy(&inverses_for_solves(&candidate), env))
+        .filter(|unsolved| flops(unsolved, env) < flops(&candidate, env) * (1.0 - 1e-12));
+    let candidate = shared_inverse.clone().unwrap_or(candidate);
     // Keep the derivation's own form, whose terms follow the program, unless
     // the e-graph found something strictly better.
     let (old, new) = (flops(&tidied, env), flops(&candidate, env));
@@ -236,11 +243,31 @@ pub(crate) fn simplified_with(
     if let (true, Some(record)) = (better, record) {
         record.egraph(explain.then_some(&mut runner), &tidied, &result.expr)?;
         record.tidy(&result.expr, env)?;
+        if let Some(unsolved) = shared_inverse {
+            record.rewrite(unsolved, "a shared inverse, computed once: A \\ B = A⁻¹ B")?;
+        }
     }
     Ok(Simplified {
         expr: if better { candidate } else { tidied },
         stop: result.stop,
     })
+}
+
+fn has_solve(expr: &Expr) -> bool {
+    matches!(expr.kind, ExprKind::Call(Func::Solve, _))
+        || expr.children().into_iter().any(has_solve)
+}
+
+/// `expr` with each `A \\ B` written `inv(A) * B`.
+fn inverses_for_solves(expr: &Expr) -> Expr {
+    let mapped = expr.map_children(&mut inverses_for_solves);
+    match &mapped.kind {
+        ExprKind::Call(Func::Solve, args) => Expr::mul(
+            Expr::call(Func::Inv, vec![args[0].clone()]),
+            args[1].clone(),
+        ),
+        _ => mapped,
+    }
 }
 
 /// The tangent of `expr`, refused with an error about `what` when it grows

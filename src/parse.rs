@@ -189,6 +189,7 @@ fn check_operator_count(statement: &Pair<Rule>) -> Result<()> {
                     | Rule::div
                     | Rule::emul
                     | Rule::ediv
+                    | Rule::backslash
                     | Rule::neg
                     | Rule::transpose
                     | Rule::power
@@ -217,7 +218,8 @@ fn pratt() -> &'static PrattParser<Rule> {
             .op(Op::infix(Rule::mul, Assoc::Left)
                 | Op::infix(Rule::div, Assoc::Left)
                 | Op::infix(Rule::emul, Assoc::Left)
-                | Op::infix(Rule::ediv, Assoc::Left))
+                | Op::infix(Rule::ediv, Assoc::Left)
+                | Op::infix(Rule::backslash, Assoc::Left))
             .op(Op::prefix(Rule::neg))
             .op(Op::postfix(Rule::power))
             .op(Op::postfix(Rule::transpose))
@@ -281,6 +283,12 @@ fn build_pratt(pairs: Pairs<Rule>) -> Result<Expr> {
         })
         .map_infix(|lhs, op, rhs| {
             let (lhs, rhs) = (lhs?, rhs?);
+            if op.as_rule() == Rule::backslash {
+                let span = lhs.span.join(rhs.span);
+                return Ok(Expr::call(Func::Solve, vec![lhs, rhs])
+                    .with_span(span)
+                    .pointing_at(span_of(&op)));
+            }
             let binop = match op.as_rule() {
                 Rule::add => BinOp::Add,
                 Rule::sub => BinOp::Sub,
@@ -695,9 +703,13 @@ fn describe_expected(rules: &[Rule]) -> String {
     let mut words: Vec<&str> = Vec::new();
     for rule in rules {
         let word = match rule {
-            Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::emul | Rule::ediv => {
-                "an operator"
-            }
+            Rule::add
+            | Rule::sub
+            | Rule::mul
+            | Rule::div
+            | Rule::emul
+            | Rule::ediv
+            | Rule::backslash => "an operator",
             Rule::transpose | Rule::power | Rule::misplaced_postfix => "an operator",
             Rule::expr | Rule::neg | Rule::number | Rule::call => "an expression",
             Rule::ident => "a name",

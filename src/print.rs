@@ -143,7 +143,7 @@ fn level(expr: &Expr) -> Level {
         ExprKind::Neg(_) => Level::Unary,
         ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _) => Level::Sum,
         ExprKind::Binary(BinOp::Pow | BinOp::EPow, _, _) => Level::Power,
-        ExprKind::Binary(..) => Level::Product,
+        ExprKind::Binary(..) | ExprKind::Call(Func::Solve, _) => Level::Product,
         ExprKind::Power(..) | ExprKind::ElemPower(..) => Level::Power,
         ExprKind::Transpose(_) => Level::Postfix,
         ExprKind::Ones(Some(s)) if s.rows == Dim::One && s.cols != Dim::One => Level::Postfix,
@@ -438,6 +438,29 @@ impl Printer<'_> {
     }
 
     fn call(&mut self, func: Func, args: &[Expr]) {
+        if let (Func::Solve, [a, b]) = (func, args) {
+            // `A \\ B`, as users write it; A⁻¹ B in the notations, whose
+            // juxtaposed factor must not read as a subtraction. A product
+            // on the left is bracketed, `(A * X) \\ B`: it would read the
+            // same without, left to right, but not to every reader.
+            if self.notation == Notation::Plain {
+                self.expr(a, Level::Unary);
+                self.push(" \\ ");
+                self.expr(b, Level::Unary);
+            } else {
+                let unicode = self.notation == Notation::Unicode;
+                // A' \\ B reads A⁻ᵀ B, as inv(A)' does.
+                if let ExprKind::Transpose(inner) = &a.kind {
+                    self.superscript_base(inner);
+                    self.push(if unicode { "⁻ᵀ " } else { "^{-\\top} " });
+                } else {
+                    self.superscript_base(a);
+                    self.push(if unicode { "⁻¹ " } else { "^{-1} " });
+                }
+                self.expr(b, Level::Power);
+            }
+            return;
+        }
         if let (
             Func::Tr,
             [Expr {
@@ -470,6 +493,14 @@ impl Printer<'_> {
                 self.superscript_base(a);
                 self.push(if unicode { "⁻¹" } else { "^{-1}" });
             }
+            // Bracketed: ⊗ has no place in the precedence table.
+            (Func::Kron, [a, b]) => {
+                self.push(self.open());
+                self.expr(a, Level::Power);
+                self.push(if unicode { " ⊗ " } else { " \\otimes " });
+                self.expr(b, Level::Power);
+                self.push(self.close());
+            }
             (Func::Inner, [a, b]) => {
                 self.push(if unicode { "⟨" } else { "\\left\\langle " });
                 self.expr(a, Level::Sum);
@@ -481,6 +512,15 @@ impl Printer<'_> {
                 self.push(if unicode { "‖" } else { "\\left\\lVert " });
                 self.expr(a, Level::Sum);
                 self.push(if unicode { "‖" } else { " \\right\\rVert" });
+            }
+            (Func::Norm1, [a]) => {
+                self.push(if unicode { "‖" } else { "\\left\\lVert " });
+                self.expr(a, Level::Sum);
+                self.push(if unicode {
+                    "‖₁"
+                } else {
+                    " \\right\\rVert_{1}"
+                });
             }
             (Func::Map(map), [a]) if !unicode && map.spec().latex == Latex::Root => {
                 self.push("\\sqrt{");

@@ -7,6 +7,7 @@ use matdiff::ast::Name;
 use matdiff::check::{check, Sample};
 use matdiff::derive::{derive, Mode, Options};
 use matdiff::eval::{Matrix, Values};
+use matdiff::print::Notation;
 use matdiff::shape::{analyze_source, Model};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -134,7 +135,8 @@ fn run_case(case: &Case, mode: Mode) -> Result<(), String> {
     let ours: Vec<(Name, String)> = derivation
         .lines
         .iter()
-        .map(|l| (l.lhs.clone(), l.expr.to_string()))
+        // As printed, sizes written where the line needs them (`kron(I(2), …)`).
+        .map(|l| (l.lhs.clone(), l.rhs_text(Notation::Plain)))
         .collect();
     let mut theirs = Vec::new();
     for (lhs, _) in &ours {

@@ -43,6 +43,11 @@ const EXTRA_PROGRAMS: &[&str] = &[
     // `\mathbf{1}^{\top}^{\circ 2}` were printed once.
     "C = inv(A')' + inv(A^2)' + (inv(A)')^2 + (A')' * A",
     "f = x' * (ones' .^ 2)' + (ones' * A) .^ 2 * x",
+    // A solve's left side as a superscript base (a product, a transpose, a
+    // solve), and ⊗ and ‖·‖₁ beside other operators.
+    "C = (A * B) \\ D' + A' \\ (B \\ D) - (A \\ B)' * D",
+    "A: matrix(2, 2); B: matrix(3, 3); x: vector(6); f = norm1(kron(A, B)' * x)",
+    "A: matrix(2, 3); x: vector(3); f = logsumexp(vec(A)) + x' * softmax(x)",
 ];
 
 /// One string for KaTeX.

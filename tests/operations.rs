@@ -27,9 +27,36 @@ fn programs(func: Func) -> Vec<String> {
             format!("A: matrix(n, m); f = {name}(A * A')"),
         ],
         Func::Inner => vec!["A, B: matrix(n, m); f = inner(A, B)".into()],
-        Func::Sum | Func::Norm => vec![
+        Func::Sum | Func::Norm | Func::Norm1 => vec![
             format!("A: matrix(n, m); f = {name}(A)"),
             format!("x: vector(n); f = {name}(x)"),
+        ],
+        Func::Logsumexp => vec![
+            "A: matrix(n, m); f = logsumexp(A)".into(),
+            "x: vector(n); f = logsumexp(x)".into(),
+            "alpha: scalar; f = logsumexp(alpha)".into(),
+        ],
+        Func::Softmax => vec![
+            "x: vector(n); s = softmax(x)".into(),
+            "A: matrix(m, n); x: vector(n); s = softmax(A * x)".into(),
+            "x, y: vector(n); f = y' * softmax(x)".into(),
+        ],
+        Func::Solve => vec![
+            "A: matrix(n, n); B: matrix(n, m); C = A \\ B".into(),
+            "A: matrix(n, n); x: vector(n); y = solve(A, x)".into(),
+            "S: symmetric(n); x: vector(n); f = x' * (S \\ x)".into(),
+            "alpha: scalar; B: matrix(n, m); C = alpha \\ B".into(),
+        ],
+        Func::Vec => vec![
+            "A: matrix(2, 3); v = vec(A)".into(),
+            "A: matrix(3, 2); y: vector(6); f = y' * vec(A)".into(),
+            "x: vector(3); v = vec(x')".into(),
+        ],
+        Func::Kron => vec![
+            "A: matrix(2, 3); B: matrix(3, 2); K = kron(A, B)".into(),
+            "x: vector(2); y: vector(3); v = kron(x, y)".into(),
+            "A: matrix(2, 2); B: matrix(3, 3); x: vector(6); f = x' * kron(A, B) * x".into(),
+            "alpha: scalar; B: matrix(2, 3); K = kron(alpha, B)".into(),
         ],
         Func::Diag => vec![
             "x: vector(n); C = diag(x)".into(),

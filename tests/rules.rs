@@ -34,6 +34,11 @@ S, T: symmetric(n)
 x, y: vector(n)
 u: vector(m)
 s, t: scalar
+K, K2: matrix(2, 3)
+L: matrix(3, 2)
+M: matrix(2, 2)
+P: matrix(3, 3)
+w: vector(3)
 
 # elementwise
 hadamard_commute = D .* F
@@ -160,6 +165,33 @@ mixed_diagonal_product = diag(D * u) * ones(n)
 mixed_negate_scalar = -(-s)
 mixed_inverse_scalar = inv(inv(s))
 mixed_power_transpose = (A' * A')'
+
+# functions
+norm1_as_sum_abs = sum(abs(D))
+norm1_transpose = norm1(D')
+norm1_negate = norm1(-D)
+norm1_abs = norm1(abs(x))
+logsumexp_definition = log(sum(exp(D)))
+exp_logsumexp = exp(logsumexp(x))
+logsumexp_transpose = logsumexp(D')
+softmax_definition = exp(x) / sum(exp(x))
+softmax_definition_scaled = exp(s * x) / sum(exp(s * x))
+softmax_sum = sum(softmax(u))
+solve_as_inverse = inv(A) * D
+solve_as_inverse_vector = inv(A) * x
+solve_as_inverse_refused = inv(A) * s
+solve_identity = A \\ I(n)
+solve_cancel = A \\ (A * D)
+solve_cancel_refused = A \\ (A * s)
+solve_scalar = s \\ D
+kron_transpose = kron(K, L)'
+kron_trace = tr(kron(M, P))
+kron_mixed_product = kron(K, L) * kron(L, K)
+kron_mixed_product_vectors = kron(M, w') * kron(K, w)
+vec_sum = sum(vec(K))
+vec_inner = inner(vec(K), vec(K2))
+vec_inner_refused = inner(vec(K), vec(L))
+vec_product = vec(M * K * P)
 ";
 
 /// Two random points: a rule true at one point by accident is not at both.
@@ -193,12 +225,14 @@ fn every_rule_is_sound_at_random_inputs() {
         .iter()
         .map(|&seed| Sample::draw(&model, seed).expect("the seeds evaluate"))
         .collect();
-    // Distinct sizes, or a transpose too many could go unseen.
+    // Distinct sizes, or a transpose too many could go unseen. The fixed
+    // sizes (2, 3, 6: `vec` and `kron` take only those) differ by their
+    // declarations, and the drawn n, m and p from them and each other.
     let sizes: HashSet<usize> = samples[0].sizes().iter().map(|(_, k)| *k).collect();
     assert_eq!(
         sizes.len(),
-        3,
-        "n, m and p differ: {:?}",
+        samples[0].sizes().len(),
+        "n, m and p differ from each other and the fixed sizes: {:?}",
         samples[0].sizes()
     );
     let mut applied: BTreeMap<&str, usize> = declared().iter().map(|s| (s.words.name, 0)).collect();
@@ -243,6 +277,9 @@ fn conditions_refuse_where_the_identity_fails() {
         ("product_associate_refused", "product-associate-right"),
         ("product_associate_left_refused", "product-associate-left"),
         ("product_identity_refused", "product-identity-right"),
+        ("solve_as_inverse_refused", "solve-as-inverse"),
+        ("solve_cancel_refused", "solve-cancel"),
+        ("vec_inner_refused", "vec-inner"),
     ];
     let model = analyze_source(SEEDS).expect("the seeds are a program");
     let samples = [Sample::draw(&model, POINTS[0]).expect("the seeds evaluate")];

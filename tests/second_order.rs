@@ -143,7 +143,13 @@ fn run(case: &Case) -> Result<(), String> {
                 )
             })?;
         let shape = shape_of(&model, line);
-        let (ours, our_flops) = value(&model, &sample, &seeds, &line.expr.to_string(), &shape)?;
+        let (ours, our_flops) = value(
+            &model,
+            &sample,
+            &seeds,
+            &line.rhs_text(Notation::Plain),
+            &shape,
+        )?;
         let (theirs, their_flops) = value(&model, &sample, &seeds, expected, &shape)?;
         let scale = ours.norm().max(theirs.norm()).max(1e-12);
         let error = if ours.shape() == theirs.shape() {

@@ -37,12 +37,25 @@ pub enum Func {
     Norm,
     /// `diag(x)` or `diag(A)`
     Diag,
+    /// `norm1(A)`: the sum of the entries' absolute values
+    Norm1,
+    /// `logsumexp(A)`: log(sum(exp(A))), computed stably
+    Logsumexp,
+    /// `softmax(x)`: exp(x) / sum(exp(x)) of a column vector
+    Softmax,
+    /// `solve(A, B)`, written `A \ B` too: A⁻¹ B, computed by a solve (for a
+    /// scalar `s`, `s \ B` is `B / s`)
+    Solve,
+    /// `vec(A)`: the columns of A stacked into one column
+    Vec,
+    /// `kron(A, B)`: the Kronecker product A ⊗ B
+    Kron,
     /// An element-wise function (`exp`, `log`, …), from [`Map::spec`].
     Map(Map),
 }
 
 /// The functions that are not element-wise.
-const STRUCTURAL: [Func; 8] = [
+const STRUCTURAL: [Func; 14] = [
     Func::Inv,
     Func::Tr,
     Func::Det,
@@ -51,6 +64,12 @@ const STRUCTURAL: [Func; 8] = [
     Func::Sum,
     Func::Norm,
     Func::Diag,
+    Func::Norm1,
+    Func::Logsumexp,
+    Func::Softmax,
+    Func::Solve,
+    Func::Vec,
+    Func::Kron,
 ];
 
 impl Func {
@@ -80,6 +99,12 @@ impl Func {
             Func::Sum => "sum",
             Func::Norm => "norm",
             Func::Diag => "diag",
+            Func::Norm1 => "norm1",
+            Func::Logsumexp => "logsumexp",
+            Func::Softmax => "softmax",
+            Func::Solve => "solve",
+            Func::Vec => "vec",
+            Func::Kron => "kron",
             Func::Map(map) => map.spec().name,
         }
     }
@@ -100,7 +125,7 @@ impl Func {
     /// ```
     pub fn arity(self) -> usize {
         match self {
-            Func::Inner => 2,
+            Func::Inner | Func::Solve | Func::Kron => 2,
             _ => 1,
         }
     }
@@ -127,8 +152,8 @@ impl Func {
         matches!(self, Func::Map(map) if map.spec().at_zero == AtZero::One)
     }
 
-    /// The shape of its value given its first argument's (every function's
-    /// shape follows from that one).
+    /// The shape of its value given its first argument's (a one-argument
+    /// function's, or `inner`'s; [`Func::result_shape2`] takes both).
     ///
     /// ```
     /// use matdiff::ast::{Dim, Func, Shape};
@@ -138,15 +163,61 @@ impl Func {
     /// ```
     pub fn result_shape(self, s: Shape) -> Shape {
         match self {
-            Func::Inv | Func::Map(_) => s,
+            Func::Inv | Func::Softmax | Func::Solve | Func::Kron | Func::Map(_) => s,
+            Func::Vec => Shape::new(dim_product(&s.rows, &s.cols), Dim::One),
             Func::Diag if s.is_scalar() => s,
             Func::Diag if s.cols == Dim::One => Shape::new(s.rows.clone(), s.rows),
             Func::Diag if s.rows == Dim::One => Shape::new(s.cols.clone(), s.cols),
             Func::Diag => Shape::new(s.rows, Dim::One),
-            Func::Tr | Func::Det | Func::Logdet | Func::Inner | Func::Sum | Func::Norm => {
-                Shape::scalar()
-            }
+            Func::Tr
+            | Func::Det
+            | Func::Logdet
+            | Func::Inner
+            | Func::Sum
+            | Func::Norm
+            | Func::Norm1
+            | Func::Logsumexp => Shape::scalar(),
         }
+    }
+}
+
+impl Func {
+    /// The shape of its value given both arguments' shapes.
+    ///
+    /// ```
+    /// use matdiff::ast::{Dim, Func, Shape};
+    /// let (a, b) = (Dim::Named("n".into()), Dim::Named("k".into()));
+    /// let solved = Func::Solve.result_shape2(Shape::new(a.clone(), a.clone()), Shape::new(a.clone(), b.clone()));
+    /// assert_eq!(solved, Shape::new(a, b));
+    /// ```
+    pub fn result_shape2(self, first: Shape, second: Shape) -> Shape {
+        match self {
+            // s \ B is B / s.
+            Func::Solve if first.is_scalar() => second,
+            Func::Solve => Shape::new(first.rows, second.cols),
+            Func::Kron => Shape::new(
+                dim_product(&first.rows, &second.rows),
+                dim_product(&first.cols, &second.cols),
+            ),
+            _ => self.result_shape(first),
+        }
+    }
+}
+
+/// The product of two dimensions. `vec` and `kron` take sizes fixed by a
+/// declaration (the typer refuses others), so this is a size; a product of
+/// named dimensions, which no typed program reaches, is labelled `m*n`.
+///
+/// ```
+/// use matdiff::ast::{dim_product, Dim};
+/// assert_eq!(dim_product(&Dim::Size(2), &Dim::Size(3)), Dim::Size(6));
+/// assert_eq!(dim_product(&Dim::One, &Dim::Size(3)), Dim::Size(3));
+/// ```
+pub fn dim_product(a: &Dim, b: &Dim) -> Dim {
+    match (a, b) {
+        (Dim::One, d) | (d, Dim::One) => d.clone(),
+        (Dim::Size(x), Dim::Size(y)) => Dim::Size(x * y),
+        (x, y) => Dim::Named(format!("{x}*{y}")),
     }
 }
 

@@ -312,7 +312,7 @@ impl fmt::Display for Shape {
     }
 }
 
-pub use functions::{AtZero, Domain, Func, Latex, Local, Map, MapSpec, Slope};
+pub use functions::{dim_product, AtZero, Domain, Func, Latex, Local, Map, MapSpec, Slope};
 
 /// Binary operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -7,7 +7,7 @@
 //! recursive [`tangent`] and the step-by-step derivation share one set of
 //! rules.
 
-use crate::ast::{BinOp, Expr, ExprKind, Func, Local, Name, Slope};
+use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Local, Map, Name, Slope};
 use crate::shape::Env;
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -407,6 +407,34 @@ impl Forward<'_, '_> {
 
     fn call(&mut self, func: Func, e: &Expr, args: &[Expr]) -> (Option<Expr>, Rule) {
         let a = &args[0];
+        if func == Func::Solve {
+            // C = A \\ B: dC = A \\ (dB − dA C), C being `e` itself.
+            let (da, db) = ((self.child)(a), (self.child)(&args[1]));
+            let constant = vanished(&da, &db, a, &args[1]);
+            let rhs = minus(db, da.map(|d| mul(d, e.clone())));
+            return (
+                rhs.map(|r| Expr::call(Func::Solve, vec![a.clone(), r])),
+                Rule {
+                    text: "derivative of a solve: d(A⁻¹B) = A⁻¹(dB − dA A⁻¹B)",
+                    constant,
+                },
+            );
+        }
+        if func == Func::Kron {
+            let (b, da, db) = (&args[1], (self.child)(a), (self.child)(&args[1]));
+            let constant = vanished(&da, &db, a, b);
+            let kron = |x: Expr, y: Expr| Expr::call(Func::Kron, vec![x, y]);
+            return (
+                plus(
+                    da.map(|d| kron(d, b.clone())),
+                    db.map(|d| kron(a.clone(), d)),
+                ),
+                Rule {
+                    text: "product rule: d(A ⊗ B) = dA ⊗ B + A ⊗ dB",
+                    constant,
+                },
+            );
+        }
         if func == Func::Inner {
             let (da, db) = ((self.child)(a), (self.child)(&args[1]));
             let constant = vanished(&da, &db, a, &args[1]);
@@ -446,6 +474,10 @@ impl Forward<'_, '_> {
                 Expr::call(func, vec![da]),
                 Rule::plain("diag is linear: d diag(M) = diag(dM)"),
             ),
+            Func::Vec => (
+                Expr::call(func, vec![da]),
+                Rule::plain("vec is linear: d vec(M) = vec(dM)"),
+            ),
             // d det A = det A · tr(A⁻¹ Ȧ)
             Func::Det => (
                 mul(e.clone(), Expr::call(Func::Tr, vec![mul(inv(), da)])),
@@ -463,6 +495,49 @@ impl Forward<'_, '_> {
                     e.clone(),
                 ),
                 Rule::plain("derivative of the norm: d‖M‖ = ⟨M, dM⟩ / ‖M‖"),
+            ),
+            // d‖a‖₁ = ⟨sign(a), ȧ⟩, 0 at a kink as for `abs`.
+            Func::Norm1 => (
+                Expr::call(
+                    Func::Inner,
+                    vec![Expr::call(Func::Map(Map::Sign), vec![a.clone()]), da],
+                ),
+                Rule::plain("derivative of the 1-norm: d‖M‖₁ = ⟨sign(M), dM⟩ (0 at a kink)"),
+            ),
+            Func::Logsumexp if scalar => (
+                da,
+                Rule::plain("log-sum-exp of a scalar is the scalar: d lse(s) = ds"),
+            ),
+            // The weights are softmax(x); a matrix has no softmax, so its
+            // weights exp(M) / sum(exp(M)) are written out.
+            Func::Logsumexp if self.env.shape(a).cols == Dim::One => (
+                mul(
+                    Expr::transpose(Expr::call(Func::Softmax, vec![a.clone()])),
+                    da,
+                ),
+                Rule::plain("derivative of log-sum-exp: d lse(x) = softmax(x)ᵀ dx"),
+            ),
+            Func::Logsumexp => {
+                let exp = Expr::call(Func::Map(Map::Exp), vec![a.clone()]);
+                (
+                    Expr::binary(
+                        BinOp::Div,
+                        Expr::call(Func::Inner, vec![exp.clone(), da]),
+                        Expr::call(Func::Sum, vec![exp]),
+                    ),
+                    Rule::plain("derivative of log-sum-exp: d lse(M) = ⟨exp(M), dM⟩ / sum(exp(M))"),
+                )
+            }
+            Func::Softmax if scalar => {
+                return (None, Rule::plain("softmax of a scalar is 1, a constant"));
+            }
+            // ṡ = (diag(s) − s sᵀ) ẋ, written without forming the matrix.
+            Func::Softmax => (
+                Expr::sub(
+                    Expr::binary(BinOp::EMul, e.clone(), da.clone()),
+                    mul(e.clone(), mul(Expr::transpose(e.clone()), da)),
+                ),
+                Rule::plain("derivative of softmax: ds = s ⊙ dx − s (sᵀ dx)"),
             ),
             Func::Map(map) => {
                 let spec = map.spec();
@@ -483,7 +558,7 @@ impl Forward<'_, '_> {
                 let [matrix_words, scalar_words] = spec.words;
                 return (tangent, entrywise(matrix_words, scalar_words));
             }
-            Func::Inner => unreachable!("handled above"),
+            Func::Inner | Func::Solve | Func::Kron => unreachable!("handled above"),
         };
         (Some(expr), rule)
     }

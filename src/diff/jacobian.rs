@@ -287,6 +287,15 @@ impl Reader<'_> {
                     })
                     .collect()
             }
+            // A \\ T is inv(A) T: the same read-off as a constant left factor.
+            Func::Solve if !self.active(arg) => {
+                let value = self.shape(&args[1]);
+                let inverse = Expr::call(Func::Inv, vec![arg.clone()]);
+                self.form(&args[1])?
+                    .into_iter()
+                    .map(|t| self.left_mul(&inverse, t, &value))
+                    .collect()
+            }
             Func::Diag => self
                 .form(arg)?
                 .into_iter()

@@ -4,7 +4,7 @@
 //! ⟨G, Ẋᵀ⟩ = ⟨Gᵀ, Ẋ⟩, ⟨g, tr Ẋ⟩ = ⟨g I, Ẋ⟩, ⟨G, N ⊙ Ẋ⟩ = ⟨G ⊙ N, Ẋ⟩;
 //! what is left beside Ẋ is the contribution to X̄.
 
-use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Name};
+use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Name, Shape};
 use crate::shape::Env;
 
 /// One term of an adjoint: the tangent leaf it came from and ⟨this, leaf⟩'s
@@ -162,6 +162,45 @@ impl Reverse<'_> {
                 };
                 self.pull(&args[0], back, "diagonal: ⟨G, diag T⟩ = ⟨diag G, T⟩", out)?
             }
+            ExprKind::Call(Func::Vec, args) => {
+                let back = self.unvec(&args[0], seed);
+                self.pull(&args[0], back, "vec: ⟨g, vec T⟩ = ⟨g reshaped, T⟩", out)?
+            }
+            ExprKind::Call(Func::Kron, args) => {
+                let (a, b) = (&args[0], &args[1]);
+                if self.active(a) && self.active(b) {
+                    return Err(nonlinear(e));
+                }
+                if self.active(a) {
+                    let back = self.kron_left(a, b, seed);
+                    self.pull(
+                        a,
+                        back,
+                        "Kronecker product: ⟨G, T ⊗ B⟩, summed over B's blocks",
+                        out,
+                    )?
+                } else {
+                    let back = self.kron_right(a, b, seed);
+                    self.pull(
+                        b,
+                        back,
+                        "Kronecker product: ⟨G, A ⊗ T⟩, summed over A's blocks",
+                        out,
+                    )?
+                }
+            }
+            ExprKind::Call(Func::Solve, args) => {
+                let (a, b) = (&args[0], &args[1]);
+                if self.active(a) {
+                    return Err(nonlinear(e));
+                }
+                self.pull(
+                    b,
+                    Expr::call(Func::Solve, vec![Expr::transpose(a.clone()), seed]),
+                    "solve: ⟨G, A⁻¹ T⟩ = ⟨A⁻ᵀ G, T⟩",
+                    out,
+                )?
+            }
             ExprKind::Call(Func::Inner, args) => {
                 let (a, b) = (&args[0], &args[1]);
                 if self.active(a) && self.active(b) {
@@ -201,6 +240,56 @@ impl Reverse<'_> {
             };
             self.pull(b, back, rule, out)
         }
+    }
+
+    /// The m×n matrix whose vec is the column `g`, for `a` m×n:
+    /// kron(𝟙ₙᵀ, Iₘ) (g 𝟙ₙᵀ ⊙ kron(Iₙ, 𝟙ₘ)); the mask keeps, in column j,
+    /// the entries of g that came from column j of `a`.
+    fn unvec(&self, a: &Expr, g: Expr) -> Expr {
+        let Shape { rows: m, cols: n } = self.env.shape(a);
+        if n == Dim::One {
+            return g;
+        }
+        if m == Dim::One {
+            return Expr::transpose(g);
+        }
+        let row_of_ones = ones(Dim::One, n.clone());
+        let spread = Expr::mul(g, row_of_ones.clone());
+        let mask = kron(identity(n), ones(m.clone(), Dim::One));
+        Expr::mul(
+            kron(row_of_ones, identity(m)),
+            Expr::binary(BinOp::EMul, spread, mask),
+        )
+    }
+
+    /// Ā for G = K̄, K = kron(A, B), A m×n, B p×q: each entry of A meets one
+    /// p×q block of G, weighted by B:
+    /// kron(Iₘ, 𝟙ₚᵀ) (G ⊙ kron(𝟙ₘₓₙ, B)) kron(Iₙ, 𝟙_q).
+    fn kron_left(&self, a: &Expr, b: &Expr, g: Expr) -> Expr {
+        let (sa, sb) = (self.env.shape(a), self.env.shape(b));
+        let weights = kron(ones(sa.rows.clone(), sa.cols.clone()), b.clone());
+        Expr::mul(
+            Expr::mul(
+                kron(identity(sa.rows), ones(Dim::One, sb.rows)),
+                Expr::binary(BinOp::EMul, g, weights),
+            ),
+            kron(identity(sa.cols), ones(sb.cols, Dim::One)),
+        )
+    }
+
+    /// B̄ for G = K̄, K = kron(A, B): the p×q blocks of G summed, each
+    /// weighted by its entry of A:
+    /// kron(𝟙ₘᵀ, Iₚ) (G ⊙ kron(A, 𝟙ₚₓ_q)) kron(𝟙ₙ, I_q).
+    fn kron_right(&self, a: &Expr, b: &Expr, g: Expr) -> Expr {
+        let (sa, sb) = (self.env.shape(a), self.env.shape(b));
+        let weights = kron(a.clone(), ones(sb.rows.clone(), sb.cols.clone()));
+        Expr::mul(
+            Expr::mul(
+                kron(ones(Dim::One, sa.rows), identity(sb.rows)),
+                Expr::binary(BinOp::EMul, g, weights),
+            ),
+            kron(ones(sa.cols, Dim::One), identity(sb.cols)),
+        )
     }
 
     /// ⟨m, g⟩ in its cheapest written form: `m' * g` for column vectors.
@@ -256,6 +345,14 @@ impl Reverse<'_> {
 
 fn identity(dim: Dim) -> Expr {
     Expr::new(ExprKind::Identity(Some(dim)))
+}
+
+fn ones(rows: Dim, cols: Dim) -> Expr {
+    Expr::new(ExprKind::Ones(Some(Shape::new(rows, cols))))
+}
+
+fn kron(a: Expr, b: Expr) -> Expr {
+    Expr::call(Func::Kron, vec![a, b])
 }
 
 fn nonlinear(e: &Expr) -> String {

@@ -177,7 +177,8 @@ impl Analysis<Math> for MathAnalysis {
                 shape_of(a)
             }
             Math::Trans(a) => shape_of(a).transposed(),
-            Math::Call(func, a) | Math::Call2(func, [a, _]) => func.result_shape(shape_of(a)),
+            Math::Call(func, a) => func.result_shape(shape_of(a)),
+            Math::Call2(func, [a, b]) => func.result_shape2(shape_of(a), shape_of(b)),
         };
         let constant = if shape.is_scalar() {
             fold(node, &|id| egraph[id].data.constant.clone())

@@ -476,6 +476,35 @@ fn inverse(m: Matrix, arg: &Expr) -> Result<Matrix, EvalError> {
     }
 }
 
+/// `a \\ b` by an LU factorisation, `a` the value of `arg`; a 1×1 `a` is a
+/// scalar divisor.
+fn solve(a: Matrix, b: Matrix, arg: &Expr) -> Result<Matrix, EvalError> {
+    if a.shape() == (1, 1) {
+        if a[(0, 0)] == 0.0 {
+            fail!(
+                Problem::Singular,
+                "cannot solve with {}: it is zero",
+                show(arg)
+            );
+        }
+        return Ok(b / a[(0, 0)]);
+    }
+    expect_square(&a, "solve")?;
+    if a.nrows() != b.nrows() {
+        bail!(
+            "`solve` of {} and {}: row counts differ",
+            shape(&a),
+            shape(&b)
+        );
+    }
+    let doing = || format!("cannot solve with {}", show(arg));
+    expect_nonsingular(&a, doing)?;
+    match a.lu().solve(&b) {
+        Some(x) => Ok(x),
+        None => fail!(Problem::Singular, "{}: it is singular", doing()),
+    }
+}
+
 /// `a^k`, `a` the value of `base`.
 fn power(a: Matrix, k: i64, base: &Expr) -> Result<Matrix, EvalError> {
     expect_square(&a, "a matrix power")?;
@@ -543,9 +572,25 @@ fn call(func: Func, args: Vec<Matrix>, exprs: &[Expr]) -> Result<Matrix, EvalErr
         (Func::Inner, Some(b)) => {
             bail!("`inner` of {} and {}: shapes differ", shape(&a), shape(&b))
         }
-        (Func::Inner, None) => bail!("`inner` needs two arguments"),
+        (Func::Inner | Func::Solve, None) => bail!("`{}` needs two arguments", func.name()),
+        (Func::Solve, Some(b)) => solve(a, b, arg)?,
+        (Func::Kron, None) => bail!("`kron` needs two arguments"),
+        (Func::Kron, Some(b)) => {
+            if a.len().saturating_mul(b.len()) > MAX_SIZE * MAX_SIZE {
+                bail!("kron of {} and {} is too large", shape(&a), shape(&b));
+            }
+            a.kronecker(&b)
+        }
+        // nalgebra stores by columns: its entries in order are vec(A).
+        (Func::Vec, _) => Matrix::from_iterator(a.len(), 1, a.iter().copied()),
         (Func::Sum, _) => scalar(a.sum()),
         (Func::Norm, _) => scalar(norm(&a)),
+        (Func::Norm1, _) => scalar(a.iter().map(|x| x.abs()).sum()),
+        (Func::Logsumexp, _) => scalar(logsumexp(&a)),
+        (Func::Softmax, _) => {
+            let shift = logsumexp(&a);
+            a.map(|x| (x - shift).exp())
+        }
         (Func::Diag, _) => diag(a)?,
         (Func::Map(map), _) => {
             let spec = map.spec();
@@ -572,6 +617,16 @@ fn norm(a: &Matrix) -> f64 {
         return a.norm();
     }
     (a / largest).norm() * largest
+}
+
+/// log Σ exp(aᵢ), shifted by the largest entry so that no exp overflows
+/// (and softmax, exp(a − logsumexp a), has no entry above 1).
+fn logsumexp(a: &Matrix) -> f64 {
+    let largest = a.max();
+    if !largest.is_finite() {
+        return largest;
+    }
+    largest + a.iter().map(|x| (x - largest).exp()).sum::<f64>().ln()
 }
 
 /// `diag` goes both ways: a vector becomes a diagonal matrix, a square

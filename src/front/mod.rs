@@ -299,7 +299,7 @@ pub fn simplify(expr: &str) -> Result<Derivation, Error> {
 /// ```
 /// use matdiff::{Mode, Options};
 /// let d = matdiff::derive("C = inv(A) * B", Mode::Reverse, &Options::new().wrt(["B"]))?;
-/// assert_eq!(d.to_string(), "bar(B) = inv(A)' * bar(C)");
+/// assert_eq!(d.to_string(), "bar(B) = A' \\ bar(C)");
 /// # Ok::<(), matdiff::Error>(())
 /// ```
 pub fn derive(program: &str, mode: Mode, options: &Options) -> Result<Derivation, Error> {

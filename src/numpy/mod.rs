@@ -712,7 +712,22 @@ fn call(func: Func, args: &[Py], shape: &Shape) -> Py {
             args[1].at(Level::Unary)
         )),
         Func::Sum => np("sum"),
-        Func::Norm if scalar => np("abs"),
+        Func::Norm | Func::Norm1 if scalar => np("abs"),
+        Func::Norm1 => Py::atom(format!("numpy.sum(numpy.abs({}))", a.text)),
+        Func::Logsumexp if scalar => Py::new(a.text.clone(), a.level),
+        // logaddexp adds pairwise without overflow, over every axis.
+        Func::Logsumexp => Py::atom(format!("numpy.logaddexp.reduce({}, axis=None)", a.text)),
+        Func::Softmax if scalar => Py::atom("1.0".to_string()),
+        Func::Softmax => Py::atom(format!("_softmax({})", a.text)),
+        Func::Solve if scalar => Py::new(
+            format!("{} / {}", args[1].at(Level::Product), a.at(Level::Unary)),
+            Level::Product,
+        ),
+        Func::Solve => Py::atom(format!("numpy.linalg.solve({}, {})", a.text, args[1].text)),
+        Func::Vec if scalar => Py::new(a.text.clone(), a.level),
+        // Column-major, as vec stacks columns.
+        Func::Vec => Py::atom(format!("{}.reshape(-1, 1, order=\"F\")", a.at(Level::Atom))),
+        Func::Kron => Py::atom(format!("numpy.kron({}, {})", a.text, args[1].text)),
         // Frobenius for a matrix, Euclidean for an n×1 vector.
         Func::Norm => np("linalg.norm"),
         // A vector (column or row) becomes a diagonal matrix…
@@ -837,57 +852,7 @@ fn python_string(text: &str) -> String {
 
 /// The module's helpers: argument checking and conversion, and results in
 /// the shapes matdiff means.
-const HELPERS: &str = r#"
-
-def _check_names(arrays, accepted):
-    """Rejects a keyword that is not an input, tangent or adjoint name."""
-    unknown = sorted(set(arrays) - set(accepted))
-    if unknown:
-        raise TypeError(
-            f"derivatives() got unexpected arguments {', '.join(unknown)}; "
-            f"it takes {', '.join(accepted)}"
-        )
-
-
-def _scalar(arrays, key):
-    """arrays[key], a float or any one-element array, as a numpy float."""
-    if key not in arrays:
-        raise TypeError(f"derivatives() needs the argument {key}=")
-    value = numpy.asarray(arrays[key], dtype=float)
-    if value.size != 1:
-        raise ValueError(f"{key} is a scalar, but has shape {value.shape}")
-    return value.reshape(())[()]
-
-
-def _argument(arrays, sizes, key, rows, cols):
-    """arrays[key] as a rows×cols float array.
-
-    A dimension is an int, or a name that the first argument having it binds
-    in `sizes` and later ones must match. A 1-D array is a column (a row
-    when rows is 1).
-    """
-    if key not in arrays:
-        raise TypeError(f"derivatives() needs the argument {key}=")
-    value = numpy.asarray(arrays[key], dtype=float)
-    if value.ndim == 1 and 1 in (rows, cols):
-        value = value.reshape((1, -1) if rows == 1 else (-1, 1))
-    if value.ndim != 2:
-        raise ValueError(f"{key} is {rows}×{cols}, but has shape {value.shape}")
-    for dim, size in zip((rows, cols), value.shape):
-        expected = sizes.setdefault(dim, size) if isinstance(dim, str) else dim
-        if size != expected:
-            raise ValueError(
-                f"{key} is {rows}×{cols} with {dim} = {expected}, "
-                f"but has shape {value.shape}"
-            )
-    return value
-
-
-def _result(value):
-    """A float for a scalar, else a fresh 2-D array."""
-    value = numpy.array(value, dtype=float)
-    return float(value) if value.ndim == 0 else value
-"#;
+const HELPERS: &str = include_str!("helpers.py");
 
 #[cfg(test)]
 mod tests;

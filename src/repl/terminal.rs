@@ -20,7 +20,7 @@ impl Session {
     /// session.handle("Sigma: symmetric(n)");
     /// assert_eq!(session.complete(":gr", 3), (0, vec![":grad".to_string()]));
     /// assert_eq!(session.complete("tr(Si", 5), (3, vec!["Sigma".to_string()]));
-    /// let functions = vec!["log(".to_string(), "log1p(".to_string(), "logdet(".to_string()];
+    /// let functions = ["log(", "log1p(", "logdet(", "logsumexp("].map(String::from).to_vec();
     /// assert_eq!(session.complete("C = lo", 6), (4, functions));
     /// ```
     pub fn complete(&self, line: &str, pos: usize) -> (usize, Vec<String>) {

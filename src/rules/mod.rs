@@ -42,6 +42,7 @@ macro_rules! rule {
 }
 
 mod elementwise;
+mod functions;
 mod inner;
 mod inverse;
 mod power;
@@ -130,6 +131,7 @@ fn build() -> Vec<RuleSpec> {
     rules.extend(inverse::rules());
     rules.extend(power::rules());
     rules.extend(elementwise::rules());
+    rules.extend(functions::rules());
     rules
 }
 
@@ -234,6 +236,18 @@ fn exponent_sum_fits(vs: &[&str], extra: i64) -> Condition {
             }
         }
         sum.to_integer().magnitude() <= &(crate::limits::MAX_EXPONENT.into())
+    })
+}
+
+/// kron(a, b) kron(c, d) = kron(a c, b d): a c and b d are matrix
+/// products (no scalars, which `*` would take as factors instead).
+fn kron_mixed_product(a: &str, b: &str, c: &str, d: &str) -> Condition {
+    let vs = [var(a), var(b), var(c), var(d)];
+    Box::new(move |g, _, s| {
+        let [sa, sb, sc, sd] = vs.map(|v| data(g, s, v).shape.clone());
+        [&sa, &sb, &sc, &sd].iter().all(|x| !x.is_scalar())
+            && sa.cols == sc.rows
+            && sb.cols == sd.rows
     })
 }
 

@@ -158,7 +158,12 @@ impl Env {
                     .first()
                     .map(|a| self.shape(a))
                     .unwrap_or_else(Shape::scalar);
-                func.result_shape(s)
+                match args.get(1) {
+                    Some(second) if matches!(func, Func::Solve | Func::Kron) => {
+                        func.result_shape2(s, self.shape(second))
+                    }
+                    _ => func.result_shape(s),
+                }
             }
         }
     }

@@ -156,6 +156,11 @@ impl Recorder {
         }
     }
 
+    /// A rewrite made outside the e-graph and tidy, in words.
+    pub(crate) fn rewrite(&mut self, expr: Expr, rule: &str) -> Result<()> {
+        self.out.then(Formula::new(expr), rule)
+    }
+
     /// The steps, the last chain closed on where the derivation ended.
     pub(crate) fn finish(self) -> Vec<StepLine> {
         self.out.finish()

@@ -863,17 +863,36 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
     let arg = &args[0];
     let scalar = env.shape(arg).is_scalar();
     let zero_at_zero = match func {
-        Func::Tr | Func::Sum | Func::Norm | Func::Diag | Func::Inner => true,
+        Func::Tr
+        | Func::Sum
+        | Func::Norm
+        | Func::Norm1
+        | Func::Diag
+        | Func::Inner
+        | Func::Vec
+        | Func::Kron => true,
         Func::Map(map) => map.spec().at_zero == AtZero::Zero,
-        Func::Inv | Func::Det | Func::Logdet => false,
+        Func::Inv | Func::Det | Func::Logdet | Func::Logsumexp | Func::Softmax | Func::Solve => {
+            false
+        }
     };
     if arg.is_zero() && zero_at_zero {
         return Some(Expr::int(0));
     }
-    if func == Func::Inner && args[1].is_zero() {
+    if matches!(func, Func::Inner | Func::Solve | Func::Kron) && args[1].is_zero() {
         return Some(Expr::int(0));
     }
     match func {
+        Func::Solve if scalar => Some(node(
+            Expr::binary(BinOp::Div, args[1].clone(), arg.clone()),
+            env,
+        )),
+        Func::Solve if matches!(arg.kind, ExprKind::Identity(_)) => Some(args[1].clone()),
+        // A scalar factor of a Kronecker product scales the other.
+        Func::Kron if scalar || env.shape(&args[1]).is_scalar() => {
+            Some(node(Expr::mul(arg.clone(), args[1].clone()), env))
+        }
+        Func::Vec if env.shape(arg).cols == Dim::One => Some(arg.clone()),
         Func::Tr | Func::Sum | Func::Diag if scalar => Some(arg.clone()),
         // diag(s 𝟙) = s I: printed as `diag(s * ones)` it would not read back,
         // since `diag(ones)` alone cannot say whether `ones` is a vector.
