@@ -2,7 +2,11 @@
 //! input X: one row per entry of f, one column per entry of X, both in
 //! column-major order. It is read off the output's tangent with only X
 //! moving, ḟ = J ẋ, the way the Hessian is read off the gradient's tangent
-//! (`diff::linear_map`).
+//! (`diff::linear_map`). With a matrix on either side it is written with
+//! `kron`, `vec` and `I` (`kron.rs`), which take sizes fixed by a
+//! declaration.
+
+mod kron;
 
 use crate::ast::{BinOp, Dim, Expr, ExprKind, Func, Name, Shape};
 use crate::diff::{linear_map, pullback};
@@ -33,10 +37,11 @@ pub(crate) fn lines(
     let upto = (!expand).then_some(model.bindings.len());
     let mut out = Vec::new();
     for x in wrt {
-        if !is_column_or_scalar(&f_shape) && !is_row(&f_shape)
-            || !is_column_or_scalar(&env.name_shape(x))
-        {
-            return Err(matrix_refused(model, x));
+        let x_shape = env.name_shape(x);
+        let matrices = !is_column_or_scalar(&f_shape) && !is_row(&f_shape)
+            || !is_column_or_scalar(&x_shape);
+        if matrices && !(is_fixed(&f_shape) && is_fixed(&x_shape)) {
+            return Err(sizes_not_fixed(model, x));
         }
         let mut line = Line::new(x.clone(), Expr::int(0));
         line.jacobian_of = Some(f.clone());
@@ -60,8 +65,11 @@ pub(crate) fn lines(
                     Some(record) => record.tidy(&t, env)?,
                     None => tidy(&t, env),
                 };
-                let matrix =
-                    read_off(&t, x, &f_shape, env).map_err(|_| no_closed_form(model, x))?;
+                let matrix = match matrices {
+                    false => read_off(&t, x, &f_shape, env).or_else(|_| in_kron_form(&t, x, env)),
+                    true => in_kron_form(&t, x, env),
+                };
+                let matrix = matrix.map_err(|why| no_closed_form(model, x, &why))?;
                 let matrix = merge_diagonals(&matrix, env);
                 if let Some(record) = presenter.record.as_mut() {
                     let rule = format!(
@@ -140,25 +148,42 @@ fn is_vector(shape: &Shape) -> bool {
     shape.cols == Dim::One && shape.rows != Dim::One
 }
 
+/// J with vec(tangent) = J vec(dot(x)), written with `kron`, `vec` and
+/// `I`; only where every Kronecker factor has fixed sizes, as `kron`
+/// takes no others.
+fn in_kron_form(tangent: &Expr, x: &Name, env: &Env) -> std::result::Result<Expr, String> {
+    let matrix = kron::vec_map(tangent, &x.dot(), env)?.unwrap_or_else(|| Expr::int(0));
+    match unfixed_factor(&matrix, env) {
+        None => Ok(matrix),
+        Some(factor) => Err(format!(
+            "its Kronecker form needs `{factor}`, whose sizes are not fixed"
+        )),
+    }
+}
+
+/// A `kron` or `vec` argument in `e` whose shape is not fixed by sizes.
+fn unfixed_factor(e: &Expr, env: &Env) -> Option<Expr> {
+    if let ExprKind::Call(Func::Kron | Func::Vec, args) = &e.kind {
+        if let Some(arg) = args.iter().find(|a| !is_fixed(&env.shape(a))) {
+            return Some(arg.clone());
+        }
+    }
+    e.children().into_iter().find_map(|c| unfixed_factor(c, env))
+}
+
+/// Whether both sizes of `shape` are numbers.
+fn is_fixed(shape: &Shape) -> bool {
+    let fixed = |d: &Dim| matches!(d, Dim::One | Dim::Size(_));
+    fixed(&shape.rows) && fixed(&shape.cols)
+}
+
 /// The shape of `jac(output, input)`: as many rows as `output` has
 /// entries and as many columns as `input` has.
 pub(crate) fn shape(env: &Env, output: &Name, input: &Name) -> Shape {
     Shape::new(
-        entries(&env.name_shape(output)),
-        entries(&env.name_shape(input)),
+        kron::entries(&env.name_shape(output)),
+        kron::entries(&env.name_shape(input)),
     )
-}
-
-/// How many entries a vector or scalar has (vec of a row is its transpose).
-fn entries(shape: &Shape) -> Dim {
-    // Matrix Jacobians are refused before a line is made, so only vectors
-    // and scalars come here.
-    debug_assert!(shape.rows == Dim::One || shape.cols == Dim::One);
-    if shape.cols == Dim::One {
-        shape.rows.clone()
-    } else {
-        shape.cols.clone()
-    }
 }
 
 /// The left-hand side `jac(f, x)` in a notation: `∂f/∂x` in Unicode,
@@ -180,39 +205,40 @@ fn is_row(shape: &Shape) -> bool {
     shape.rows == Dim::One && shape.cols != Dim::One
 }
 
-/// The error for a Jacobian with a matrix on either side: its columns
-/// or rows are a matrix's entries, which only `kron` and `vec` can write.
-fn matrix_refused(model: &Model, x: &Name) -> Error {
+/// The error for a Jacobian with a matrix on either side whose sizes are
+/// not numbers: its rows or columns are a matrix's entries, written with
+/// `kron` and `vec`, which take sizes fixed by a declaration.
+fn sizes_not_fixed(model: &Model, x: &Name) -> Error {
     let output = model.output();
     let f_shape = model.env.shape(&output.expr);
-    let (matrix, shape) = if is_column_or_scalar(&f_shape) || is_row(&f_shape) {
-        (x.to_string(), model.env.name_shape(x))
+    let x_shape = model.env.name_shape(x);
+    // The matrix whose sizes are open, the input where both are.
+    let x_is_open_matrix = !is_column_or_scalar(&x_shape) && !is_fixed(&x_shape);
+    let (name, shape) = if x_is_open_matrix || is_fixed(&f_shape) {
+        (x.to_string(), x_shape)
     } else {
         (output.name.clone(), f_shape)
     };
     Error::input(
         format!(
-            "matrix Jacobians need kron/vec, which matdiff does not have yet: in jac({}, {x}), `{matrix}` is {}",
+            "matrix Jacobians are written with kron and vec, which need sizes fixed by a declaration: in jac({}, {x}), `{name}` is {}",
             output.name,
             shape.describe()
         ),
         output.span,
     )
     .with_help(format!(
-        "take the Jacobian with respect to vector and scalar inputs (`--wrt`), or use `forward` for the tangent of `{}` in terms of dot({x})",
-        output.name
+        "declare the sizes, as in `{x}: matrix(2, 3)`, or take the Jacobian with respect to vector and scalar inputs (`--wrt`)"
     ))
 }
 
-/// The error for a Jacobian with no closed matrix form. The reader's own
-/// words speak of Hessians, whose blocks it was written for, so they are
-/// not passed on.
-fn no_closed_form(model: &Model, x: &Name) -> Error {
+/// The error for a Jacobian with no form matdiff can write.
+fn no_closed_form(model: &Model, x: &Name, why: &str) -> Error {
     let output = model.output();
     Error::input(
         format!(
-            "no closed form is known for jac({}, {x}): reading the tangent of `{}` as a matrix times dot({x}) needs Kronecker products",
-            output.name, output.name
+            "no Kronecker form is known for jac({}, {x}): {why}",
+            output.name
         ),
         output.span,
     )
