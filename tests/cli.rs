@@ -209,13 +209,25 @@ fn jacobian_in_every_format() {
 }
 
 #[test]
-fn jacobian_refuses_matrices_with_a_message() {
+fn jacobian_of_matrices_is_written_with_kron_and_vec() {
+    let out = matdiff(&[
+        "jacobian",
+        "A: matrix(2, 3); X: matrix(3, 4); B: matrix(4, 5); F = A * X * B",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "jac(F, A) = kron(B' * X', I(2))\njac(F, X) = kron(B', A)\njac(F, B) = kron(I(5), A * X)"
+    );
+    let out = matdiff(&["jacobian", "X: matrix(2, 3); F = exp(X)"]);
+    assert_eq!(stdout(&out), "jac(F, X) = diag(vec(F))");
+    // Named sizes have no product kron could take: refused, saying so.
     let out = matdiff(&["jacobian", "C = inv(A)"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).is_empty());
     let message = stderr(&out);
     assert!(
-        message.contains("matrix Jacobians need kron/vec"),
+        message.contains("need sizes fixed by a declaration"),
         "{message}"
     );
     assert!(message.contains("jac(C, A)"), "{message}");

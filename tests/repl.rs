@@ -592,11 +592,11 @@ fn jacobian_command_on_the_session_and_a_typed_program() {
     );
     let (_, out) = after(&["y = sin(x) * alpha", ":format unicode", ":jacobian"]);
     assert_eq!(out.stdout, "∂y/∂x = α diag(cos(x))\n∂y/∂α = sin(x)\n");
-    // A matrix Jacobian is refused, the caret in the typed line.
+    // A matrix Jacobian of open sizes is refused, the caret in the typed line.
     let (_, out) = after(&[":jacobian C = inv(A)"]);
     assert!(out.failed);
     assert!(
-        out.stderr.contains("matrix Jacobians need kron/vec"),
+        out.stderr.contains("need sizes fixed by a declaration"),
         "{}",
         out.stderr
     );

@@ -83,9 +83,9 @@ impl Reader<'_> {
                 (false, true) => self.times_left(a, b),
                 _ => Err(self.no_form(e)),
             },
-            ExprKind::Binary(BinOp::Div, a, s) if !self.active(s) => {
-                Ok(self.map(a)?.map(|m| Expr::binary(BinOp::Div, m, (**s).clone())))
-            }
+            ExprKind::Binary(BinOp::Div, a, s) if !self.active(s) => Ok(self
+                .map(a)?
+                .map(|m| Expr::binary(BinOp::Div, m, (**s).clone()))),
             ExprKind::Binary(op @ (BinOp::EMul | BinOp::EDiv), a, b) => {
                 let (moving, weight) = match (self.active(a), self.active(b)) {
                     (true, false) => (a, (**b).clone()),

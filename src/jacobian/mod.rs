@@ -38,8 +38,8 @@ pub(crate) fn lines(
     let mut out = Vec::new();
     for x in wrt {
         let x_shape = env.name_shape(x);
-        let matrices = !is_column_or_scalar(&f_shape) && !is_row(&f_shape)
-            || !is_column_or_scalar(&x_shape);
+        let matrices =
+            !is_column_or_scalar(&f_shape) && !is_row(&f_shape) || !is_column_or_scalar(&x_shape);
         if matrices && !(is_fixed(&f_shape) && is_fixed(&x_shape)) {
             return Err(sizes_not_fixed(model, x));
         }
@@ -156,7 +156,8 @@ fn in_kron_form(tangent: &Expr, x: &Name, env: &Env) -> std::result::Result<Expr
     match unfixed_factor(&matrix, env) {
         None => Ok(matrix),
         Some(factor) => Err(format!(
-            "its Kronecker form needs `{factor}`, whose sizes are not fixed"
+            "its Kronecker form has a factor `{factor}` of open size ({}), and kron takes sizes fixed by a declaration",
+            env.shape(&factor)
         )),
     }
 }
@@ -168,7 +169,9 @@ fn unfixed_factor(e: &Expr, env: &Env) -> Option<Expr> {
             return Some(arg.clone());
         }
     }
-    e.children().into_iter().find_map(|c| unfixed_factor(c, env))
+    e.children()
+        .into_iter()
+        .find_map(|c| unfixed_factor(c, env))
 }
 
 /// Whether both sizes of `shape` are numbers.
