@@ -114,6 +114,15 @@ impl Reader<'_> {
                 }))
             }
             ExprKind::Call(Func::Vec, args) => self.map(&args[0]),
+            // vec(A \ T) = (I ⊗ A⁻¹) vec(T), for a constant A.
+            ExprKind::Call(Func::Solve, args) if !self.active(&args[0]) => {
+                if self.shape(&args[0]).is_scalar() {
+                    let m = self.map(&args[1])?;
+                    return Ok(m.map(|m| Expr::binary(BinOp::Div, m, args[0].clone())));
+                }
+                let inverse = Expr::call(Func::Inv, vec![args[0].clone()]);
+                self.times_left(&inverse, &args[1])
+            }
             ExprKind::Call(Func::Diag, args) => {
                 let Some(m) = self.map(&args[0])? else {
                     return Ok(None);
@@ -180,6 +189,15 @@ impl Reader<'_> {
     /// `x * y`, Kronecker products of conforming factors multiplied
     /// together, (P ⊗ Q)(R ⊗ S) = PR ⊗ QS, and identities dropped.
     fn mul(&self, x: Expr, y: Expr) -> Expr {
+        // A sign stays outside, so that the factors inside meet.
+        match (x.kind, y.kind) {
+            (ExprKind::Neg(x), y) => Expr::neg(self.mul(*x, Expr::new(y))),
+            (x, ExprKind::Neg(y)) => Expr::neg(self.mul(Expr::new(x), *y)),
+            (x, y) => self.mul_unsigned(Expr::new(x), Expr::new(y)),
+        }
+    }
+
+    fn mul_unsigned(&self, x: Expr, y: Expr) -> Expr {
         if let (ExprKind::Call(Func::Kron, f), ExprKind::Call(Func::Kron, g)) = (&x.kind, &y.kind) {
             let conforms = |a: &Expr, b: &Expr| self.shape(a).cols == self.shape(b).rows;
             if conforms(&f[0], &g[0]) && conforms(&f[1], &g[1]) {
