@@ -121,7 +121,7 @@ fn merge_diagonals(e: &Expr, env: &Env) -> Expr {
         return e;
     };
     let column_of = |d: &Expr| match &d.kind {
-        ExprKind::Call(Func::Diag, args) if is_vector(&env.shape(&args[0])) => {
+        ExprKind::Call(Func::Diag, args) if is_column_vector(&env.shape(&args[0])) => {
             Some(args[0].clone())
         }
         _ => None,
@@ -144,7 +144,7 @@ fn merge_diagonals(e: &Expr, env: &Env) -> Expr {
     e
 }
 
-fn is_vector(shape: &Shape) -> bool {
+fn is_column_vector(shape: &Shape) -> bool {
     shape.cols == Dim::One && shape.rows != Dim::One
 }
 
