@@ -265,12 +265,19 @@ pub fn hessian(program: &str) -> Result<Derivation, Error> {
 
 /// The Jacobian matrix ∂vec(f)/∂vec(X)ᵀ of the output with respect to each
 /// input (`matdiff jacobian`): one row per entry of the output, one column
-/// per entry of the input, `jac(f, X) = …` a line.
+/// per entry of the input, `jac(f, X) = …` a line. With a matrix on either
+/// side it is written with `kron`, `vec` and `I`, whose sizes a declaration
+/// must fix.
 ///
 /// ```
-/// let d = matdiff::jacobian("exp(A * x)")?;
-/// assert_eq!(d.lines()[0].to_string(), "jac(f, x) = diag(exp(A * x)) * A");
-/// assert_eq!(matdiff::jacobian("x' * A * x")?.lines()[0].expr(), "x' * (A + A')");
+/// let d = matdiff::jacobian("A: matrix(2, 3); exp(A * x)")?;
+/// assert_eq!(
+///     d.to_string(),
+///     "jac(f, A) = diag(exp(A * x)) * kron(x', I(2))\njac(f, x) = diag(exp(A * x)) * A"
+/// );
+/// assert_eq!(matdiff::jacobian("x' * x")?.to_string(), "jac(f, x) = 2 * x'");
+/// // A matrix of open size has no Kronecker form kron could take.
+/// assert!(matdiff::jacobian("x' * A * x").is_err());
 /// # Ok::<(), matdiff::Error>(())
 /// ```
 pub fn jacobian(program: &str) -> Result<Derivation, Error> {
