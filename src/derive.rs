@@ -1,11 +1,12 @@
 //! The derivations the command line offers — `forward`, `reverse`, `grad`,
-//! `hessian` — over an analysed [`Model`]: which names vary, which mode
+//! `hessian`, `jacobian` — over an analysed [`Model`]: which names vary, which mode
 //! makes the lines, and the checks on them before they are printed.
 //!
 //! The modes themselves live below this module, so that data flows one way:
 //! `naming` (intermediates named back or expanded) → `first_order`
 //! (forward, reverse, grad, and the [`Line`] every mode prints) →
-//! `hessian` (second derivatives of that gradient) → here.
+//! `hessian` (second derivatives of that gradient) and `jacobian` (read off
+//! the output's tangent) → here.
 
 use crate::ast::{Expr, ExprKind, Name, Span};
 use crate::egraph::{Limits, Stop};
@@ -29,6 +30,8 @@ pub enum Mode {
     /// Second derivatives of a scalar output: Hessian blocks for vector
     /// and scalar inputs, Hessian-vector products for matrix inputs.
     Hessian,
+    /// The Jacobian matrix ∂vec(f)/∂vec(X)ᵀ of the output.
+    Jacobian,
 }
 
 impl Mode {
@@ -43,6 +46,7 @@ impl Mode {
             Mode::Reverse => "reverse",
             Mode::Grad => "grad",
             Mode::Hessian => "hessian",
+            Mode::Jacobian => "jacobian",
         }
     }
 }
@@ -109,6 +113,7 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         Mode::Reverse => reverse(model, &wrt, options.expand, &mut presenter)?,
         Mode::Grad => grad(model, &wrt, options.expand, &mut presenter)?,
         Mode::Hessian => crate::hessian::lines(model, &wrt, &options.limits, &mut presenter)?,
+        Mode::Jacobian => crate::jacobian::lines(model, &wrt, options.expand, &mut presenter)?,
     };
     let stop = presenter.stop;
     let steps = presenter.record.map(Recorder::finish);

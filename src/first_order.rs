@@ -29,6 +29,9 @@ pub struct Line {
     /// For a Hessian block, the inputs it is the second derivative in:
     /// the line reads `hess(x)` or `hess(x, y)`.
     pub block: Option<(Name, Name)>,
+    /// For a Jacobian line, the output it differentiates: the line reads
+    /// `jac(f, X)`, `lhs` being the input X.
+    pub jacobian_of: Option<Name>,
     /// Which of the `I` and `ones` in `expr`, in printing order, are
     /// printed with their size (see [`Model::written_sizes`]); none when
     /// empty.
@@ -48,6 +51,7 @@ impl Line {
             lhs,
             expr,
             block: None,
+            jacobian_of: None,
             written: Vec::new(),
         }
     }
@@ -75,10 +79,26 @@ impl Line {
     /// assert_eq!(line.shape(&model.env).to_string(), "n×m");
     /// ```
     pub fn shape(&self, env: &Env) -> crate::ast::Shape {
+        if let Some(output) = &self.jacobian_of {
+            return crate::jacobian::shape(env, output, &self.lhs);
+        }
         match &self.block {
             Some((x, y)) => crate::ast::Shape::new(env.name_shape(x).rows, env.name_shape(y).rows),
             None => env.name_shape(&self.lhs),
         }
+    }
+
+    /// Whether the left-hand side is a value later lines may use by name
+    /// (`dot(C)`, `bar(C)`), not a Hessian block or a Jacobian, whose
+    /// `lhs` is an input's name only.
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, Name};
+    /// let line = matdiff::derive::Line::new(Name::plain("C").dot(), Expr::var("A"));
+    /// assert!(line.names_a_value());
+    /// ```
+    pub fn names_a_value(&self) -> bool {
+        self.block.is_none() && self.jacobian_of.is_none()
     }
 
     /// The left-hand side in a notation: `bar(A)`, `hess(x, y)`, `Ā`, …
@@ -93,6 +113,9 @@ impl Line {
     /// ```
     pub fn lhs_text(&self, notation: crate::print::Notation) -> String {
         use crate::print::{render_name, Notation};
+        if let Some(output) = &self.jacobian_of {
+            return crate::jacobian::lhs_text(output, &self.lhs, notation);
+        }
         let Some((a, b)) = &self.block else {
             return render_name(&self.lhs, notation);
         };

@@ -77,6 +77,7 @@ pub mod eval;
 mod first_order;
 #[doc(hidden)]
 pub mod hessian;
+mod jacobian;
 #[doc(hidden)]
 pub mod json;
 #[doc(hidden)]

@@ -54,6 +54,9 @@ enum Command {
     /// Second derivatives of a scalar output: hess(x) for vector inputs,
     /// dot(bar(X)) in terms of dot(X) for matrix inputs
     Hessian(Derive),
+    /// The Jacobian matrix of the output: jac(f, X), one row per entry of f
+    /// and one column per entry of X
+    Jacobian(Derive),
     /// Verify forward and reverse results numerically
     Check {
         /// Inputs to differentiate with respect to, comma-separated
@@ -117,6 +120,7 @@ fn run(command: Command) -> Outcome {
         Command::Reverse(args) => run_derive(Mode::Reverse, args),
         Command::Grad(args) => run_derive(Mode::Grad, args),
         Command::Hessian(args) => run_derive(Mode::Hessian, args),
+        Command::Jacobian(args) => run_derive(Mode::Jacobian, args),
         Command::Check { wrt, seed, program } => {
             let source = read_program(&program)?;
             let mut options = CheckOptions::new().seed(seed);

@@ -13,7 +13,7 @@
 //! A: matrix(n, m); inv(A)
 //! ```
 //!
-//! `mode` is `forward` (the default), `reverse`, `grad`, `hessian`, `check`,
+//! `mode` is `forward` (the default), `reverse`, `grad`, `hessian`, `jacobian`, `check`,
 //! `simplify` or `repl`; a `repl` case is typed into `matdiff repl` on
 //! standard input, one line at a time, and must print nothing but errors.
 //! Cases too long to keep as files (nesting past the parser's limit, lines
@@ -81,8 +81,8 @@ const WHOLE_PROGRAM: [&str; 16] = [
 const MAX_LINE: usize = 400;
 
 /// The modes a case may name.
-const MODES: [&str; 7] = [
-    "forward", "reverse", "grad", "hessian", "check", "simplify", "repl",
+const MODES: [&str; 8] = [
+    "forward", "reverse", "grad", "hessian", "jacobian", "check", "simplify", "repl",
 ];
 
 /// One bad input.

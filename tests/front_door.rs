@@ -56,18 +56,45 @@ fn each_mode_has_its_function() -> Result<(), matdiff::Error> {
 }
 
 #[test]
-fn jacobian_says_it_is_not_supported_yet() {
-    for result in [
-        matdiff::jacobian("y = exp(A * x)"),
-        matdiff::derive("y = exp(A * x)", Mode::Jacobian, &Options::new()),
-    ] {
-        let err = result.unwrap_err();
-        assert!(
-            err.message().contains("`jacobian` is not supported yet"),
-            "{err}"
-        );
-        assert_eq!((err.line(), err.column()), (None, None));
-    }
+fn jacobian_has_its_function_and_every_form() -> Result<(), matdiff::Error> {
+    let program = "y = alpha * exp(A * x)";
+    let options = Options::new().wrt(["x", "alpha"]);
+    let d = matdiff::derive(program, Mode::Jacobian, &options)?;
+    assert_eq!(
+        d.to_string(),
+        "jac(y, x) = alpha * diag(exp(A * x)) * A\njac(y, alpha) = exp(A * x)"
+    );
+    let bare = "exp(A * x) + b";
+    let all = matdiff::derive(bare, Mode::Jacobian, &Options::new().wrt(["x", "b"]))?;
+    assert_eq!(
+        all.to_string(),
+        "jac(f, x) = diag(exp(A * x)) * A\njac(f, b) = I"
+    );
+    let line = &d.lines()[0];
+    assert_eq!((line.lhs(), line.wrt()), ("jac(y, x)", "x"));
+    assert!(line.unicode().starts_with("∂y/∂x = "), "{}", line.unicode());
+    assert!(
+        line.latex()
+            .starts_with("\\frac{\\partial y}{\\partial x} = "),
+        "{}",
+        line.latex()
+    );
+    let json = d.to_json();
+    assert_eq!(json["mode"], "jacobian");
+    assert_eq!(json["results"][1]["lhs"], "jac(y, alpha)");
+    assert_eq!(json["results"][1]["wrt"], "alpha");
+    assert!(d.to_numpy().contains("\"jac(y, alpha)\": _result("));
+    assert_eq!(
+        matdiff::jacobian("x .* y")?,
+        matdiff::derive("x .* y", Mode::Jacobian, &Options::new())?
+    );
+    assert_eq!(
+        matdiff::jacobian("x .* y")?.to_string(),
+        "jac(f, x) = diag(y)\njac(f, y) = diag(x)"
+    );
+    let (stdout, _) = command_line(&["jacobian", "--wrt", "x,alpha", program]);
+    assert_eq!(stdout.trim_end(), d.to_string());
+    Ok(())
 }
 
 #[test]

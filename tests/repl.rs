@@ -401,7 +401,7 @@ fn scripted_sessions_number_errors_by_input_line() {
 #[test]
 fn completion_of_commands_values_and_names() {
     let (session, _) = after(&["Sigma: symmetric(n)", "mu = x' * Sigma * x"]);
-    assert_eq!(session.complete(":", 1).1.len(), 12);
+    assert_eq!(session.complete(":", 1).1.len(), 13);
     assert_eq!(
         session.complete(":s", 2),
         (0, vec![":simplify".into(), ":steps".into()])
@@ -640,4 +640,33 @@ fn hessian_command_gives_the_blocks() {
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     assert!(out.stdout.contains("hess(x) = 2 * I"), "{}", out.stdout);
     assert!(out.stdout.contains("hess(x, b) = I"), "{}", out.stdout);
+}
+
+#[test]
+fn jacobian_command_on_the_session_and_a_typed_program() {
+    assert_eq!(
+        stdout_of(&["h = tanh(x .* c)", "y = h .* b", ":jacobian y = h .* b + x"]),
+        "jac(y, x) = diag(b .* ((ones - h .^ 2) .* c)) + I\n\
+         jac(y, c) = diag(b .* ((ones - h .^ 2) .* x))\n\
+         jac(y, b) = diag(h)\n"
+    );
+    let (_, out) = after(&["y = sin(x) * alpha", ":format unicode", ":jacobian"]);
+    assert_eq!(out.stdout, "∂y/∂x = α diag(cos(x))\n∂y/∂α = sin(x)\n");
+    // Options come before the program, as on the command line.
+    let out = stdout_of(&["y = exp(A * x)", ":jacobian --wrt x"]);
+    assert_eq!(out, "jac(y, x) = diag(y) * A\n");
+    // A matrix Jacobian of open sizes is refused, the caret in the typed line.
+    let (_, out) = after(&[":jacobian C = inv(A)"]);
+    assert!(out.failed);
+    assert!(
+        out.stderr.contains("need sizes fixed by a declaration"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("1 | :jacobian C = inv(A)\n  |           ^\n"),
+        "{}",
+        out.stderr
+    );
 }

@@ -1,6 +1,7 @@
 //! Numerical proof of derived results: every forward line against central
 //! differences, every adjoint line by ⟨X̄, Ẋ⟩ against differences of the
-//! output, and the adjoint identity Σ⟨X̄, Ẋ⟩ = ⟨C̄, Ċ⟩ — at random
+//! output, the adjoint identity Σ⟨X̄, Ẋ⟩ = ⟨C̄, Ċ⟩, and every Jacobian line
+//! column by column against differences along each input entry — at random
 //! well-conditioned inputs with distinct sizes for distinct dimensions, so a
 //! missing transpose cannot hide.
 
@@ -15,8 +16,10 @@ use std::collections::{HashMap, HashSet};
 
 mod compare;
 mod hessian;
+mod jacobian;
 use compare::{pair, relative, Pairing};
 use hessian::hessian_comparisons;
+use jacobian::{jacobian_comparisons, Jacobians};
 
 /// Relative error allowed between a derivative and central differences.
 pub const DIFFERENCE_TOLERANCE: f64 = 1e-6;
@@ -177,11 +180,13 @@ pub fn check(model: &Model, wrt: Option<&str>, seed: u64) -> Result<Report> {
     } else {
         None
     };
+    let jacobian = Jacobians::derive(model, &options)?;
     let derived = Derived {
         options,
         forward,
         reverse,
         grad,
+        jacobian,
     };
     check_derived(model, &derived, seed)
 }
@@ -232,6 +237,7 @@ struct Derived {
     forward: Derivation,
     reverse: Derivation,
     grad: Option<Derivation>,
+    jacobian: Jacobians,
 }
 
 /// Why a draw could not be used: the program, a derivative, or the program
@@ -337,6 +343,7 @@ fn check_at(
         forward,
         reverse,
         grad,
+        jacobian,
     } = derived;
     let wrt_inputs: Vec<Name> = reverse
         .lines
@@ -435,6 +442,7 @@ fn check_at(
             ));
         }
     }
+    comparisons.extend(jacobian_comparisons(model, point, jacobian, &mut omitted)?);
     Ok(Report {
         sizes: point.sizes.clone(),
         comparisons,

@@ -8,7 +8,8 @@ fn derived(model: &Model) -> Derived {
     Derived {
         forward: derive(model, Mode::Forward, &options).unwrap(),
         reverse: derive(model, Mode::Reverse, &options).unwrap(),
-        grad: Some(derive(model, Mode::Grad, &options).unwrap()),
+        grad: derive(model, Mode::Grad, &options).ok(),
+        jacobian: Jacobians::derive(model, &options).unwrap(),
         options,
     }
 }
@@ -49,4 +50,34 @@ fn a_vector_for_a_scalar_adjoint_fails() {
         .unwrap();
     *line = Line::new(line.lhs.clone(), wrong);
     assert!(check_derived(&model, &derived, 3).is_err());
+}
+
+/// A Jacobian line is compared column by column with differences: the
+/// right matrix transposed (square, so it still evaluates) fails, and only
+/// its comparison does.
+#[test]
+fn a_transposed_jacobian_fails() {
+    let model = crate::shape::analyze_source("A: matrix(n, n); y = exp(A * x)").unwrap();
+    let mut derived = derived(&model);
+    let report = check_derived(&model, &derived, 3).unwrap();
+    assert!(report.passed(), "{report}");
+    let line = derived
+        .jacobian
+        .lines
+        .iter_mut()
+        .find(|l| l.lhs.base == "x");
+    let line = line.expect("a Jacobian line for x");
+    assert_eq!(line.to_string(), "jac(y, x) = diag(y) * A");
+    let wrong = model
+        .elaborate(&crate::parse::parse_expr("diag(y) * A'").unwrap(), None)
+        .unwrap();
+    line.expr = wrong;
+    let report = check_derived(&model, &derived, 3).unwrap();
+    let failed: Vec<&str> = report
+        .comparisons
+        .iter()
+        .filter(|c| !c.passed())
+        .map(|c| c.what.as_str())
+        .collect();
+    assert_eq!(failed, ["jac(y, x) against differences, column by column"]);
 }

@@ -29,19 +29,19 @@ pub enum Mode {
     Grad,
     /// Second derivatives of a scalar output, as [`hessian`](fn@hessian).
     Hessian,
-    /// The Jacobian matrix of the output, as [`jacobian`]: not supported yet.
+    /// The Jacobian matrix of the output, as [`jacobian`].
     Jacobian,
 }
 
 impl Mode {
-    /// The engine's mode, or `None` for one the engine does not have yet.
-    fn engine(self) -> Option<crate::derive::Mode> {
+    /// The engine's mode.
+    fn engine(self) -> crate::derive::Mode {
         match self {
-            Mode::Forward => Some(crate::derive::Mode::Forward),
-            Mode::Reverse => Some(crate::derive::Mode::Reverse),
-            Mode::Grad => Some(crate::derive::Mode::Grad),
-            Mode::Hessian => Some(crate::derive::Mode::Hessian),
-            Mode::Jacobian => None,
+            Mode::Forward => crate::derive::Mode::Forward,
+            Mode::Reverse => crate::derive::Mode::Reverse,
+            Mode::Grad => crate::derive::Mode::Grad,
+            Mode::Hessian => crate::derive::Mode::Hessian,
+            Mode::Jacobian => crate::derive::Mode::Jacobian,
         }
     }
 }
@@ -263,12 +263,22 @@ pub fn hessian(program: &str) -> Result<Derivation, Error> {
     derive(program, Mode::Hessian, &Options::default())
 }
 
-/// The Jacobian matrix of the output with respect to each input. Not
-/// supported yet: every call returns an error saying so.
+/// The Jacobian matrix ∂vec(f)/∂vec(X)ᵀ of the output with respect to each
+/// input (`matdiff jacobian`): one row per entry of the output, one column
+/// per entry of the input, `jac(f, X) = …` a line. With a matrix on either
+/// side it is written with `kron`, `vec` and `I`, whose sizes a declaration
+/// must fix.
 ///
 /// ```
-/// let err = matdiff::jacobian("y = exp(A * x)").unwrap_err();
-/// assert!(err.message().contains("not supported yet"));
+/// let d = matdiff::jacobian("A: matrix(2, 3); exp(A * x)")?;
+/// assert_eq!(
+///     d.to_string(),
+///     "jac(f, A) = diag(exp(A * x)) * kron(x', I(2))\njac(f, x) = diag(exp(A * x)) * A"
+/// );
+/// assert_eq!(matdiff::jacobian("x' * x")?.to_string(), "jac(f, x) = 2 * x'");
+/// // A matrix of open size has no Kronecker form kron could take.
+/// assert!(matdiff::jacobian("x' * A * x").is_err());
+/// # Ok::<(), matdiff::Error>(())
 /// ```
 pub fn jacobian(program: &str) -> Result<Derivation, Error> {
     derive(program, Mode::Jacobian, &Options::default())
@@ -302,13 +312,10 @@ pub fn simplify(expr: &str) -> Result<Derivation, Error> {
 pub fn derive(program: &str, mode: Mode, options: &Options) -> Result<Derivation, Error> {
     on_own_stack(|| {
         let fail = |e| Error::new(e, program, options.wrt.as_deref());
-        let Some(engine_mode) = mode.engine() else {
-            return Err(fail(not_supported_yet(mode)));
-        };
         let model = analyze_source(program).map_err(fail)?;
         Derivation::of_model(
             &model,
-            engine_mode,
+            mode.engine(),
             &options.engine(),
             options.steps,
             program,
@@ -334,13 +341,6 @@ pub fn check(program: &str, options: &CheckOptions) -> Result<crate::Report, Err
         let model = analyze_source(program).map_err(fail)?;
         crate::check::check(&model, options.wrt.as_deref(), options.seed).map_err(fail)
     })
-}
-
-/// The error for a mode the engine does not have yet.
-fn not_supported_yet(mode: Mode) -> crate::error::Error {
-    let name = format!("{mode:?}").to_lowercase();
-    crate::error::Error::whole_program(format!("`{name}` is not supported yet"))
-        .with_help("for a scalar output, `grad` gives the Jacobian's one row as a gradient")
 }
 
 /// Runs `work` on a thread with [`STACK_BYTES`] of stack, whatever the

@@ -327,11 +327,10 @@ impl<'a> Emitter<'a> {
     fn statements(&self) -> (Vec<Statement<'a>>, usize) {
         let model = self.model;
         let lines = &self.derivation.lines;
-        // Lines other expressions can refer to by name (a Hessian block's
-        // `lhs` is its first input, not a name of its own).
+        // Lines other expressions can refer to by name.
         let computed: HashSet<&Name> = lines
             .iter()
-            .filter(|l| l.block.is_none())
+            .filter(|l| l.names_a_value())
             .map(|l| &l.lhs)
             .collect();
         let mut needed: HashSet<usize> = HashSet::new();
@@ -365,14 +364,8 @@ impl<'a> Emitter<'a> {
             })
             .collect();
         for line in lines {
-            let (name, shape) = match &line.block {
-                None => (Some(line.lhs.clone()), model.env.name_shape(&line.lhs)),
-                // A block of vector or scalar inputs: rows(a) × rows(b).
-                Some((a, b)) => (
-                    None,
-                    Shape::new(model.env.name_shape(a).rows, model.env.name_shape(b).rows),
-                ),
-            };
+            let name = line.names_a_value().then(|| line.lhs.clone());
+            let shape = line.shape(&model.env);
             statements.push(Statement {
                 label: line.lhs_text(Notation::Plain),
                 name,

@@ -42,6 +42,11 @@ pub(super) const COMMANDS: &[CommandInfo] = &[
         about: "second derivatives of a scalar output: hess(x), or dot(bar(X))",
     },
     CommandInfo {
+        name: "jacobian",
+        args: "[PROGRAM]",
+        about: "the Jacobian matrix of the output: jac(f, x) for each input",
+    },
+    CommandInfo {
         name: "check",
         args: "[--wrt X,Y] [--seed N] [PROGRAM]",
         about: "verify forward and reverse results numerically",
@@ -98,6 +103,7 @@ fn derive_mode(name: &str) -> Option<Option<Mode>> {
         ":reverse" => Some(Mode::Reverse),
         ":grad" => Some(Mode::Grad),
         ":hessian" => Some(Mode::Hessian),
+        ":jacobian" => Some(Mode::Jacobian),
         ":check" => None,
         _ => return None,
     })

@@ -33,7 +33,7 @@ pub enum Outcome {
 }
 
 /// Every mode, with and without `--expand`.
-pub const RUNS: [(Mode, bool); 8] = [
+pub const RUNS: [(Mode, bool); 10] = [
     (Mode::Forward, false),
     (Mode::Forward, true),
     (Mode::Reverse, false),
@@ -42,6 +42,8 @@ pub const RUNS: [(Mode, bool); 8] = [
     (Mode::Grad, true),
     (Mode::Hessian, false),
     (Mode::Hessian, true),
+    (Mode::Jacobian, false),
+    (Mode::Jacobian, true),
 ];
 
 /// Tight simplifier limits, so that a fuzzer's execution stays short.

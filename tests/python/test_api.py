@@ -21,6 +21,8 @@ CASES = [
     ("grad", "X: matrix(m, n); y: vector(m); w: vector(n)\nf = sum(softplus(-y .* (X * w)))", {"wrt": ["w"]}),
     ("hessian", "x' * A * x + sum(exp(x))", {"wrt": ["x"]}),
     ("hessian", "f = tr(X' * X * X' * X)", {}),
+    ("jacobian", "y = exp(A * x)", {"wrt": ["x"]}),
+    ("jacobian", "A: matrix(2, 3); X: matrix(3, 4); F = A * X", {"expand": True}),
 ]
 
 
@@ -106,16 +108,13 @@ def test_check_seed_defaults_to_zero():
     assert str(matdiff.check(program)) == str(matdiff.check(program, seed=0))
 
 
-def test_jacobian_calls_the_front_door():
-    # The engine's jacobian is being written: until it is, the front door
-    # refuses every program, saying so; after, it derives. Either way the
-    # answer is the front door's, through the same call.
-    try:
-        derivation = matdiff.jacobian("y = exp(A * x)", wrt=["x"])
-    except matdiff.Error as error:
-        assert "`jacobian` is not supported yet" in error.message
-    else:
-        assert derivation.lines[0].lhs.startswith("jac(y, x)")
+def test_jacobian_derives_and_refuses_what_has_no_form():
+    derivation = matdiff.jacobian("y = exp(A * x)", wrt=["x"])
+    assert str(derivation) == "jac(y, x) = diag(y) * A"
+    assert (derivation.lines[0].lhs, derivation.lines[0].wrt) == ("jac(y, x)", "x")
+    with pytest.raises(matdiff.Error) as refused:
+        matdiff.jacobian("C = inv(A)")
+    assert "need sizes fixed by a declaration" in refused.value.message
 
 
 def test_the_engine_runs_with_the_gil_released():

@@ -79,6 +79,7 @@ pub fn mode_name(mode: Mode) -> &'static str {
         Mode::Reverse => "reverse",
         Mode::Grad => "grad",
         Mode::Hessian => "hessian",
+        Mode::Jacobian => "jacobian",
     }
 }
 
@@ -266,6 +267,11 @@ impl Judge<'_> {
                     .filter(|x| !covers(&|t| matches!(t, Target::AdjointOfInput(y) if y == *x)))
                     .map(|x| format!("bar({x})")),
             ),
+            Mode::Jacobian => {
+                unreachable!(
+                    "the differential test derives no Jacobians; tests/jacobian.rs checks them"
+                )
+            }
             Mode::Hessian => {
                 let products = targets
                     .iter()
