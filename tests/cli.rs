@@ -193,18 +193,18 @@ fn jacobian_in_every_format() {
     let run = |format: &str| stdout(&matdiff(&["jacobian", "--format", format, program]));
     assert_eq!(
         run("plain"),
-        "jac(y, x) = alpha * diag(cos(x))\njac(y, alpha) = sin(x)"
+        "jac(y, x) = diag(alpha * cos(x))\njac(y, alpha) = sin(x)"
     );
-    assert_eq!(run("unicode"), "∂y/∂x = α diag(cos(x))\n∂y/∂α = sin(x)");
+    assert_eq!(run("unicode"), "∂y/∂x = diag(α cos(x))\n∂y/∂α = sin(x)");
     assert_eq!(
         run("latex").lines().next(),
-        Some("\\frac{\\partial y}{\\partial x} = \\alpha \\operatorname{diag}\\left(\\cos\\left(x\\right)\\right)")
+        Some("\\frac{\\partial y}{\\partial x} = \\operatorname{diag}\\left(\\alpha \\cos\\left(x\\right)\\right)")
     );
     let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
     assert_eq!(json["mode"], "jacobian");
     assert_eq!(json["results"][0]["lhs"], "jac(y, x)");
     assert_eq!(json["results"][0]["wrt"], "x");
-    assert_eq!(json["results"][0]["expr"], "alpha * diag(cos(x))");
+    assert_eq!(json["results"][0]["expr"], "diag(alpha * cos(x))");
     assert!(run("numpy").contains("\"jac(y, x)\": _result("));
 }
 

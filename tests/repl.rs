@@ -651,7 +651,7 @@ fn jacobian_command_on_the_session_and_a_typed_program() {
          jac(y, b) = diag(h)\n"
     );
     let (_, out) = after(&["y = sin(x) * alpha", ":format unicode", ":jacobian"]);
-    assert_eq!(out.stdout, "∂y/∂x = α diag(cos(x))\n∂y/∂α = sin(x)\n");
+    assert_eq!(out.stdout, "∂y/∂x = diag(α cos(x))\n∂y/∂α = sin(x)\n");
     // Options come before the program, as on the command line.
     let out = stdout_of(&["y = exp(A * x)", ":jacobian --wrt x"]);
     assert_eq!(out, "jac(y, x) = diag(y) * A\n");
