@@ -706,6 +706,17 @@ fn syntax_error(err: pest::error::Error<Rule>, text: &str) -> Error {
     }
 }
 
+/// The end of `text` made of characters that `keep` accepts.
+fn trailing(text: &str, keep: impl Fn(char) -> bool) -> &str {
+    let start = text
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| keep(*c))
+        .last()
+        .map_or(text.len(), |(i, _)| i);
+    &text[start..]
+}
+
 /// A hint for a syntax error that a MATLAB, NumPy or pen-and-paper habit
 /// explains, from the text around the place it was found.
 fn habit_hint(text: &str, at: usize, operator_expected: bool) -> Option<String> {
@@ -727,14 +738,7 @@ fn habit_hint(text: &str, at: usize, operator_expected: bool) -> Option<String> 
         return None;
     }
     if previous.is_ascii_digit() && word_start(next) {
-        let number: String = before
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_digit() || *c == '.')
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        let number = trailing(before, |c| c.is_ascii_digit() || c == '.');
         let name: String = rest
             .chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
@@ -746,14 +750,7 @@ fn habit_hint(text: &str, at: usize, operator_expected: bool) -> Option<String> 
         };
         return Some(format!("a product needs `*`: write `{number} * {name}`"));
     }
-    let previous_word: String = before
-        .chars()
-        .rev()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let previous_word = trailing(before, |c| c.is_alphanumeric() || c == '_');
     if previous_word.parse::<crate::ast::Func>().is_ok() && word_start(next) {
         let argument: String = rest
             .chars()
