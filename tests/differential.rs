@@ -10,6 +10,7 @@ use matdiff::derive::Mode;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
+use reference::coverage::{self, R2_FEATURES, R2_FUNCTIONS};
 use reference::generate::{self, Input, Program, Statement};
 use reference::judge::{judge, judge_printed, mode_name, Failure, Outcome};
 use reference::numeric::Compiled;
@@ -40,6 +41,8 @@ struct Campaign {
     unstable: Vec<String>,
     programs: usize,
     generator_rejects: Vec<String>,
+    /// Programs that use each r2 form or function (reference::coverage).
+    features: BTreeMap<&'static str, usize>,
 }
 
 impl Campaign {
@@ -59,6 +62,11 @@ impl Campaign {
                 "{mode:8} derivations {:6}  lines judged {:7}  wrong lines {:5}  failing derivations {:5}  refused {:4}  size-limit refusals {:4}  unstable {:3}",
                 t.derivations, t.lines, t.wrong_lines, t.failing, t.refused, t.size_limit, t.unstable
             );
+        }
+        let _ = writeln!(out, "programs using each r2 form:");
+        for feature in r2_features() {
+            let count = self.features.get(feature).copied().unwrap_or(0);
+            let _ = writeln!(out, "  {feature:50} {count:6}");
         }
         for ((mode, kind), (count, examples)) in &self.examples {
             let _ = writeln!(out, "\n== {mode} / {kind:?}: {count} derivations");
@@ -87,6 +95,15 @@ impl Campaign {
         out
     }
 }
+
+/// Every r2 form and function the generator is meant to produce.
+fn r2_features() -> impl Iterator<Item = &'static str> {
+    R2_FEATURES.into_iter().chain(R2_FUNCTIONS)
+}
+
+/// Programs in which each r2 form must appear, at least, for a campaign
+/// to count as exercising it.
+const FEATURE_SHARE: f64 = 0.005;
 
 fn one_line(text: &str) -> String {
     text.replace('\n', "; ")
@@ -119,6 +136,13 @@ fn run_campaign(programs: u64, first_seed: u64) -> Campaign {
                 continue;
             }
         };
+        // Its own random numbers, so that counting leaves the judging's alone.
+        let mut coverage_rng = StdRng::seed_from_u64(seed ^ 0x00c0_7e4a_9e00);
+        if let Some(point) = compiled.random_point(&mut coverage_rng) {
+            for feature in coverage::features(&compiled, &point) {
+                *campaign.features.entry(feature).or_default() += 1;
+            }
+        }
         let mut modes = vec![Mode::Forward, Mode::Reverse];
         if scalar_output {
             modes.extend([Mode::Grad, Mode::Hessian]);
@@ -211,6 +235,20 @@ fn random_programs_print_right_derivatives() {
         unstable * 100 <= judged,
         "finite differences were untrustworthy too often\n{report}"
     );
+    // A generator that stopped writing some r2 form would pass silently:
+    // a campaign large enough to see each one must see it.
+    if campaign.programs >= 1000 {
+        let rare: Vec<&str> = r2_features()
+            .filter(|f| {
+                let count = campaign.features.get(f).copied().unwrap_or(0);
+                (count as f64) < FEATURE_SHARE * campaign.programs as f64
+            })
+            .collect();
+        assert!(
+            rare.is_empty(),
+            "the generator rarely or never wrote {rare:?}\n{report}"
+        );
+    }
     assert_eq!(
         campaign.failures(),
         0,
@@ -232,6 +270,7 @@ fn program(
                 name: n.to_string(),
                 shape: *s,
                 symmetric: *sym,
+                positive: false,
             })
             .collect(),
         statements: statements

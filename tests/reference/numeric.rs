@@ -50,6 +50,11 @@ impl Compiled {
         })
     }
 
+    /// Each statement's name, parsed expression and constant sizes.
+    pub fn parsed(&self) -> &[(String, Expr, ConstantSizes)] {
+        &self.statements
+    }
+
     pub fn output_name(&self) -> &str {
         &self.statements.last().expect("a statement").0
     }
@@ -87,7 +92,14 @@ impl Compiled {
                 .program
                 .inputs
                 .iter()
-                .map(|i| (i.name.clone(), random_matrix(rng, i.shape, i.symmetric)))
+                .map(|i| {
+                    let value = if i.positive {
+                        positive_matrix(rng, i.shape)
+                    } else {
+                        random_matrix(rng, i.shape, i.symmetric)
+                    };
+                    (i.name.clone(), value)
+                })
                 .collect();
             if self.run_from(&mut env, 0).is_ok() {
                 return Some(env);
@@ -104,6 +116,12 @@ pub fn random_matrix(rng: &mut StdRng, shape: (usize, usize), symmetric: bool) -
     } else {
         m
     }
+}
+
+/// Entries in [1/2, 3/2]: the domain of an input marked positive, away
+/// from 0 so that a finite difference step never leaves it.
+pub fn positive_matrix(rng: &mut StdRng, shape: (usize, usize)) -> Matrix {
+    Matrix::from_fn(shape.0, shape.1, |_, _| rng.gen_range(0.5..1.5))
 }
 
 /// A move of several values at once, each along its own direction.

@@ -306,7 +306,15 @@ impl Builder<'_> {
                 let left = self.shape(left)?;
                 let right = self.shape(right)?;
                 let flag = |e: &Expr| self.seen[&(e as *const Expr)].1;
-                let may_scale = (!flag(left_expr), !flag(right_expr));
+                let mut may_scale = (!flag(left_expr), !flag(right_expr));
+                // In `+`/`-` a constant sized by context takes the other
+                // side's shape, as in r1: `0 + lambda` is a scalar, and
+                // `ones - sigmoid(x)` a vector. Broadcasting a scalar onto
+                // it would leave its size open.
+                if matches!(op, Operator::Add | Operator::Sub) {
+                    let both = may_scale.0 && may_scale.1;
+                    may_scale = (both, both);
+                }
                 self.binary(*op, left, right, may_scale)
             }
             Expr::Call(function, args) => {
@@ -327,16 +335,17 @@ impl Builder<'_> {
         may_scale: (bool, bool),
     ) -> Result<Symbolic, SizeError> {
         match op {
-            Operator::Add | Operator::Sub => {
-                self.equal(left, right, "`+`/`-` (they need equal shapes)")?;
-                Ok(left)
-            }
             Operator::Divide => {
                 let scalar = self.scalar();
                 self.equal(right, scalar, "`/` (the divisor must be a scalar)")?;
                 Ok(left)
             }
-            Operator::Product
+            // r2: a scalar added to an array is added to every entry, so
+            // `+`/`-` read like `.*`: equal shapes, or a 1×1 side that is
+            // not sized by context (`A + I` never means `A + 1`).
+            Operator::Add
+            | Operator::Sub
+            | Operator::Product
             | Operator::Hadamard
             | Operator::HadamardDivide
             | Operator::LeftDivide => {
@@ -382,7 +391,7 @@ impl Builder<'_> {
                 Ok(scalar)
             }
             Function::Sum | Function::Norm | Function::Logsumexp | Function::Norm1 => Ok(scalar),
-            Function::Elementwise(_) => Ok(args[0]),
+            Function::Elementwise(..) => Ok(args[0]),
             Function::Softmax => {
                 if !self.sizes.unify(args[0].1, self.one) {
                     return Err(mismatch("softmax (it needs a column)"));
