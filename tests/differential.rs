@@ -132,7 +132,7 @@ fn run_campaign(programs: u64, first_seed: u64) -> Campaign {
             Err(e) => {
                 campaign
                     .generator_rejects
-                    .push(format!("{}  [{e}]", one_line(&text)));
+                    .push(format!("(seed {seed}) {}  [{e}]", one_line(&text)));
                 continue;
             }
         };
@@ -164,7 +164,7 @@ fn run_campaign(programs: u64, first_seed: u64) -> Campaign {
             let expand = mode != Mode::Hessian && rng.gen_bool(0.25);
             let outcome = judge(&compiled, mode, wrt.clone(), expand, &mut rng);
             let context = format!(
-                "program: {}\n  mode: {}  --wrt {}  expand: {expand}",
+                "program (seed {seed}): {}\n  mode: {}  --wrt {}  expand: {expand}",
                 one_line(&text),
                 mode_name(mode),
                 wrt.as_ref().map_or("(all)".into(), |w| w.join(","))
@@ -422,5 +422,128 @@ fn strict_reader_catches_what_only_a_strict_reading_catches() {
             &["bar(A) = S'", "bar(S) = (A + A') / 2", "bar(x) = 0"]
         ),
         vec![Failure::UnexpectedLine]
+    );
+}
+
+#[test]
+fn strict_reader_judges_the_r2_forms() {
+    let scalar = (1, 1);
+    // sum(x - alpha): alpha is subtracted from every entry (SPEC r2), so
+    // its adjoint is -n, a scalar.
+    let broadcast = program(
+        &[("x", (3, 1), false), ("alpha", scalar, false)],
+        &[("f", "sum(x - alpha)", scalar)],
+        "x: vector(n); sum(x - alpha)",
+    );
+    for right in [["bar(x) = ones", "bar(alpha) = -n"], ["bar(x) = 1 + 0 * x", "bar(alpha) = -sum(ones(n))"]] {
+        assert_eq!(grad_findings(&broadcast, &right), vec![], "{right:?}");
+    }
+    for (wrong, kind) in [
+        ("bar(alpha) = -1", Failure::WrongValue),
+        // A bare `ones` here is 1×1: the left-hand side fixes it.
+        ("bar(alpha) = -ones", Failure::WrongValue),
+        ("bar(alpha) = x - 1", Failure::ShapeMismatch),
+    ] {
+        assert_eq!(
+            grad_findings(&broadcast, &["bar(x) = ones", wrong]),
+            vec![kind],
+            "{wrong}"
+        );
+    }
+    // `A + I` adds the identity, never 1 to every entry: a constant sized
+    // by context takes the other side's shape.
+    let shifted = program(
+        &[("A", (3, 3), false)],
+        &[("f", "inner(A, A + I)", scalar)],
+        "A: matrix(n, n); inner(A, A + I)",
+    );
+    assert_eq!(grad_findings(&shifted, &["bar(A) = 2 * A + I"]), vec![]);
+    assert_eq!(
+        grad_findings(&shifted, &["bar(A) = 2 * A + 1"]),
+        vec![Failure::WrongValue]
+    );
+
+    // Scientific notation is exact: 1e-3 is 1/1000.
+    let scaled = program(
+        &[("x", (3, 1), false)],
+        &[("f", "sum(1e-3 * x)", scalar)],
+        "x: vector(n); sum(1e-3 * x)",
+    );
+    assert_eq!(grad_findings(&scaled, &["bar(x) = 1/1000 * ones"]), vec![]);
+    assert_eq!(grad_findings(&scaled, &["bar(x) = 1E-3 * ones"]), vec![]);
+    assert_eq!(
+        grad_findings(&scaled, &["bar(x) = 1e-2 * ones"]),
+        vec![Failure::WrongValue]
+    );
+
+    // A variable exponent of a positive base.
+    let mut power = program(
+        &[("alpha", scalar, false), ("beta", scalar, false)],
+        &[("f", "alpha ^ beta", scalar)],
+        "alpha ^ beta",
+    );
+    power.program.inputs[0].positive = true;
+    let base = "bar(alpha) = beta * alpha^(beta - 1)";
+    assert_eq!(
+        grad_findings(&power, &[base, "bar(beta) = alpha^beta * log(alpha)"]),
+        vec![]
+    );
+    assert_eq!(
+        grad_findings(&power, &[base, "bar(beta) = alpha^beta"]),
+        vec![Failure::WrongValue]
+    );
+    // `.^` with an expression exponent, element-wise.
+    let mut element_power = program(
+        &[("x", (3, 1), false), ("beta", scalar, false)],
+        &[("f", "sum(x .^ (beta - 1))", scalar)],
+        "x: vector(n); sum(x .^ (beta - 1))",
+    );
+    element_power.program.inputs[0].positive = true;
+    let exponent = "bar(beta) = inner(x .^ (beta - 1), log(x))";
+    assert_eq!(
+        grad_findings(
+            &element_power,
+            &["bar(x) = (beta - 1) * x .^ (beta - 2)", exponent]
+        ),
+        vec![]
+    );
+    assert_eq!(
+        grad_findings(
+            &element_power,
+            &["bar(x) = (beta - 1) * x .^ beta - 2", exponent]
+        ),
+        vec![Failure::WrongValue]
+    );
+
+    // The r2 functions: a kink's derivative is 0, away from kinks the
+    // usual one.
+    let kinked = program(
+        &[("x", (3, 1), false)],
+        &[("f", "sum(abs(x) + relu(x))", scalar)],
+        "x: vector(n); sum(abs(x) + relu(x))",
+    );
+    assert_eq!(
+        grad_findings(&kinked, &["bar(x) = sign(x) + step(x)"]),
+        vec![]
+    );
+    assert_eq!(
+        // Away from 0 and 1, |a| differs from step(a) on either side.
+        grad_findings(&kinked, &["bar(x) = sign(x) + abs(x)"]),
+        vec![Failure::WrongValue]
+    );
+    let smooth = program(
+        &[("x", (3, 1), false)],
+        &[("f", "sum(asin(x / 2) + log1p(sigmoid(x)))", scalar)],
+        "x: vector(n); sum(asin(x / 2) + log1p(sigmoid(x)))",
+    );
+    let asin = "1/2 * (1 ./ sqrt(ones - (x / 2) .^ 2))";
+    let log1p = "sigmoid(x) .* (1 - sigmoid(x)) ./ (1 + sigmoid(x))";
+    assert_eq!(
+        grad_findings(&smooth, &[&format!("bar(x) = {asin} + {log1p}")]),
+        vec![]
+    );
+    assert_eq!(
+        grad_findings(&smooth, &[&format!("bar(x) = {asin} + sigmoid(x) ./ (1 + sigmoid(x))")]),
+        vec![Failure::WrongValue]
     );
 }

@@ -188,9 +188,17 @@ pub fn symmetric_part(m: &Matrix) -> Matrix {
     (m + m.transpose()) / 2.0
 }
 
+/// The scale below which values count as zero when comparing.
+pub const ZERO_SCALE: f64 = 1e-3;
+
 /// Relative agreement, with an absolute floor for values that are zero.
 pub fn agree(a: &Matrix, b: &Matrix, tolerance: f64) -> bool {
-    let scale = a.norm().max(b.norm()).max(1e-3);
+    agree_above(a, b, tolerance, ZERO_SCALE)
+}
+
+/// Relative agreement, values below `floor` counting as zero.
+pub fn agree_above(a: &Matrix, b: &Matrix, tolerance: f64, floor: f64) -> bool {
+    let scale = a.norm().max(b.norm()).max(floor);
     a.shape() == b.shape() && (a - b).norm() <= tolerance * scale
 }
 
@@ -201,9 +209,19 @@ pub fn stable(
     h: f64,
     compute: impl Fn(f64) -> Result<Matrix, String>,
 ) -> Result<Option<Matrix>, String> {
+    stable_above(tolerance, h, ZERO_SCALE, compute)
+}
+
+/// `stable`, values below `floor` counting as zero.
+pub fn stable_above(
+    tolerance: f64,
+    h: f64,
+    floor: f64,
+    compute: impl Fn(f64) -> Result<Matrix, String>,
+) -> Result<Option<Matrix>, String> {
     let fine = compute(h)?;
     let coarse = compute(2.0 * h)?;
-    Ok(agree(&fine, &coarse, tolerance / 4.0).then_some(fine))
+    Ok(agree_above(&fine, &coarse, tolerance / 4.0, floor).then_some(fine))
 }
 
 impl std::fmt::Display for SizeError {

@@ -306,14 +306,20 @@ impl Builder<'_> {
                 let left = self.shape(left)?;
                 let right = self.shape(right)?;
                 let flag = |e: &Expr| self.seen[&(e as *const Expr)].1;
-                let mut may_scale = (!flag(left_expr), !flag(right_expr));
+                let may_scale = (!flag(left_expr), !flag(right_expr));
                 // In `+`/`-` a constant sized by context takes the other
                 // side's shape, as in r1: `0 + lambda` is a scalar, and
                 // `ones - sigmoid(x)` a vector. Broadcasting a scalar onto
                 // it would leave its size open.
                 if matches!(op, Operator::Add | Operator::Sub) {
-                    let both = may_scale.0 && may_scale.1;
-                    may_scale = (both, both);
+                    if !(may_scale.0 && may_scale.1) {
+                        // Equal shapes, known now, as in r1: that a sum
+                        // such as `x + c * ones` is a vector must be known
+                        // while reading on (`2 * (y' * (x + c * ones)) * I`
+                        // is then a scalar times I).
+                        self.equal(left, right, "`+`/`-` (they need equal shapes)")?;
+                        return Ok(left);
+                    }
                 }
                 self.binary(*op, left, right, may_scale)
             }
