@@ -678,16 +678,90 @@ fn syntax_error(err: pest::error::Error<Rule>, text: &str) -> Error {
         pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
+    // Juxtaposition reads as a missing operator only where one could go.
+    let operator_expected = matches!(&err.variant,
+        pest::error::ErrorVariant::ParsingError { positives, .. }
+            if positives.iter().any(|r| matches!(r, Rule::add | Rule::mul | Rule::EOI)));
     let found = match unexpected {
         Some('\n') => "unexpected end of line".to_string(),
         Some(c) => format!("unexpected `{c}`"),
         None => "unexpected end of input".to_string(),
     };
     let width = unexpected.map_or(1, char::len_utf8);
-    Error::input(
+    let error = Error::input(
         format!("syntax error: {found}; expected {expected}"),
         Span::new(start, end.max(start + width)),
-    )
+    );
+    match habit_hint(text, start.min(text.len()), operator_expected) {
+        Some(hint) => error.with_help(hint),
+        None => error,
+    }
+}
+
+/// A hint for a syntax error that a MATLAB, NumPy or pen-and-paper habit
+/// explains, from the text around the place it was found.
+fn habit_hint(text: &str, at: usize, operator_expected: bool) -> Option<String> {
+    let rest = &text[at..];
+    let before = text[..at].trim_end_matches([' ', '\t']);
+    let previous = before.chars().next_back()?;
+    let next = rest.chars().next()?;
+    let word_start = |c: char| c.is_alphabetic() || c == '(';
+    if rest.starts_with(".'") {
+        return Some(
+            "MATLAB's `.'` is `'` here: matrices are real, so `'` transposes without conjugating"
+                .to_string(),
+        );
+    }
+    if next == '*' && text[..at].ends_with('*') {
+        return Some("NumPy's `**` is `^` here (`.^` entry by entry)".to_string());
+    }
+    if !operator_expected {
+        return None;
+    }
+    if previous.is_ascii_digit() && word_start(next) {
+        let number: String = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let name = if name.is_empty() {
+            "(…)".to_string()
+        } else {
+            name
+        };
+        return Some(format!("a product needs `*`: write `{number} * {name}`"));
+    }
+    let previous_word: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if previous_word.parse::<crate::ast::Func>().is_ok() && word_start(next) {
+        let argument: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        return Some(format!(
+            "a function takes its argument in parentheses: write `{previous_word}({argument})`"
+        ));
+    }
+    if (previous == '\'' || previous == ')' || previous.is_alphanumeric()) && word_start(next) {
+        return Some(
+            "factors written side by side are not a product here: write `*` between them, as in `x' * A * x`"
+                .to_string(),
+        );
+    }
+    None
 }
 
 /// Plain words for grammar rules, as a reader would say them.

@@ -184,11 +184,71 @@ fn format_changes_the_notation() {
         session.handle(":forward").stdout,
         "dot(C) = -C * dot(A) * C\n"
     );
-    let bad = session.handle(":format json");
+    let bad = session.handle(":format html");
     assert!(bad.failed);
     assert!(bad
         .stderr
-        .starts_with("error: `:format` takes `plain`, `unicode` or `latex`"));
+        .starts_with("error: `:format` takes `plain`, `unicode`, `latex`, `json` or `numpy`"));
+}
+
+#[test]
+fn format_json_and_numpy_print_what_the_command_line_prints() {
+    let (mut session, _) = after(&["C = inv(A)", ":format json"]);
+    assert_eq!(session.handle(":format").stdout, "format json\n");
+    let json: serde_json::Value =
+        serde_json::from_str(&session.handle(":reverse").stdout).expect("JSON");
+    assert_eq!(json["results"][0]["expr"], "-C' * bar(C) * C'");
+    assert_eq!(json["mode"], "reverse");
+    session.handle(":format numpy");
+    let module = session.handle(":forward").stdout;
+    assert!(module.contains("def derivatives(**arrays):"));
+    assert!(module.contains("\"dot(C)\""));
+}
+
+#[test]
+fn options_follow_the_command_as_on_the_command_line() {
+    let (mut session, _) = after(&["y = X * w", "f = norm(y)^2"]);
+    assert_eq!(
+        session.handle(":grad --wrt w").stdout,
+        "bar(w) = 2 * (X' * y)\n"
+    );
+    assert_eq!(
+        session.handle(":reverse --expand --wrt=w").stdout,
+        "bar(w) = 2 * bar(f) * (X' * (X * w))\n"
+    );
+    assert_eq!(
+        session.handle(":grad --wrt x tr(A * x * x')").stdout,
+        "bar(x) = (A + A') * x\n"
+    );
+    let bad = session.handle(":grad --wrt w,Z");
+    assert!(bad.failed);
+    assert!(
+        bad.stderr.contains("`Z`") && bad.stderr.contains("--> 1:15"),
+        "{}",
+        bad.stderr
+    );
+    let report = session.handle(":check --seed 7 --wrt w").stdout;
+    assert!(report.trim_end().ends_with("passed, 0 failed"), "{report}");
+}
+
+#[test]
+fn redefining_a_name_replaces_it_and_says_so() {
+    let (mut session, _) = after(&["C = inv(A)", "D = C * B"]);
+    let out = session.handle("C = A + B");
+    assert_eq!(out.stderr, "note: replaces `C = inv(A)`\n");
+    assert!(!out.failed);
+    assert_eq!(session.program(), "C = A + B\nD = C * B");
+    assert_eq!(
+        session.handle(":forward").stdout,
+        "dot(C) = dot(A) + dot(B)\ndot(D) = dot(C) * B + C * dot(B)\n"
+    );
+    let out = session.handle("A: symmetric(n)");
+    assert!(
+        out.stderr.is_empty(),
+        "a first declaration replaces nothing"
+    );
+    let out = session.handle("A: matrix(n, n)");
+    assert_eq!(out.stderr, "note: replaces `A: symmetric(n)`\n");
 }
 
 #[test]

@@ -1,11 +1,12 @@
 //! The `:commands`, and what `:help` says of them.
 
+use super::options::{split_options, CommandOptions};
 use super::session::{stmt_start, with_probe, Composed, PROBE};
 use super::terminal::history_path;
 use super::{Output, Session};
 use crate::ast::{Dim, Expr, Name, Program, Span, Stmt};
 use crate::derive::{render_in, simplified, Mode, Options};
-use crate::error::Error;
+use crate::error::{Error, Origin};
 use crate::front::Derivation;
 use crate::print::{render_name, Notation};
 use crate::shape::Model;
@@ -22,27 +23,27 @@ pub(super) struct CommandInfo {
 pub(super) const COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "forward",
-        args: "[PROGRAM]",
+        args: "[--wrt X,Y] [--expand] [--steps] [PROGRAM]",
         about: "tangents dot(C) of every assignment",
     },
     CommandInfo {
         name: "reverse",
-        args: "[PROGRAM]",
+        args: "[--wrt X,Y] [--expand] [--steps] [PROGRAM]",
         about: "adjoints bar(X) of the inputs, given the output's adjoint",
     },
     CommandInfo {
         name: "grad",
-        args: "[PROGRAM]",
+        args: "[--wrt X,Y] [--steps] [PROGRAM]",
         about: "the gradient of a scalar output",
     },
     CommandInfo {
         name: "hessian",
-        args: "[PROGRAM]",
+        args: "[--wrt X] [PROGRAM]",
         about: "second derivatives of a scalar output: hess(x), or dot(bar(X))",
     },
     CommandInfo {
         name: "check",
-        args: "[PROGRAM]",
+        args: "[--wrt X,Y] [--seed N] [PROGRAM]",
         about: "verify forward and reverse results numerically",
     },
     CommandInfo {
@@ -57,8 +58,8 @@ pub(super) const COMMANDS: &[CommandInfo] = &[
     },
     CommandInfo {
         name: "format",
-        args: "[plain|unicode|latex]",
-        about: "the notation of results (alone: show the setting)",
+        args: "[plain|unicode|latex|json|numpy]",
+        about: "the notation of results, or JSON or a NumPy module (alone: show the setting)",
     },
     CommandInfo {
         name: "vars",
@@ -89,6 +90,26 @@ const FORMATS: [(&str, Notation); 3] = [
     ("latex", Notation::Latex),
 ];
 
+/// The derivation a command asks for: `Some(mode)`, or `None` for
+/// `:check`; `None` outside when the command takes no program options.
+fn derive_mode(name: &str) -> Option<Option<Mode>> {
+    Some(match name {
+        ":forward" => Some(Mode::Forward),
+        ":reverse" => Some(Mode::Reverse),
+        ":grad" => Some(Mode::Grad),
+        ":hessian" => Some(Mode::Hessian),
+        ":check" => None,
+        _ => return None,
+    })
+}
+
+/// The machine-readable formats of `:format`, beside the notations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum MachineFormat {
+    Json,
+    Numpy,
+}
+
 /// Seed of `:check`'s random inputs: the command line's default, so that
 /// `:check` and `matdiff check` agree.
 const CHECK_SEED: u64 = 1;
@@ -107,12 +128,22 @@ impl Session {
         let typed = format!("{}{rest}", " ".repeat(name_start + name_end));
         let args_start = name_start + name_end + (rest.len() - rest.trim_start().len());
         let args_span = Span::new(args_start, args_start + args.len());
+        if let Some(mode) = derive_mode(name) {
+            // Options come first, as on the command line; the rest is the
+            // program, blanked in front so offsets stay those of the line.
+            let (options, used) = match split_options(args, args_start) {
+                Ok(split) => split,
+                Err(error) => return Output::error(self.render_typed(&error, line)),
+            };
+            let program = args[used..].trim_start();
+            let program_start = args_start + args.len() - program.len();
+            let typed = format!("{}{program}", " ".repeat(program_start));
+            return match mode {
+                Some(mode) => self.derive_command(mode, program, &typed, line, &options),
+                None => self.check_command(program, &typed, line, &options),
+            };
+        }
         match name {
-            ":forward" => self.derive_command(Mode::Forward, args, &typed, line),
-            ":reverse" => self.derive_command(Mode::Reverse, args, &typed, line),
-            ":grad" => self.derive_command(Mode::Grad, args, &typed, line),
-            ":hessian" => self.derive_command(Mode::Hessian, args, &typed, line),
-            ":check" => self.check_command(args, &typed, line),
             ":simplify" => self.simplify_command(args, &typed, line),
             ":steps" => match args {
                 "" => Output::out(format!("steps {}", if self.steps { "on" } else { "off" })),
@@ -122,17 +153,31 @@ impl Session {
                 }
                 _ => self.line_error("`:steps` takes `on` or `off`", args_span, line),
             },
-            ":format" => match FORMATS.iter().find(|(n, _)| *n == args) {
-                Some((_, notation)) => {
+            ":format" => match (FORMATS.iter().find(|(n, _)| *n == args), args) {
+                (Some((_, notation)), _) => {
                     self.notation = *notation;
+                    self.machine = None;
                     Output::default()
                 }
-                None if args.is_empty() => {
-                    let current = FORMATS.iter().find(|(_, n)| *n == self.notation);
-                    Output::out(format!("format {}", current.map_or("plain", |(n, _)| n)))
+                (None, "json" | "numpy") => {
+                    self.machine = Some(if args == "json" {
+                        MachineFormat::Json
+                    } else {
+                        MachineFormat::Numpy
+                    });
+                    Output::default()
                 }
-                None => self.line_error(
-                    "`:format` takes `plain`, `unicode` or `latex`",
+                (None, "") => {
+                    let current = FORMATS.iter().find(|(_, n)| *n == self.notation);
+                    let name = match self.machine {
+                        Some(MachineFormat::Json) => "json",
+                        Some(MachineFormat::Numpy) => "numpy",
+                        None => current.map_or("plain", |(n, _)| n),
+                    };
+                    Output::out(format!("format {name}"))
+                }
+                (None, _) => self.line_error(
+                    "`:format` takes `plain`, `unicode`, `latex`, `json` or `numpy`",
                     args_span,
                     line,
                 ),
@@ -192,36 +237,87 @@ impl Session {
             .is_ok_and(|p| p.stmts.iter().all(|s| matches!(s, Stmt::Decl { .. })))
     }
 
-    fn derive_command(&self, mode: Mode, args: &str, typed: &str, line: &str) -> Output {
+    fn derive_command(
+        &self,
+        mode: Mode,
+        args: &str,
+        typed: &str,
+        line: &str,
+        options: &CommandOptions,
+    ) -> Output {
         let model = match self.model_for(args, typed, line) {
             Ok(model) => model,
             Err(out) => return out,
         };
         // The command line's own path from a model to its output, so that
         // the session prints exactly what `matdiff forward` and the rest do.
-        let steps = self.steps;
-        let derived = Derivation::of_model(&model, mode, &Options::default(), steps, "");
+        let steps = self.steps || options.steps;
+        let derive_options = Options {
+            wrt: options.wrt.as_ref().map(|(list, _)| list.clone()),
+            expand: options.expand,
+            ..Options::default()
+        };
+        let input = if args.is_empty() {
+            self.program()
+        } else {
+            args.to_string()
+        };
+        let derived = Derivation::of_model(&model, mode, &derive_options, steps, &input);
         let derivation = match derived {
             Ok(d) => d,
-            Err(e) => return self.model_failure(&e, args, typed, line),
+            Err(e) => return self.option_or_model_failure(&e, options, args, typed, line),
         };
         let mut out = Output::default();
         if let Some(note) = derivation.stop_note() {
             out.stderr = format!("note: {note}\n");
         }
-        out.stdout = format!("{}\n", derivation.text(self.notation));
+        out.stdout = match self.machine {
+            Some(MachineFormat::Json) => format!("{:#}\n", derivation.to_json()),
+            Some(MachineFormat::Numpy) => derivation.to_numpy(),
+            None => format!("{}\n", derivation.text(self.notation)),
+        };
         out
     }
 
-    fn check_command(&self, args: &str, typed: &str, line: &str) -> Output {
+    fn check_command(
+        &self,
+        args: &str,
+        typed: &str,
+        line: &str,
+        options: &CommandOptions,
+    ) -> Output {
         let model = match self.model_for(args, typed, line) {
             Ok(model) => model,
             Err(out) => return out,
         };
-        match crate::check::check(&model, None, CHECK_SEED) {
+        let wrt = options.wrt.as_ref().map(|(list, _)| list.as_str());
+        match crate::check::check(&model, wrt, options.seed.unwrap_or(CHECK_SEED)) {
             Ok(report) if report.passed() => Output::out(report.to_string()),
             Ok(report) => Output::error(format!("error: the numerical check failed\n{report}\n")),
-            Err(e) => self.model_failure(&e, args, typed, line),
+            Err(e) => self.option_or_model_failure(&e, options, args, typed, line),
+        }
+    }
+
+    /// An error about the `--wrt` list points into the typed line; any
+    /// other, into the program it is about.
+    fn option_or_model_failure(
+        &self,
+        error: &Error,
+        options: &CommandOptions,
+        args: &str,
+        typed: &str,
+        line: &str,
+    ) -> Output {
+        match (&error.origin, &options.wrt, error.span) {
+            (Origin::Option(_), Some((_, wrt_start)), Some(span)) => {
+                let error = Error {
+                    origin: Origin::Program,
+                    span: Some(Span::new(span.start + wrt_start, span.end + wrt_start)),
+                    ..error.clone()
+                };
+                Output::error(self.render_typed(&error, line))
+            }
+            _ => self.model_failure(error, args, typed, line),
         }
     }
 

@@ -16,6 +16,8 @@
 //! and `terminal.rs` drives a session from a prompt or a script.
 
 mod commands;
+mod options;
+mod redefine;
 mod session;
 mod terminal;
 

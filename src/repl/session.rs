@@ -24,6 +24,8 @@ pub struct Session {
     /// The kept lines, each with the number it was typed under.
     pub(super) lines: Vec<(usize, String)>,
     pub(super) notation: Notation,
+    /// `:format json` or `:format numpy`, which replace the notation.
+    pub(super) machine: Option<super::commands::MachineFormat>,
     pub(super) steps: bool,
     /// Lines handled so far, to number the next one.
     typed: usize,
@@ -60,6 +62,7 @@ impl Session {
         Session {
             lines: Vec::new(),
             notation: Notation::Plain,
+            machine: None,
             steps: false,
             typed: 0,
             scripted: false,
@@ -134,6 +137,38 @@ impl Session {
             .iter()
             .filter(|s| stmt_start(s) >= composed.typed_start)
             .collect();
+        let names = super::redefine::defined_names(&typed);
+        let (kept, replaced) = super::redefine::without_definitions(&self.lines, &names, None);
+        if !replaced.is_empty() && !typed.iter().any(|s| matches!(s, Stmt::Expr(_))) {
+            // A name defined again replaces its old definition: where it
+            // stood, when the line is one assignment and the program still
+            // reads in that order (later lines may use the name), else at
+            // the end.
+            let notes: String = replaced
+                .iter()
+                .map(|old| format!("note: replaces `{old}`\n"))
+                .collect();
+            if let [Stmt::Assign { .. }] = typed[..] {
+                let mut trial = self.clone();
+                trial.lines =
+                    super::redefine::without_definitions(&self.lines, &names, Some(line.trim())).0;
+                if trial.analyses() {
+                    *self = trial;
+                    return Output {
+                        stderr: notes,
+                        ..Output::default()
+                    };
+                }
+            }
+            let mut trial = self.clone();
+            trial.lines = kept;
+            let mut out = trial.statements(line);
+            if out.stderr.is_empty() {
+                *self = trial;
+                out.stderr = notes;
+            }
+            return out;
+        }
         if typed.is_empty() {
             // Only a comment: nothing to keep or show.
             return Output::default();
@@ -148,6 +183,12 @@ impl Session {
             }
             Err(error) => self.failure(&error, &composed, line),
         }
+    }
+
+    /// Whether the kept program reads and analyses.
+    fn analyses(&self) -> bool {
+        crate::parse::parse_program(&self.compose("").text)
+            .is_ok_and(|program| crate::shape::analyze(&with_probe(program)).is_ok())
     }
 
     /// The session's text followed by `typed` on a line of its own.

@@ -584,7 +584,10 @@ pub fn analyze(program: &Program) -> Result<Model> {
             }
         }
         let mut slots = Vec::new();
-        let shape = typer.infer(expr, &shapes, &mut slots)?;
+        let shape = typer.infer(expr, &shapes, &mut slots).map_err(|error| {
+            let spelled = |base: &str| !declared.contains_key(base) && !assigned.contains(base);
+            with_spelling_hint(error, expr, &spelled)
+        })?;
         if let Some((declared_shape, _, _)) = declared.get(name) {
             let declared_shape = *declared_shape;
             typer.unify_shapes(declared_shape, shape).map_err(|_| {
@@ -845,6 +848,40 @@ fn first_use_of(expr: &Expr, pred: &dyn Fn(&str) -> bool) -> Option<(String, Spa
     expr.children()
         .into_iter()
         .find_map(|c| first_use_of(c, pred))
+}
+
+/// A type error about an undeclared name, which took its type from its
+/// spelling, says so and suggests the declaration that gives another type:
+/// people write `mu` or `theta` for vectors, and `b`, `c` or `n` for scalars.
+fn with_spelling_hint(error: Error, expr: &Expr, spelled: &dyn Fn(&str) -> bool) -> Error {
+    let mentioned = |base: &str| {
+        error
+            .message
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|word| word == base)
+    };
+    let hint = expr.names().into_iter().find_map(|name| {
+        let base = name.base.as_str();
+        if !spelled(base) || !mentioned(base) {
+            return None;
+        }
+        if is_greek_name(base) {
+            Some(format!(
+                "`{base}` is a scalar because Greek names are scalars; for a vector declare `{base}: vector(n)`"
+            ))
+        } else if base.starts_with(|c: char| c.is_lowercase()) {
+            Some(format!(
+                "`{base}` is a column vector because lowercase Latin names are vectors; for a scalar declare `{base}: scalar`"
+            ))
+        } else {
+            None
+        }
+    });
+    match (hint, error.help.clone()) {
+        (Some(hint), Some(help)) => error.with_help(format!("{hint}; otherwise, {help}")),
+        (Some(hint), None) => error.with_help(hint),
+        (None, _) => error,
+    }
 }
 
 /// True for names typed as scalars by their spelling: Greek letters, spelled

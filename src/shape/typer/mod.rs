@@ -449,9 +449,26 @@ impl Typer {
                 let (r, c) = self.infer(a, names, slots)?;
                 Ok((c, r))
             }
-            ExprKind::Power(a, _) => {
+            ExprKind::Power(a, k) => {
                 let dims = self.infer(a, names, slots)?;
-                self.require_square(dims, a, "a matrix power")?;
+                let vector = self.scalar_status(dims) == Some(false)
+                    && (self.is_one(dims.0) || self.is_one(dims.1));
+                self.require_square(dims, a, "a matrix power")
+                    .map_err(|err| {
+                        if vector {
+                            // NumPy's and MATLAB's habit: `x^2` for the squares.
+                            let norm = if *k == 2 {
+                                format!("; for the squared norm, `{a}' * {a}`")
+                            } else {
+                                String::new()
+                            };
+                            err.with_help(format!(
+                                "for the entry-wise power write `{a} .^ {k}`{norm}"
+                            ))
+                        } else {
+                            err
+                        }
+                    })?;
                 Ok(dims)
             }
             ExprKind::Binary(op, a, b) => {
