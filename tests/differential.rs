@@ -435,7 +435,10 @@ fn strict_reader_judges_the_r2_forms() {
         &[("f", "sum(x - alpha)", scalar)],
         "x: vector(n); sum(x - alpha)",
     );
-    for right in [["bar(x) = ones", "bar(alpha) = -n"], ["bar(x) = 1 + 0 * x", "bar(alpha) = -sum(ones(n))"]] {
+    for right in [
+        ["bar(x) = ones", "bar(alpha) = -n"],
+        ["bar(x) = 1 + 0 * x", "bar(alpha) = -sum(ones(n))"],
+    ] {
         assert_eq!(grad_findings(&broadcast, &right), vec![], "{right:?}");
     }
     for (wrong, kind) in [
@@ -543,7 +546,10 @@ fn strict_reader_judges_the_r2_forms() {
         vec![]
     );
     assert_eq!(
-        grad_findings(&smooth, &[&format!("bar(x) = {asin} + sigmoid(x) ./ (1 + sigmoid(x))")]),
+        grad_findings(
+            &smooth,
+            &[&format!("bar(x) = {asin} + sigmoid(x) ./ (1 + sigmoid(x))")]
+        ),
         vec![Failure::WrongValue]
     );
 }

@@ -64,16 +64,11 @@ pub fn features(compiled: &Compiled, point: &Env) -> BTreeSet<&'static str> {
     found
 }
 
-fn walk(
-    expr: &Expr,
-    value: &dyn Fn(&Expr) -> Option<Matrix>,
-    found: &mut BTreeSet<&'static str>,
-) {
+fn walk(expr: &Expr, value: &dyn Fn(&Expr) -> Option<Matrix>, found: &mut BTreeSet<&'static str>) {
     let is_scalar = |e: &Expr| value(e).is_some_and(|m| m.shape() == (1, 1));
     match expr {
         Expr::Binary(op, left, right) => {
-            if matches!(op, Operator::Add | Operator::Sub) && is_scalar(left) != is_scalar(right)
-            {
+            if matches!(op, Operator::Add | Operator::Sub) && is_scalar(left) != is_scalar(right) {
                 found.insert(R2_FEATURES[1]);
             }
             walk(left, value, found);

@@ -310,16 +310,14 @@ impl Builder<'_> {
                 // In `+`/`-` a constant sized by context takes the other
                 // side's shape, as in r1: `0 + lambda` is a scalar, and
                 // `ones - sigmoid(x)` a vector. Broadcasting a scalar onto
-                // it would leave its size open.
-                if matches!(op, Operator::Add | Operator::Sub) {
-                    if !(may_scale.0 && may_scale.1) {
-                        // Equal shapes, known now, as in r1: that a sum
-                        // such as `x + c * ones` is a vector must be known
-                        // while reading on (`2 * (y' * (x + c * ones)) * I`
-                        // is then a scalar times I).
-                        self.equal(left, right, "`+`/`-` (they need equal shapes)")?;
-                        return Ok(left);
-                    }
+                // it would leave its size open. The shapes are unified at
+                // once, as in r1: that `x + c * ones` is a vector must be
+                // known while reading on (`2 * (y' * (x + c * ones)) * I`
+                // is then a scalar times I).
+                let sized_by_context = !(may_scale.0 && may_scale.1);
+                if matches!(op, Operator::Add | Operator::Sub) && sized_by_context {
+                    self.equal(left, right, "`+`/`-` (they need equal shapes)")?;
+                    return Ok(left);
                 }
                 self.binary(*op, left, right, may_scale)
             }

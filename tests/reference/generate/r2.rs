@@ -168,8 +168,16 @@ impl Generator<'_> {
         let array = shape != (1, 1);
         Some(match self.rng.gen_range(0..13) {
             // Broadcasting: a scalar expression or a number added to an array.
-            0 if array => format!("({} + {})", self.expr((1, 1), depth), self.expr(shape, depth)),
-            1 if array => format!("({} - {})", self.expr(shape, depth), self.expr((1, 1), depth)),
+            0 if array => format!(
+                "({} + {})",
+                self.expr((1, 1), depth),
+                self.expr(shape, depth)
+            ),
+            1 if array => format!(
+                "({} - {})",
+                self.expr(shape, depth),
+                self.expr((1, 1), depth)
+            ),
             2 if array => {
                 let number = self.number();
                 if self.chance(0.5) {
@@ -201,7 +209,9 @@ impl Generator<'_> {
                 format!("{f}({})", self.expr(shape, depth))
             }
             6 => {
-                let f = ["tan", "sinh", "cosh"].choose(self.rng).expect("a function");
+                let f = ["tan", "sinh", "cosh"]
+                    .choose(self.rng)
+                    .expect("a function");
                 format!("{f}({})", self.bounded(shape, depth))
             }
             7 if self.chance(0.5) => format!("log1p({})", self.small(shape, depth)),
