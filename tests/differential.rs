@@ -2,7 +2,9 @@
 //! in every mode, each printed line is read back by an independent strict
 //! reader (tests/reference) and compared with finite differences of the
 //! program. `MATDIFF_DIFF_PROGRAMS=N` runs a long campaign (release mode
-//! recommended) and `MATDIFF_DIFF_SEED=S` moves its seeds.
+//! recommended), `MATDIFF_DIFF_SEED=S` moves its seeds and
+//! `MATDIFF_DIFF_R2_SHARE=P` makes a share P of expression nodes SPEC r2's
+//! forms (default 0.2), to focus a campaign on them.
 
 mod reference;
 
@@ -109,7 +111,7 @@ fn one_line(text: &str) -> String {
     text.replace('\n', "; ")
 }
 
-fn run_campaign(programs: u64, first_seed: u64) -> Campaign {
+fn run_campaign(programs: u64, first_seed: u64, r2_share: f64) -> Campaign {
     let mut campaign = Campaign::default();
     let started = std::time::Instant::now();
     for seed in first_seed..first_seed + programs {
@@ -124,7 +126,7 @@ fn run_campaign(programs: u64, first_seed: u64) -> Campaign {
         }
         let mut rng = StdRng::seed_from_u64(seed);
         let scalar_output = rng.gen_bool(0.6);
-        let program = generate::program(&mut rng, scalar_output);
+        let program = generate::program(&mut rng, scalar_output, r2_share);
         campaign.programs += 1;
         let text = program.text.clone();
         let compiled = match Compiled::new(program) {
@@ -220,8 +222,16 @@ fn env_number(name: &str) -> Option<u64> {
 fn random_programs_print_right_derivatives() {
     let programs = env_number("MATDIFF_DIFF_PROGRAMS").unwrap_or(QUICK_PROGRAMS);
     let seed = env_number("MATDIFF_DIFF_SEED").unwrap_or(0);
-    let campaign = run_campaign(programs, seed);
-    let report = campaign.report();
+    let r2_share = std::env::var("MATDIFF_DIFF_R2_SHARE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(generate::R2_SHARE);
+    let campaign = run_campaign(programs, seed, r2_share);
+    let report = format!(
+        "seeds {seed}..{}, r2 share {r2_share}\n{}",
+        seed + programs,
+        campaign.report()
+    );
     println!("{report}");
     // Nothing the generator makes may be skipped silently: rejects and
     // untrustworthy finite differences must stay rare.

@@ -61,6 +61,8 @@ struct Generator<'a> {
     /// Declared inputs the program needs only for their dimensions' names:
     /// declared, and inputs only if some statement uses them.
     declared_only: Vec<String>,
+    /// The chance that an expression node is one of r2's forms.
+    r2_share: f64,
 }
 
 impl Generator<'_> {
@@ -309,14 +311,15 @@ impl Generator<'_> {
         let d = depth - 1;
         let (rows, cols) = shape;
         let square = rows == cols && rows > 1;
+        // The r2 language: broadcasting, scalar exponents, the new
+        // element-wise functions, scientific notation.
+        if self.chance(self.r2_share) {
+            if let Some(text) = self.r2_expr(shape, d) {
+                return text;
+            }
+        }
         loop {
-            let text = match self.rng.gen_range(0..42) {
-                // The r2 language: broadcasting, scalar exponents, the new
-                // element-wise functions, scientific notation.
-                33..=41 => match self.r2_expr(shape, d) {
-                    Some(text) => text,
-                    None => continue,
-                },
+            let text = match self.rng.gen_range(0..33) {
                 0 | 1 => format!("({} + {})", self.expr(shape, d), self.expr(shape, d)),
                 2 => {
                     let (a, b) = (self.expr(shape, d), self.expr(shape, d));
@@ -438,18 +441,22 @@ fn declaration_type(input: &Input) -> String {
     }
 }
 
+/// The share of expression nodes drawn from r2's productions by default.
+pub const R2_SHARE: f64 = 0.2;
+
 /// A random program with at least one input; `scalar_output` asks for a
-/// scalar last statement.
-pub fn program(rng: &mut StdRng, scalar_output: bool) -> Program {
+/// scalar last statement, `r2_share` is the chance that an expression node
+/// is one of r2's forms (`R2_SHARE` by default; more to focus a campaign).
+pub fn program(rng: &mut StdRng, scalar_output: bool, r2_share: f64) -> Program {
     loop {
-        let program = draw(rng, scalar_output);
+        let program = draw(rng, scalar_output, r2_share);
         if !program.inputs.is_empty() {
             return program;
         }
     }
 }
 
-fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
+fn draw(rng: &mut StdRng, scalar_output: bool, r2_share: f64) -> Program {
     let mut sizes: Vec<usize> = NAMED_DIMENSIONS
         .iter()
         .map(|d| d.1)
@@ -512,6 +519,7 @@ fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
         statements: Vec::new(),
         used: Vec::new(),
         declared_only: Vec::new(),
+        r2_share,
     };
     let intermediates = generator.rng.gen_range(0..=3);
     for index in 0..=intermediates {

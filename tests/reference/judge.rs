@@ -399,7 +399,7 @@ pub fn judge_printed(
             break;
         }
         let Some(point) = compiled.random_point(rng) else {
-            return Outcome::Unstable("no in-domain point".into());
+            return Outcome::Unstable("no point in domain and away from kinks".into());
         };
         if let Some(findings) = judge_at(&judge, &lines, &point, rng) {
             judge.findings.extend(findings);

@@ -4,7 +4,7 @@
 use super::evaluate::{evaluate, Matrix, Values};
 use super::generate::Program;
 use super::sizes::{infer, ConstantSizes, Scope, SizeError};
-use super::syntax::{parse_expr, Expr};
+use super::syntax::{parse_expr, Expr, Function};
 use rand::rngs::StdRng;
 use rand::Rng;
 use std::collections::HashMap;
@@ -13,6 +13,36 @@ pub type Env = HashMap<String, Matrix>;
 
 /// Values beyond this are treated as out of domain: the point is redrawn.
 const LARGEST_VALUE: f64 = 1e6;
+
+/// How far from 0 an argument of abs, sign, step or relu must stay: well
+/// beyond what the finite differences' steps move it.
+const KINK_MARGIN: f64 = 1e-3;
+
+/// The arguments of abs, sign, step and relu in `expr`.
+fn kink_arguments<'e>(expr: &'e Expr, found: &mut Vec<&'e Expr>) {
+    match expr {
+        Expr::Call(function, args) => {
+            if let Function::Elementwise(name, _) = function {
+                if ["abs", "sign", "step", "relu"].contains(name) {
+                    found.push(&args[0]);
+                }
+            }
+            for arg in args {
+                kink_arguments(arg, found);
+            }
+        }
+        Expr::Binary(_, left, right)
+        | Expr::Power(left, right)
+        | Expr::ElementPower(left, right) => {
+            kink_arguments(left, found);
+            kink_arguments(right, found);
+        }
+        Expr::Negate(inner) | Expr::Transpose(inner) | Expr::Rows(inner) | Expr::Cols(inner) => {
+            kink_arguments(inner, found)
+        }
+        _ => {}
+    }
+}
 
 pub struct Compiled {
     pub program: Program,
@@ -85,7 +115,29 @@ impl Compiled {
         Ok(())
     }
 
-    /// Random inputs at which the whole program is in domain.
+    /// Whether an argument of abs, sign, step or relu has an entry within
+    /// `KINK_MARGIN` of 0 at `env`. There the engine's derivative is the
+    /// SPEC's convention (0 at the kink) and a finite difference straddles
+    /// the kink: neither is the other's reference. An argument that is 0 on
+    /// a whole region (`relu(relu(alpha))` for alpha < 0) counts too, since
+    /// the adjoint of the intermediate `relu(alpha)` moves it off the
+    /// region.
+    fn near_a_kink(&self, env: &Env) -> bool {
+        let values = Values {
+            names: env,
+            dimensions: &self.program.dimensions,
+        };
+        self.statements.iter().any(|(_, expr, sizes)| {
+            let mut arguments = Vec::new();
+            kink_arguments(expr, &mut arguments);
+            arguments.iter().any(|argument| {
+                evaluate(argument, sizes, &values)
+                    .is_ok_and(|m| m.iter().any(|a| a.abs() < KINK_MARGIN))
+            })
+        })
+    }
+
+    /// Random inputs at which the whole program is in domain, away from kinks.
     pub fn random_point(&self, rng: &mut StdRng) -> Option<Env> {
         for _ in 0..20 {
             let mut env: Env = self
@@ -101,7 +153,7 @@ impl Compiled {
                     (i.name.clone(), value)
                 })
                 .collect();
-            if self.run_from(&mut env, 0).is_ok() {
+            if self.run_from(&mut env, 0).is_ok() && !self.near_a_kink(&env) {
                 return Some(env);
             }
         }

@@ -211,6 +211,37 @@ impl Builder<'_> {
         Ok(())
     }
 
+    fn known_shape(&self, expr: &Expr) -> bool {
+        let (rows, cols) = self.seen[&(expr as *const Expr)].0;
+        self.sizes.get(rows).is_some() && self.sizes.get(cols).is_some()
+    }
+
+    /// Whether `expr` is a bare `I`, `ones` or `0`, possibly scaled on its
+    /// left or divided (`s * I`, `-c * ones' / 2`), with its shape still
+    /// open. Such a term of a sum takes the other term's shape even when
+    /// nothing has yet shown `s` to be a scalar (`(2 / n - ones' * y) * I +
+    /// A`): a user never reads its `I` as 1×1 and broadcast. A known matrix
+    /// factor (`X * I`) sizes the constant itself.
+    fn open_constant(&self, expr: &Expr) -> bool {
+        if self.known_shape(expr) {
+            return false;
+        }
+        match expr {
+            Expr::Identity { size: None, .. }
+            | Expr::Ones { rows: None, .. }
+            | Expr::Zero { .. } => true,
+            Expr::Negate(inner) | Expr::Transpose(inner) => self.open_constant(inner),
+            Expr::Binary(Operator::Product | Operator::Hadamard, left, right) => {
+                let matrix_factor = self.known_shape(left) && !self.known_scalar(left);
+                !matrix_factor && self.open_constant(right)
+            }
+            Expr::Binary(Operator::Divide | Operator::HadamardDivide, left, _) => {
+                self.open_constant(left)
+            }
+            _ => false,
+        }
+    }
+
     fn known_scalar(&self, expr: &Expr) -> bool {
         let (rows, cols) = self.seen[&(expr as *const Expr)].0;
         self.sizes.get(rows) == Some(1) && self.sizes.get(cols) == Some(1)
@@ -314,7 +345,9 @@ impl Builder<'_> {
                 // once, as in r1: that `x + c * ones` is a vector must be
                 // known while reading on (`2 * (y' * (x + c * ones)) * I`
                 // is then a scalar times I).
-                let sized_by_context = !(may_scale.0 && may_scale.1);
+                let sized_by_context = !(may_scale.0 && may_scale.1)
+                    || self.open_constant(left_expr)
+                    || self.open_constant(right_expr);
                 if matches!(op, Operator::Add | Operator::Sub) && sized_by_context {
                     self.equal(left, right, "`+`/`-` (they need equal shapes)")?;
                     return Ok(left);

@@ -38,6 +38,18 @@ impl Generator<'_> {
         Some(self.use_name(&name))
     }
 
+    /// A vector input of this size (every size has one).
+    fn vector_input(&mut self, size: usize) -> String {
+        let names: Vec<String> = self
+            .inputs
+            .iter()
+            .filter(|(i, _)| i.shape == (size, 1))
+            .map(|(i, _)| i.name.clone())
+            .collect();
+        let name = names.choose(self.rng).expect("a vector input").clone();
+        self.use_name(&name)
+    }
+
     /// A scalar input, any sign, if there is one.
     fn scalar_input(&mut self) -> Option<String> {
         let names: Vec<String> = self
@@ -136,9 +148,12 @@ impl Generator<'_> {
                 let k = self.size();
                 format!("(det({})^(-1/2))", self.well_conditioned(k, depth))
             }
+            // An input, not an earlier result: its values in [-1, 1] keep
+            // the power moderate (2^(h' * h) of a large h overflows, and
+            // its derivative is then 0 * inf in any correct form).
             3 if self.chance(0.5) => {
                 let k = self.size();
-                let x = self.leaf((k, 1));
+                let x = self.vector_input(k);
                 format!("(2^({x}' * {x} / {}))", self.size_text(k))
             }
             3 => format!("(2^{})", self.bounded(scalar, depth)),
