@@ -575,7 +575,8 @@ fn engine_findings(compiled: &Compiled, mode: Mode, expand: bool) -> Vec<String>
     }
 }
 
-/// Found by the r2 campaign (seed 2004865): a function of a zero matrix is
+/// Found by the first r2 campaign (its seed 2004865; the generator has moved
+/// on since, so the program is written out here): a function of a zero matrix is
 /// printed as the function of the literal `0`, whose size the SPEC leaves
 /// to context, inside a matrix power where context does not fix it:
 /// `dot(G) = dot(lambda) * (softplus(0) * ones)^2` reads, strictly, with
