@@ -61,7 +61,7 @@ impl Campaign {
         for (mode, t) in &self.tallies {
             let _ = writeln!(
                 out,
-                "{mode:8} derivations {:6}  lines judged {:7}  wrong lines {:5}  failing derivations {:5}  refused {:4}  size-limit refusals {:4}  unstable {:3}",
+                "{mode:8} derivations {:6}  lines judged {:7}  wrong lines {:5}  failing derivations {:5}  refused {:4}  size-limit refusals {:4}  abstained {:3}",
                 t.derivations, t.lines, t.wrong_lines, t.failing, t.refused, t.size_limit, t.unstable
             );
         }
@@ -78,7 +78,10 @@ impl Campaign {
         }
         for (what, list) in [
             ("size limits", &self.size_limits),
-            ("unstable", &self.unstable),
+            (
+                "abstained: unstable differences, no point off kinks, reader limits",
+                &self.unstable,
+            ),
             ("generator rejects", &self.generator_rejects),
         ] {
             if !list.is_empty() {
@@ -184,6 +187,16 @@ fn run_campaign(programs: u64, first_seed: u64, r2_share: f64) -> Campaign {
                 }
                 Outcome::Judged { lines, findings } => {
                     tally.lines += lines;
+                    let (limits, findings): (Vec<_>, Vec<_>) = findings
+                        .into_iter()
+                        .partition(|f| f.kind == Failure::ReaderLimit);
+                    if let Some(limit) = limits.first() {
+                        tally.unstable += 1;
+                        campaign.unstable.push(format!(
+                            "{context}\n  the reader's limit on {}",
+                            one_line(&limit.line).chars().take(300).collect::<String>()
+                        ));
+                    }
                     if findings.is_empty() {
                         continue;
                     }

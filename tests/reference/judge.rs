@@ -6,7 +6,7 @@ use super::numeric::{
     agree, agree_above, random_matrix, shapes_of, stable, stable_above, symmetric_part, tabulate,
     unit_move, Compiled, Env, Move, Probe, ZERO_SCALE,
 };
-use super::sizes::{infer, ConstantSizes, Scope, SizeError};
+use super::sizes::{infer, ConstantSizes, Scope, SizeError, TOO_MANY_READINGS};
 use super::syntax::{parse_expr, Expr};
 use matdiff::derive::{derive, Mode, Options};
 use rand::rngs::StdRng;
@@ -34,6 +34,10 @@ pub enum Failure {
     NotSymmetric,
     MissingLine,
     UnexpectedLine,
+    /// The reader gave up: a line with too many open sizes to search. Its
+    /// own limit, not the engine's fault: the campaign counts it as an
+    /// abstention, with examples, never as a pass.
+    ReaderLimit,
 }
 
 #[derive(Clone, Debug)]
@@ -215,7 +219,10 @@ impl Judge<'_> {
                 Ok(reading) => vec![reading],
                 Err(SizeError::Ambiguous(readings)) => readings,
                 Err(e) => {
-                    let kind = match e {
+                    let kind = match &e {
+                        SizeError::Open(why) if why.starts_with(TOO_MANY_READINGS) => {
+                            Failure::ReaderLimit
+                        }
                         SizeError::UnknownName(_) => Failure::UnknownName,
                         SizeError::Open(_) => Failure::SizeOpen,
                         _ => Failure::ShapeMismatch,

@@ -693,6 +693,13 @@ fn search(
                 continue;
             };
             let mut feasible: Vec<Sizes> = Vec::new();
+            // Trying an option copies the state and compares it with the
+            // others: it costs as many as there are sizes. Counting less
+            // let a long line with many open sums run for minutes.
+            *budget = budget.saturating_sub(options.len() * sizes.parent.len());
+            if *budget == 0 {
+                return;
+            }
             for next in options.iter().filter_map(|o| apply(&sizes, o)) {
                 if !feasible.iter().any(|f| f.canonical() == next.canonical()) {
                     feasible.push(next);
@@ -730,6 +737,9 @@ fn search(
     }
 }
 
+/// Why `infer` gives up when its search runs out of budget.
+pub const TOO_MANY_READINGS: &str = "too many readings to tell which one is meant";
+
 /// The size of each constant in `expr`, whose shape must be `expected`
 /// when given, else must come out determined.
 pub fn infer(
@@ -764,9 +774,7 @@ pub fn infer(
     let mut budget = 3_000_000;
     search(builder.sizes.clone(), pending, one, &mut found, &mut budget);
     if budget == 0 {
-        return Err(SizeError::Open(
-            "too many readings to tell which one is meant".into(),
-        ));
+        return Err(SizeError::Open(TOO_MANY_READINGS.into()));
     }
     if found.is_empty() {
         return Err(mismatch(
