@@ -107,9 +107,21 @@ fn binary(op: Operator, left: Matrix, right: Matrix) -> Result<Matrix, String> {
         ))
     };
     match op {
-        Operator::Add | Operator::Sub if !same => mismatch("`+`/`-`"),
-        Operator::Add => Ok(left + right),
-        Operator::Sub => Ok(left - right),
+        Operator::Add | Operator::Sub if same => Ok(if op == Operator::Add {
+            left + right
+        } else {
+            left - right
+        }),
+        // r2 broadcasting: `s + A` is `s * ones + A`, only for a 1×1 side.
+        Operator::Add | Operator::Sub if is_scalar(&left) || is_scalar(&right) => {
+            let sign = if op == Operator::Add { 1.0 } else { -1.0 };
+            Ok(if is_scalar(&left) {
+                right.map(|b| left[0] + sign * b)
+            } else {
+                left.map(|a| a + sign * right[0])
+            })
+        }
+        Operator::Add | Operator::Sub => mismatch("`+`/`-`"),
         Operator::Divide if !is_scalar(&right) => mismatch("`/`"),
         Operator::Divide => Ok(left / right[0]),
         Operator::Product if is_scalar(&left) => Ok(right * left[0]),
@@ -171,7 +183,7 @@ fn call(function: Function, mut args: Vec<Matrix>) -> Result<Matrix, String> {
             Matrix::from_column_slice(arg.nrows(), 1, arg.diagonal().as_slice())
         }
         Function::Diag => return needs_square("diag"),
-        Function::Elementwise(f) => arg.map(f),
+        Function::Elementwise(_, f) => arg.map(f),
         Function::Softmax if arg.ncols() == 1 => {
             let exps = arg.map(f64::exp);
             let total = exps.sum();

@@ -1,4 +1,4 @@
-//! Random programs over the whole r1 language, each statement with the
+//! Random programs over the whole r1 language and r2's additions, each statement with the
 //! shape the generator meant, built so that values stay in domain: logs,
 //! square roots and fractional powers of positive things, inverses and
 //! determinants of well-conditioned matrices, exp of bounded things.
@@ -9,11 +9,17 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 use std::collections::HashMap;
 
+mod r2;
+
 #[derive(Clone, Debug)]
 pub struct Input {
     pub name: String,
     pub shape: Shape,
     pub symmetric: bool,
+    /// Drawn entry-wise in [1/2, 3/2] by the judge's sampler, so that the
+    /// generator may take it as the base of a fractional or variable power
+    /// (`alpha ^ beta`, `x .^ alpha`) without making it positive first.
+    pub positive: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -55,6 +61,8 @@ struct Generator<'a> {
     /// Declared inputs the program needs only for their dimensions' names:
     /// declared, and inputs only if some statement uses them.
     declared_only: Vec<String>,
+    /// The chance that an expression node is one of r2's forms.
+    r2_share: f64,
 }
 
 impl Generator<'_> {
@@ -106,10 +114,7 @@ impl Generator<'_> {
             }
         }
         if shape == (1, 1) && (exact.is_empty() || self.chance(0.25)) {
-            return ["2", "3", "0.5", "1.5"]
-                .choose(self.rng)
-                .expect("a number")
-                .to_string();
+            return self.number();
         }
         if !exact.is_empty() && (transposed.is_empty() || self.chance(0.8)) {
             let name = exact.choose(self.rng).expect("a name").clone();
@@ -212,7 +217,8 @@ impl Generator<'_> {
         }
         let d = depth - 1;
         let scalar = shape == (1, 1);
-        match self.rng.gen_range(0..9) {
+        match self.rng.gen_range(0..12) {
+            9..=11 => self.r2_positive(shape, d),
             0 | 1 => format!("exp({})", self.bounded(shape, d)),
             2 if scalar => format!("(({}) ^ 2 + 1)", self.expr(shape, d)),
             2 => format!("(({}) .^ 2 + ones)", self.expr(shape, d)),
@@ -275,7 +281,8 @@ impl Generator<'_> {
     fn scalar_only(&mut self, depth: u32) -> String {
         let d = depth.saturating_sub(1);
         let k = self.size();
-        match self.rng.gen_range(0..12) {
+        match self.rng.gen_range(0..15) {
+            12..=14 => self.r2_scalar(d),
             10 => format!("(({}) ^ 3)", self.expr((1, 1), d)),
             11 => {
                 let v = self.expr((k, 1), d);
@@ -304,6 +311,13 @@ impl Generator<'_> {
         let d = depth - 1;
         let (rows, cols) = shape;
         let square = rows == cols && rows > 1;
+        // The r2 language: broadcasting, scalar exponents, the new
+        // element-wise functions, scientific notation.
+        if self.chance(self.r2_share) {
+            if let Some(text) = self.r2_expr(shape, d) {
+                return text;
+            }
+        }
         loop {
             let text = match self.rng.gen_range(0..33) {
                 0 | 1 => format!("({} + {})", self.expr(shape, d), self.expr(shape, d)),
@@ -427,18 +441,22 @@ fn declaration_type(input: &Input) -> String {
     }
 }
 
+/// The share of expression nodes drawn from r2's productions by default.
+pub const R2_SHARE: f64 = 0.2;
+
 /// A random program with at least one input; `scalar_output` asks for a
-/// scalar last statement.
-pub fn program(rng: &mut StdRng, scalar_output: bool) -> Program {
+/// scalar last statement, `r2_share` is the chance that an expression node
+/// is one of r2's forms (`R2_SHARE` by default; more to focus a campaign).
+pub fn program(rng: &mut StdRng, scalar_output: bool, r2_share: f64) -> Program {
     loop {
-        let program = draw(rng, scalar_output);
+        let program = draw(rng, scalar_output, r2_share);
         if !program.inputs.is_empty() {
             return program;
         }
     }
 }
 
-fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
+fn draw(rng: &mut StdRng, scalar_output: bool, r2_share: f64) -> Program {
     let mut sizes: Vec<usize> = NAMED_DIMENSIONS
         .iter()
         .map(|d| d.1)
@@ -455,6 +473,7 @@ fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
                 name: name.to_string(),
                 shape: (size, 1),
                 symmetric: false,
+                positive: rng.gen_bool(0.25),
             },
             rng.gen_bool(0.6),
         ));
@@ -475,6 +494,7 @@ fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
                 name: name.to_string(),
                 shape: (rows, cols),
                 symmetric,
+                positive: !symmetric && rng.gen_bool(0.15),
             },
             declared,
         ));
@@ -487,6 +507,7 @@ fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
                 name: name.to_string(),
                 shape: (1, 1),
                 symmetric: false,
+                positive: rng.gen_bool(0.4),
             },
             rng.gen_bool(0.4),
         ));
@@ -498,6 +519,7 @@ fn draw(rng: &mut StdRng, scalar_output: bool) -> Program {
         statements: Vec::new(),
         used: Vec::new(),
         declared_only: Vec::new(),
+        r2_share,
     };
     let intermediates = generator.rng.gen_range(0..=3);
     for index in 0..=intermediates {

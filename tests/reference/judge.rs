@@ -3,10 +3,10 @@
 
 use super::evaluate::{evaluate, scalar, Matrix, Values};
 use super::numeric::{
-    agree, random_matrix, shapes_of, stable, symmetric_part, tabulate, unit_move, Compiled, Env,
-    Move, Probe,
+    agree, agree_above, random_matrix, shapes_of, stable, stable_above, symmetric_part, tabulate,
+    unit_move, Compiled, Env, Move, Probe, ZERO_SCALE,
 };
-use super::sizes::{infer, ConstantSizes, Scope, SizeError};
+use super::sizes::{infer, ConstantSizes, Scope, SizeError, TOO_MANY_READINGS};
 use super::syntax::{parse_expr, Expr};
 use matdiff::derive::{derive, Mode, Options};
 use rand::rngs::StdRng;
@@ -34,6 +34,10 @@ pub enum Failure {
     NotSymmetric,
     MissingLine,
     UnexpectedLine,
+    /// The reader gave up: a line with too many open sizes to search. Its
+    /// own limit, not the engine's fault: the campaign counts it as an
+    /// abstention, with examples, never as a pass.
+    ReaderLimit,
 }
 
 #[derive(Clone, Debug)]
@@ -216,7 +220,10 @@ impl Judge<'_> {
                 Ok(reading) => vec![reading],
                 Err(SizeError::Ambiguous(readings)) => readings,
                 Err(e) => {
-                    let kind = match e {
+                    let kind = match &e {
+                        SizeError::Open(why) if why.starts_with(TOO_MANY_READINGS) => {
+                            Failure::ReaderLimit
+                        }
                         SizeError::UnknownName(_) => Failure::UnknownName,
                         SizeError::Open(_) => Failure::SizeOpen,
                         _ => Failure::ShapeMismatch,
@@ -405,7 +412,7 @@ pub fn judge_printed(
             break;
         }
         let Some(point) = compiled.random_point(rng) else {
-            return Outcome::Unstable("no in-domain point".into());
+            return Outcome::Unstable("no point in domain and away from kinks".into());
         };
         if let Some(findings) = judge_at(&judge, &lines, &point, rng) {
             judge.findings.extend(findings);
@@ -534,18 +541,20 @@ fn judge_at(judge: &Judge, lines: &[Line], point: &Env, rng: &mut StdRng) -> Opt
             Target::Temporary(name) => Some(name.clone()),
             _ => None,
         };
-        let (tolerance, symmetric) = match &line.target {
+        let (tolerance, floor, symmetric) = match &line.target {
             Target::HessianBlock(..) | Target::HessianProduct(_) => (
                 SECOND_ORDER_TOLERANCE,
+                second_order_floor(point, reference.as_ref().map_or(1, |r| r.len())),
                 judge
                     .input_shape(line_input(&line.target))
                     .is_some_and(|s| s.1),
             ),
             Target::AdjointOfInput(x) => (
                 FIRST_ORDER_TOLERANCE,
+                ZERO_SCALE,
                 judge.input_shape(x).is_some_and(|s| s.1),
             ),
-            _ => (FIRST_ORDER_TOLERANCE, false),
+            _ => (FIRST_ORDER_TOLERANCE, ZERO_SCALE, false),
         };
         let finding = |kind, detail| Finding {
             kind,
@@ -561,7 +570,9 @@ fn judge_at(judge: &Judge, lines: &[Line], point: &Env, rng: &mut StdRng) -> Opt
         if !same_meaning {
             let matches: Vec<bool> = evaluated
                 .iter()
-                .map(|v| matches!((v, &reference), (Ok(v), Some(r)) if agree(v, r, tolerance)))
+                .map(|v| {
+                    matches!((v, &reference), (Ok(v), Some(r)) if agree_above(v, r, tolerance, floor))
+                })
                 .collect();
             findings.push(finding(
                 Failure::SizeAmbiguous,
@@ -576,13 +587,13 @@ fn judge_at(judge: &Judge, lines: &[Line], point: &Env, rng: &mut StdRng) -> Opt
                 (Ok(v), _) if v.iter().any(|a| !a.is_finite()) => {
                     findings.push(finding(Failure::EvaluationError, "not finite".into()))
                 }
-                (Ok(v), _) if symmetric && !agree(v, &v.transpose(), tolerance) => {
+                (Ok(v), _) if symmetric && !agree_above(v, &v.transpose(), tolerance, floor) => {
                     findings.push(finding(
                         Failure::NotSymmetric,
                         describe_wrong(v, reference.as_ref().unwrap_or(v)),
                     ))
                 }
-                (Ok(v), Some(r)) if !agree(v, r, tolerance) => {
+                (Ok(v), Some(r)) if !agree_above(v, r, tolerance, floor) => {
                     let mut detail = describe_wrong(v, r);
                     if let Target::AdjointOfIntermediate(k) = &line.target {
                         let value = &point[&compiled.program.statements[*k].name];
@@ -605,6 +616,19 @@ fn judge_at(judge: &Judge, lines: &[Line], point: &Env, rng: &mut StdRng) -> Opt
         }
     }
     Some(findings)
+}
+
+/// The scale below which a second-order difference is rounding noise:
+/// each entry divides four values of the program, each rounded relative to
+/// the largest value it involves, by 4h². A zero Hessian (of a program
+/// piecewise linear in the input, as `sum(relu(g))` is) then reads as zero
+/// at any size of the program's values, instead of as noise that is never
+/// stable.
+fn second_order_floor(point: &Env, entries: usize) -> f64 {
+    let largest = point.values().map(|v| v.amax()).fold(1.0, f64::max);
+    let noise = (entries as f64).sqrt() * f64::EPSILON * largest / (SECOND_STEP * SECOND_STEP);
+    // The stability check allows a quarter of the tolerance, with a margin.
+    (16.0 * noise / SECOND_ORDER_TOLERANCE).max(ZERO_SCALE)
 }
 
 fn line_input(target: &Target) -> &str {
@@ -685,7 +709,8 @@ fn reference_of(
                 weight,
             };
             let (xr, yr) = (shapes[x].0, shapes[y].0);
-            let block = stable(SECOND_ORDER_TOLERANCE, SECOND_STEP, |h| {
+            let floor = second_order_floor(point, xr * yr);
+            let block = stable_above(SECOND_ORDER_TOLERANCE, SECOND_STEP, floor, |h| {
                 tabulate((xr, yr), |i, j| {
                     probe.second(
                         &unit_move(x, shapes[x], i, 0),
@@ -704,7 +729,8 @@ fn reference_of(
                 weight,
             };
             let (shape, symmetric) = judge.input_shape(x).expect("an input");
-            let product = stable(SECOND_ORDER_TOLERANCE, SECOND_STEP, |h| {
+            let floor = second_order_floor(point, shape.0 * shape.1);
+            let product = stable_above(SECOND_ORDER_TOLERANCE, SECOND_STEP, floor, |h| {
                 tabulate(shape, |i, j| {
                     probe.second(&unit_move(x, shape, i, j), directions, h)
                 })

@@ -3,6 +3,7 @@
 //! random program generator, and a judge that compares each printed line
 //! with finite differences of the program.
 
+pub mod coverage;
 pub mod evaluate;
 pub mod generate;
 pub mod judge;

@@ -4,7 +4,7 @@
 use super::evaluate::{evaluate, Matrix, Values};
 use super::generate::Program;
 use super::sizes::{infer, ConstantSizes, Scope, SizeError};
-use super::syntax::{parse_expr, Expr};
+use super::syntax::{parse_expr, Expr, Function};
 use rand::rngs::StdRng;
 use rand::Rng;
 use std::collections::HashMap;
@@ -13,6 +13,36 @@ pub type Env = HashMap<String, Matrix>;
 
 /// Values beyond this are treated as out of domain: the point is redrawn.
 const LARGEST_VALUE: f64 = 1e6;
+
+/// How far from 0 an argument of abs, sign, step or relu must stay: well
+/// beyond what the finite differences' steps move it.
+const KINK_MARGIN: f64 = 1e-3;
+
+/// The arguments of abs, sign, step and relu in `expr`.
+fn kink_arguments<'e>(expr: &'e Expr, found: &mut Vec<&'e Expr>) {
+    match expr {
+        Expr::Call(function, args) => {
+            if let Function::Elementwise(name, _) = function {
+                if ["abs", "sign", "step", "relu"].contains(name) {
+                    found.push(&args[0]);
+                }
+            }
+            for arg in args {
+                kink_arguments(arg, found);
+            }
+        }
+        Expr::Binary(_, left, right)
+        | Expr::Power(left, right)
+        | Expr::ElementPower(left, right) => {
+            kink_arguments(left, found);
+            kink_arguments(right, found);
+        }
+        Expr::Negate(inner) | Expr::Transpose(inner) | Expr::Rows(inner) | Expr::Cols(inner) => {
+            kink_arguments(inner, found)
+        }
+        _ => {}
+    }
+}
 
 pub struct Compiled {
     pub program: Program,
@@ -50,6 +80,11 @@ impl Compiled {
         })
     }
 
+    /// Each statement's name, parsed expression and constant sizes.
+    pub fn parsed(&self) -> &[(String, Expr, ConstantSizes)] {
+        &self.statements
+    }
+
     pub fn output_name(&self) -> &str {
         &self.statements.last().expect("a statement").0
     }
@@ -80,16 +115,45 @@ impl Compiled {
         Ok(())
     }
 
-    /// Random inputs at which the whole program is in domain.
+    /// Whether an argument of abs, sign, step or relu has an entry within
+    /// `KINK_MARGIN` of 0 at `env`. There the engine's derivative is the
+    /// SPEC's convention (0 at the kink) and a finite difference straddles
+    /// the kink: neither is the other's reference. An argument that is 0 on
+    /// a whole region (`relu(relu(alpha))` for alpha < 0) counts too, since
+    /// the adjoint of the intermediate `relu(alpha)` moves it off the
+    /// region.
+    fn near_a_kink(&self, env: &Env) -> bool {
+        let values = Values {
+            names: env,
+            dimensions: &self.program.dimensions,
+        };
+        self.statements.iter().any(|(_, expr, sizes)| {
+            let mut arguments = Vec::new();
+            kink_arguments(expr, &mut arguments);
+            arguments.iter().any(|argument| {
+                evaluate(argument, sizes, &values)
+                    .is_ok_and(|m| m.iter().any(|a| a.abs() < KINK_MARGIN))
+            })
+        })
+    }
+
+    /// Random inputs at which the whole program is in domain, away from kinks.
     pub fn random_point(&self, rng: &mut StdRng) -> Option<Env> {
         for _ in 0..20 {
             let mut env: Env = self
                 .program
                 .inputs
                 .iter()
-                .map(|i| (i.name.clone(), random_matrix(rng, i.shape, i.symmetric)))
+                .map(|i| {
+                    let value = if i.positive {
+                        positive_matrix(rng, i.shape)
+                    } else {
+                        random_matrix(rng, i.shape, i.symmetric)
+                    };
+                    (i.name.clone(), value)
+                })
                 .collect();
-            if self.run_from(&mut env, 0).is_ok() {
+            if self.run_from(&mut env, 0).is_ok() && !self.near_a_kink(&env) {
                 return Some(env);
             }
         }
@@ -104,6 +168,12 @@ pub fn random_matrix(rng: &mut StdRng, shape: (usize, usize), symmetric: bool) -
     } else {
         m
     }
+}
+
+/// Entries in [1/2, 3/2]: the domain of an input marked positive, away
+/// from 0 so that a finite difference step never leaves it.
+pub fn positive_matrix(rng: &mut StdRng, shape: (usize, usize)) -> Matrix {
+    Matrix::from_fn(shape.0, shape.1, |_, _| rng.gen_range(0.5..1.5))
 }
 
 /// A move of several values at once, each along its own direction.
@@ -170,9 +240,17 @@ pub fn symmetric_part(m: &Matrix) -> Matrix {
     (m + m.transpose()) / 2.0
 }
 
+/// The scale below which values count as zero when comparing.
+pub const ZERO_SCALE: f64 = 1e-3;
+
 /// Relative agreement, with an absolute floor for values that are zero.
 pub fn agree(a: &Matrix, b: &Matrix, tolerance: f64) -> bool {
-    let scale = a.norm().max(b.norm()).max(1e-3);
+    agree_above(a, b, tolerance, ZERO_SCALE)
+}
+
+/// Relative agreement, values below `floor` counting as zero.
+pub fn agree_above(a: &Matrix, b: &Matrix, tolerance: f64, floor: f64) -> bool {
+    let scale = a.norm().max(b.norm()).max(floor);
     a.shape() == b.shape() && (a - b).norm() <= tolerance * scale
 }
 
@@ -183,9 +261,19 @@ pub fn stable(
     h: f64,
     compute: impl Fn(f64) -> Result<Matrix, String>,
 ) -> Result<Option<Matrix>, String> {
+    stable_above(tolerance, h, ZERO_SCALE, compute)
+}
+
+/// `stable`, values below `floor` counting as zero.
+pub fn stable_above(
+    tolerance: f64,
+    h: f64,
+    floor: f64,
+    compute: impl Fn(f64) -> Result<Matrix, String>,
+) -> Result<Option<Matrix>, String> {
     let fine = compute(h)?;
     let coarse = compute(2.0 * h)?;
-    Ok(agree(&fine, &coarse, tolerance / 4.0).then_some(fine))
+    Ok(agree_above(&fine, &coarse, tolerance / 4.0, floor).then_some(fine))
 }
 
 impl std::fmt::Display for SizeError {

@@ -211,6 +211,37 @@ impl Builder<'_> {
         Ok(())
     }
 
+    fn known_shape(&self, expr: &Expr) -> bool {
+        let (rows, cols) = self.seen[&(expr as *const Expr)].0;
+        self.sizes.get(rows).is_some() && self.sizes.get(cols).is_some()
+    }
+
+    /// Whether `expr` is a bare `I`, `ones` or `0`, possibly scaled on its
+    /// left or divided (`s * I`, `-c * ones' / 2`), with its shape still
+    /// open. Such a term of a sum takes the other term's shape even when
+    /// nothing has yet shown `s` to be a scalar (`(2 / n - ones' * y) * I +
+    /// A`): a user never reads its `I` as 1×1 and broadcast. A known matrix
+    /// factor (`X * I`) sizes the constant itself.
+    fn open_constant(&self, expr: &Expr) -> bool {
+        if self.known_shape(expr) {
+            return false;
+        }
+        match expr {
+            Expr::Identity { size: None, .. }
+            | Expr::Ones { rows: None, .. }
+            | Expr::Zero { .. } => true,
+            Expr::Negate(inner) | Expr::Transpose(inner) => self.open_constant(inner),
+            Expr::Binary(Operator::Product | Operator::Hadamard, left, right) => {
+                let matrix_factor = self.known_shape(left) && !self.known_scalar(left);
+                !matrix_factor && self.open_constant(right)
+            }
+            Expr::Binary(Operator::Divide | Operator::HadamardDivide, left, _) => {
+                self.open_constant(left)
+            }
+            _ => false,
+        }
+    }
+
     fn known_scalar(&self, expr: &Expr) -> bool {
         let (rows, cols) = self.seen[&(expr as *const Expr)].0;
         self.sizes.get(rows) == Some(1) && self.sizes.get(cols) == Some(1)
@@ -307,6 +338,20 @@ impl Builder<'_> {
                 let right = self.shape(right)?;
                 let flag = |e: &Expr| self.seen[&(e as *const Expr)].1;
                 let may_scale = (!flag(left_expr), !flag(right_expr));
+                // In `+`/`-` a constant sized by context takes the other
+                // side's shape, as in r1: `0 + lambda` is a scalar, and
+                // `ones - sigmoid(x)` a vector. Broadcasting a scalar onto
+                // it would leave its size open. The shapes are unified at
+                // once, as in r1: that `x + c * ones` is a vector must be
+                // known while reading on (`2 * (y' * (x + c * ones)) * I`
+                // is then a scalar times I).
+                let sized_by_context = !(may_scale.0 && may_scale.1)
+                    || self.open_constant(left_expr)
+                    || self.open_constant(right_expr);
+                if matches!(op, Operator::Add | Operator::Sub) && sized_by_context {
+                    self.equal(left, right, "`+`/`-` (they need equal shapes)")?;
+                    return Ok(left);
+                }
                 self.binary(*op, left, right, may_scale)
             }
             Expr::Call(function, args) => {
@@ -327,16 +372,17 @@ impl Builder<'_> {
         may_scale: (bool, bool),
     ) -> Result<Symbolic, SizeError> {
         match op {
-            Operator::Add | Operator::Sub => {
-                self.equal(left, right, "`+`/`-` (they need equal shapes)")?;
-                Ok(left)
-            }
             Operator::Divide => {
                 let scalar = self.scalar();
                 self.equal(right, scalar, "`/` (the divisor must be a scalar)")?;
                 Ok(left)
             }
-            Operator::Product
+            // r2: a scalar added to an array is added to every entry, so
+            // `+`/`-` read like `.*`: equal shapes, or a 1×1 side that is
+            // not sized by context (`A + I` never means `A + 1`).
+            Operator::Add
+            | Operator::Sub
+            | Operator::Product
             | Operator::Hadamard
             | Operator::HadamardDivide
             | Operator::LeftDivide => {
@@ -382,7 +428,7 @@ impl Builder<'_> {
                 Ok(scalar)
             }
             Function::Sum | Function::Norm | Function::Logsumexp | Function::Norm1 => Ok(scalar),
-            Function::Elementwise(_) => Ok(args[0]),
+            Function::Elementwise(..) => Ok(args[0]),
             Function::Softmax => {
                 if !self.sizes.unify(args[0].1, self.one) {
                     return Err(mismatch("softmax (it needs a column)"));
@@ -647,6 +693,13 @@ fn search(
                 continue;
             };
             let mut feasible: Vec<Sizes> = Vec::new();
+            // Trying an option copies the state and compares it with the
+            // others: it costs as many as there are sizes. Counting less
+            // let a long line with many open sums run for minutes.
+            *budget = budget.saturating_sub(options.len() * sizes.parent.len());
+            if *budget == 0 {
+                return;
+            }
             for next in options.iter().filter_map(|o| apply(&sizes, o)) {
                 if !feasible.iter().any(|f| f.canonical() == next.canonical()) {
                     feasible.push(next);
@@ -684,6 +737,9 @@ fn search(
     }
 }
 
+/// Why `infer` gives up when its search runs out of budget.
+pub const TOO_MANY_READINGS: &str = "too many readings to tell which one is meant";
+
 /// The size of each constant in `expr`, whose shape must be `expected`
 /// when given, else must come out determined.
 pub fn infer(
@@ -718,9 +774,7 @@ pub fn infer(
     let mut budget = 3_000_000;
     search(builder.sizes.clone(), pending, one, &mut found, &mut budget);
     if budget == 0 {
-        return Err(SizeError::Open(
-            "too many readings to tell which one is meant".into(),
-        ));
+        return Err(SizeError::Open(TOO_MANY_READINGS.into()));
     }
     if found.is_empty() {
         return Err(mismatch(

@@ -15,7 +15,8 @@ pub enum Function {
     Sum,
     Norm,
     Diag,
-    Elementwise(fn(f64) -> f64),
+    /// An element-wise function, with its name for coverage reports.
+    Elementwise(&'static str, fn(f64) -> f64),
     Softmax,
     Logsumexp,
     Norm1,
@@ -24,8 +25,18 @@ pub enum Function {
     Solve,
 }
 
+/// Names of the element-wise functions, so that a parsed call keeps its
+/// name with a static lifetime.
+const FUNCTION_NAMES: [&str; 19] = [
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "abs", "sign", "step", "relu", "sigmoid",
+    "softplus", "log1p", "tan", "asin", "acos", "atan", "sinh", "cosh",
+];
+
 fn function_named(name: &str) -> Option<Function> {
-    let elementwise = |f: fn(f64) -> f64| Some(Function::Elementwise(f));
+    let elementwise = |f: fn(f64) -> f64| {
+        let name = FUNCTION_NAMES.iter().find(|n| **n == name).copied()?;
+        Some(Function::Elementwise(name, f))
+    };
     match name {
         "inv" => Some(Function::Inv),
         "tr" => Some(Function::Tr),
