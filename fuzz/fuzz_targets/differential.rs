@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 fuzz_target!(|seed: u64| {
     let mut rng = StdRng::seed_from_u64(seed);
     let scalar_output = rng.gen_bool(0.6);
-    let program = generate::program(&mut rng, scalar_output);
+    let program = generate::program(&mut rng, scalar_output, generate::R2_SHARE);
     let text = program.text.clone();
     let Ok(compiled) = Compiled::new(program) else {
         return;
