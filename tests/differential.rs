@@ -593,10 +593,9 @@ fn engine_findings(compiled: &Compiled, mode: Mode, expand: bool) -> Vec<String>
 /// printed as the function of the literal `0`, whose size the SPEC leaves
 /// to context, inside a matrix power where context does not fix it:
 /// `dot(G) = dot(lambda) * (softplus(0) * ones)^2` reads, strictly, with
-/// `softplus(0)` any n×k matrix and `ones` k×n. Not fixed on main yet:
-/// this test passes once it is (then drop the `ignore`).
+/// `softplus(0)` any n×k matrix and `ones` k×n. tidy now writes f(0) by
+/// its value where it can (`log(2) * ones`, `1/2 * ones`, `2 * atan(1)`).
 #[test]
-#[ignore = "engine bug, not fixed yet: forward prints (softplus(0) * ones)^2, whose 0 has no one size"]
 fn function_of_a_zero_matrix_is_printed_with_one_size() {
     let compiled = program(
         &[("A", (3, 3), false), ("lambda", (1, 1), false)],

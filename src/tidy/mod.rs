@@ -108,11 +108,26 @@ fn of_zero_matrix(original: &Expr, tidied: &Expr, env: &Env) -> Option<Expr> {
     }
     let ones = Expr::new(ExprKind::Ones(Some(shape)));
     Some(match func {
-        Some(func) if !func.is_one_at_zero() => {
-            Expr::mul(Expr::call(func, vec![Expr::int(0)]), ones)
-        }
+        Some(func) if !func.is_one_at_zero() => Expr::mul(value_at_zero(func), ones),
         _ => ones,
     })
+}
+
+/// f(0) as a scalar expression: its exact value where one can be written
+/// without f (a bare `0` inside `f(0) * ones` could be read as a zero
+/// matrix of any size, which changes the product).
+fn value_at_zero(func: Func) -> Expr {
+    let ratio = |n: i64, d: i64| Expr::num(BigRational::new(n.into(), d.into()));
+    match func {
+        // σ(0) = 1/2, softplus(0) = log 2, acos(0) = π/2 = 2 atan(1).
+        Func::Map(Map::Sigmoid) => ratio(1, 2),
+        Func::Map(Map::Softplus) => Expr::call(Func::Map(Map::Log), vec![Expr::int(2)]),
+        Func::Map(Map::Acos) => Expr::mul(
+            Expr::int(2),
+            Expr::call(Func::Map(Map::Atan), vec![Expr::int(1)]),
+        ),
+        _ => Expr::call(func, vec![Expr::int(0)]),
+    }
 }
 
 fn is_sum(expr: &Expr) -> bool {
