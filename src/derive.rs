@@ -90,6 +90,9 @@ pub struct Derivation {
     /// assert!(derive(&model, Mode::Forward, &Options::default()).unwrap().steps.is_none());
     /// ```
     pub steps: Option<Vec<StepLine>>,
+    /// What the command line says on standard error besides the lines:
+    /// the inputs left out of a Jacobian taken with respect to every input.
+    pub notes: Vec<String>,
 }
 
 /// Differentiates a program in a mode.
@@ -105,6 +108,7 @@ pub struct Derivation {
 pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation> {
     let wrt = wrt_inputs(model, options.wrt.as_deref())?;
     let mut presenter = Presenter::new(model, &options.limits);
+    let mut notes = Vec::new();
     if options.record_steps {
         presenter.record = Some(Recorder::default());
     }
@@ -113,7 +117,15 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         Mode::Reverse => reverse(model, &wrt, options.expand, &mut presenter)?,
         Mode::Grad => grad(model, &wrt, options.expand, &mut presenter)?,
         Mode::Hessian => crate::hessian::lines(model, &wrt, &options.limits, &mut presenter)?,
-        Mode::Jacobian => crate::jacobian::lines(model, &wrt, options.expand, &mut presenter)?,
+        Mode::Jacobian => {
+            // With every input by default, an input whose Jacobian has no
+            // form yet is left out with a note; named in --wrt, it is an error.
+            let every_input = options.wrt.is_none();
+            let (lines, left_out) =
+                crate::jacobian::lines(model, &wrt, options.expand, every_input, &mut presenter)?;
+            notes = left_out;
+            lines
+        }
     };
     let stop = presenter.stop;
     let steps = presenter.record.map(Recorder::finish);
@@ -130,6 +142,7 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
         model: model.clone(),
         stop,
         steps,
+        notes,
     })
 }
 

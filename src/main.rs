@@ -168,6 +168,9 @@ fn run_derive(mode: Mode, args: Derive) -> Outcome {
     if let Some(note) = derivation.stop_note() {
         eprintln!("note: {note}");
     }
+    for note in derivation.notes() {
+        eprintln!("note: {note}");
+    }
     Ok(formatted(&derivation, args.format))
 }
 

@@ -188,6 +188,21 @@ fn jacobian_of_vectors_and_scalars_is_exact() {
 }
 
 #[test]
+fn jacobian_of_every_input_leaves_out_what_it_cannot_write_and_says_so() {
+    let out = matdiff(&["jacobian", "exp(A * x)"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "jac(f, x) = diag(exp(A * x)) * A");
+    assert!(
+        stderr(&out).starts_with("note: jac(f, A) is left out: matrix Jacobians"),
+        "{}",
+        stderr(&out)
+    );
+    let named = matdiff(&["jacobian", "--wrt", "A", "exp(A * x)"]);
+    assert_eq!(named.status.code(), Some(1));
+    assert!(stderr(&named).starts_with("error: matrix Jacobians"));
+}
+
+#[test]
 fn jacobian_in_every_format() {
     let program = "y = sin(x) * alpha";
     let run = |format: &str| stdout(&matdiff(&["jacobian", "--format", format, program]));

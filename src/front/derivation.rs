@@ -134,6 +134,8 @@ pub struct Derivation {
     stop: Option<Stop>,
     /// The note the command line prints when simplification stopped early.
     stop_note: Option<String>,
+    /// Other notes for standard error (inputs a Jacobian leaves out).
+    notes: Vec<String>,
 }
 
 impl Derivation {
@@ -179,6 +181,7 @@ impl Derivation {
             steps: steps.map(|steps| crate::steps::render_steps(&steps, Notation::Plain)),
             stop_note: stopped.then(|| stop_note(&derivation.stop, &options.limits)),
             stop: stopped.then_some(derivation.stop),
+            notes: derivation.notes.clone(),
             lines,
         })
     }
@@ -201,6 +204,7 @@ impl Derivation {
             model: model.clone(),
             stop: result.stop.clone(),
             steps: None,
+            notes: Vec::new(),
         };
         let mut json = crate::json::to_json(&derivation, input);
         json["mode"] = Value::from("simplify");
@@ -214,6 +218,7 @@ impl Derivation {
             numpy: crate::numpy::to_numpy_titled(&derivation, "simplify"),
             steps: None,
             stop_note: stopped.then(|| stop_note(&result.stop, &limits)),
+            notes: Vec::new(),
             stop: stopped.then_some(result.stop),
         }
     }
@@ -312,6 +317,19 @@ impl Derivation {
     #[doc(hidden)]
     pub fn stop_note(&self) -> Option<&str> {
         self.stop_note.as_deref()
+    }
+
+    /// What else the command line says on standard error, one note each:
+    /// the inputs a Jacobian with respect to every input leaves out.
+    ///
+    /// ```
+    /// let d = matdiff::jacobian("exp(A * x)")?;
+    /// assert_eq!(d.to_string(), "jac(f, x) = diag(exp(A * x)) * A");
+    /// assert!(d.notes()[0].starts_with("jac(f, A) is left out: matrix Jacobians"));
+    /// # Ok::<(), matdiff::Error>(())
+    /// ```
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// The output in a notation, as the command line prints it.

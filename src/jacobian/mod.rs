@@ -20,8 +20,48 @@ use crate::tidy::tidy;
 
 /// The lines `jac(f, X) = …`, one per input in `wrt`, each simplified by
 /// `presenter` and, unless `expand`, with the program's intermediates named
-/// back (as `grad` names them).
+/// back (as `grad` names them). With `skip_unwritable` (the Jacobian with
+/// respect to every input), an input whose Jacobian has no form is left
+/// out and said in a note, unless no line is left; else it is an error.
 pub(crate) fn lines(
+    model: &Model,
+    wrt: &[Name],
+    expand: bool,
+    skip_unwritable: bool,
+    presenter: &mut Presenter,
+) -> Result<(Vec<Line>, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    let mut first_refusal = None;
+    let f = Name::plain(&model.output().name);
+    for x in wrt {
+        match lines_for(model, std::slice::from_ref(x), expand, presenter) {
+            Ok(lines) => out.extend(lines),
+            Err(error) if skip_unwritable && is_refusal(&error) => {
+                let lhs = lhs_text(&f, x, Notation::Plain);
+                notes.push(format!("{lhs} is left out: {}", error.message));
+                first_refusal.get_or_insert(error);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    match first_refusal {
+        Some(error) if out.is_empty() => Err(error),
+        _ => Ok((out, notes)),
+    }
+}
+
+/// Whether an error says that a Jacobian has no form matdiff can write
+/// (rather than that the program is wrong).
+fn is_refusal(error: &Error) -> bool {
+    const SIZES_NOT_FIXED: &str = "matrix Jacobians are written with kron and vec";
+    const NO_KRONECKER_FORM: &str = "no Kronecker form is known";
+    error.message.starts_with(SIZES_NOT_FIXED) || error.message.starts_with(NO_KRONECKER_FORM)
+}
+
+/// The lines of [`lines`] for the inputs in `wrt`, an error for the first
+/// that has no form.
+fn lines_for(
     model: &Model,
     wrt: &[Name],
     expand: bool,

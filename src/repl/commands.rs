@@ -277,6 +277,9 @@ impl Session {
         if let Some(note) = derivation.stop_note() {
             out.stderr = format!("note: {note}\n");
         }
+        for note in derivation.notes() {
+            out.stderr.push_str(&format!("note: {note}\n"));
+        }
         out.stdout = match self.machine {
             Some(MachineFormat::Json) => format!("{:#}\n", derivation.to_json()),
             Some(MachineFormat::Numpy) => derivation.to_numpy(),
