@@ -276,8 +276,13 @@ pub fn hessian(program: &str) -> Result<Derivation, Error> {
 ///     "jac(f, A) = diag(exp(A * x)) * kron(x', I(2))\njac(f, x) = diag(exp(A * x)) * A"
 /// );
 /// assert_eq!(matdiff::jacobian("x' * x")?.to_string(), "jac(f, x) = 2 * x'");
-/// // A matrix of open size has no Kronecker form kron could take.
-/// assert!(matdiff::jacobian("x' * A * x").is_err());
+/// // A matrix of open size has no Kronecker form kron could take: with
+/// // every input it is left out with a note, named alone it is an error.
+/// let d = matdiff::jacobian("x' * A * x")?;
+/// assert_eq!(d.to_string(), "jac(f, x) = x' * (A + A')");
+/// assert!(d.notes()[0].starts_with("jac(f, A) is left out"));
+/// let only_a = matdiff::Options::new().wrt(["A"]);
+/// assert!(matdiff::derive("x' * A * x", matdiff::Mode::Jacobian, &only_a).is_err());
 /// # Ok::<(), matdiff::Error>(())
 /// ```
 pub fn jacobian(program: &str) -> Result<Derivation, Error> {
