@@ -5,6 +5,9 @@
 //! with the case's expected formula, and required to cost no more flops
 //! than it (beyond a slack a case states with its reason).
 
+#[path = "common/expected.rs"]
+mod expected;
+use expected::agrees_with_expected;
 use matdiff::check::{check, Sample};
 use matdiff::derive::{derive, Line, Mode, Options};
 use matdiff::eval::Matrix;
@@ -107,22 +110,13 @@ fn run(case: &Case) -> Result<(), String> {
         let printed = line.rhs_text(Notation::Plain);
         let (ours, our_flops) = value(&model, &sample, line, &printed)?;
         let (theirs, their_flops) = value(&model, &sample, line, expected)?;
-        let scale = ours.norm().max(theirs.norm()).max(1e-12);
-        let error = if ours.shape() == theirs.shape() {
-            (&ours - &theirs).norm() / scale
-        } else {
-            f64::INFINITY
-        };
-        if error > 1e-8 {
-            return Err(format!(
-                "{line} differs from `{expected}` (relative error {error:.2e})"
-            ));
-        }
-        if our_flops > their_flops * (1.0 + 1e-9) + case.cost_slack {
-            return Err(format!(
-                "{line} costs {our_flops} flops, `{expected}` {their_flops}"
-            ));
-        }
+        agrees_with_expected(
+            line,
+            expected,
+            (&ours, our_flops),
+            (&theirs, their_flops),
+            case.cost_slack,
+        )?;
     }
     Ok(())
 }

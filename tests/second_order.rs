@@ -5,6 +5,9 @@
 //! formula, and required to cost no more flops than it.
 
 use matdiff::ast::{Name, Shape};
+#[path = "common/expected.rs"]
+mod expected;
+use expected::agrees_with_expected;
 use matdiff::check::{check, Sample};
 use matdiff::derive::{derive, Line, Mode, Options};
 use matdiff::eval::{Matrix, Values};
@@ -151,22 +154,13 @@ fn run(case: &Case) -> Result<(), String> {
             &shape,
         )?;
         let (theirs, their_flops) = value(&model, &sample, &seeds, expected, &shape)?;
-        let scale = ours.norm().max(theirs.norm()).max(1e-12);
-        let error = if ours.shape() == theirs.shape() {
-            (&ours - &theirs).norm() / scale
-        } else {
-            f64::INFINITY
-        };
-        if error > 1e-8 {
-            return Err(format!(
-                "{line} differs from `{expected}` (relative error {error:.2e})"
-            ));
-        }
-        if our_flops > their_flops * (1.0 + 1e-9) + case.cost_slack {
-            return Err(format!(
-                "{line} costs {our_flops} flops, `{expected}` {their_flops}"
-            ));
-        }
+        agrees_with_expected(
+            line,
+            expected,
+            (&ours, our_flops),
+            (&theirs, their_flops),
+            case.cost_slack,
+        )?;
     }
     Ok(())
 }
