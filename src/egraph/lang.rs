@@ -3,7 +3,7 @@
 
 use crate::ast::{Dim, Func, Name, Shape};
 use crate::shape::Env;
-use egg::{define_language, Analysis, DidMerge, EGraph, Id};
+use egg::{Analysis, DidMerge, EGraph, Id};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
@@ -62,29 +62,127 @@ impl FromStr for Leaf {
     }
 }
 
-define_language! {
-    /// Matrix expressions as e-nodes. `-` is `+` of a negation; a power's
-    /// exponent is a constant child. Variants are named after the
-    /// operators they stand for.
-    #[allow(missing_docs)]
-    pub enum Math {
-        "+" = Add([Id; 2]),
-        "*" = Mul([Id; 2]),
-        "/" = Div([Id; 2]),
-        ".*" = EMul([Id; 2]),
-        "./" = EDiv([Id; 2]),
-        "neg" = Neg(Id),
-        "T" = Trans(Id),
-        "pow" = Pow([Id; 2]),
-        "epow" = EPow([Id; 2]),
-        // Every function is an op plus children, named as in the input
-        // language (`(tr ?a)`, `(exp ?a)`); see `ast::Func`. Unary and
-        // binary calls are separate variants so that children stay inline
-        // (no allocation per e-node).
-        Call(Func, Id),
-        Call2(Func, [Id; 2]),
-        Num(Rational),
-        Leaf(Leaf),
+/// Matrix expressions as e-nodes. `-` is `+` of a negation; a power's
+/// exponent is a constant child. Variants are named after the operators
+/// they stand for.
+///
+/// Written out rather than by `define_language!` for one reason: egg finds
+/// a pattern's candidate classes by the discriminant of its root, and the
+/// macro's discriminant is the variant alone, so every rule rooted at a call
+/// (`tr`, `inv`, `exp`, …) would scan every class holding any call. Here a
+/// call's discriminant includes its function.
+#[allow(missing_docs)]
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Clone)]
+pub enum Math {
+    Add([Id; 2]),
+    Mul([Id; 2]),
+    Div([Id; 2]),
+    EMul([Id; 2]),
+    EDiv([Id; 2]),
+    Neg(Id),
+    Trans(Id),
+    Pow([Id; 2]),
+    EPow([Id; 2]),
+    // Every function is an op plus children, named as in the input
+    // language (`(tr ?a)`, `(exp ?a)`); see `ast::Func`. Unary and binary
+    // calls are separate variants so that children stay inline (no
+    // allocation per e-node).
+    Call(Func, Id),
+    Call2(Func, [Id; 2]),
+    Num(Rational),
+    Leaf(Leaf),
+}
+
+impl egg::Language for Math {
+    type Discriminant = (std::mem::Discriminant<Math>, Option<Func>);
+
+    #[inline(always)]
+    fn discriminant(&self) -> Self::Discriminant {
+        (std::mem::discriminant(self), self.func())
+    }
+
+    #[inline(always)]
+    fn matches(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Math::Num(a), Math::Num(b)) => a == b,
+            (Math::Leaf(a), Math::Leaf(b)) => a == b,
+            _ => self.discriminant() == other.discriminant(),
+        }
+    }
+
+    fn children(&self) -> &[Id] {
+        match self {
+            Math::Add(ids)
+            | Math::Mul(ids)
+            | Math::Div(ids)
+            | Math::EMul(ids)
+            | Math::EDiv(ids)
+            | Math::Pow(ids)
+            | Math::EPow(ids)
+            | Math::Call2(_, ids) => ids,
+            Math::Neg(id) | Math::Trans(id) | Math::Call(_, id) => std::slice::from_ref(id),
+            Math::Num(_) | Math::Leaf(_) => &[],
+        }
+    }
+
+    fn children_mut(&mut self) -> &mut [Id] {
+        match self {
+            Math::Add(ids)
+            | Math::Mul(ids)
+            | Math::Div(ids)
+            | Math::EMul(ids)
+            | Math::EDiv(ids)
+            | Math::Pow(ids)
+            | Math::EPow(ids)
+            | Math::Call2(_, ids) => ids,
+            Math::Neg(id) | Math::Trans(id) | Math::Call(_, id) => std::slice::from_mut(id),
+            Math::Num(_) | Math::Leaf(_) => &mut [],
+        }
+    }
+}
+
+impl fmt::Display for Math {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Math::Add(_) => f.write_str("+"),
+            Math::Mul(_) => f.write_str("*"),
+            Math::Div(_) => f.write_str("/"),
+            Math::EMul(_) => f.write_str(".*"),
+            Math::EDiv(_) => f.write_str("./"),
+            Math::Neg(_) => f.write_str("neg"),
+            Math::Trans(_) => f.write_str("T"),
+            Math::Pow(_) => f.write_str("pow"),
+            Math::EPow(_) => f.write_str("epow"),
+            Math::Call(func, _) | Math::Call2(func, _) => fmt::Display::fmt(func, f),
+            Math::Num(n) => fmt::Display::fmt(n, f),
+            Math::Leaf(leaf) => fmt::Display::fmt(leaf, f),
+        }
+    }
+}
+
+/// Reads rule patterns: operators by the names [`Math`]'s `Display` gives
+/// them, functions by their names in the input language, numbers exactly.
+impl egg::FromOp for Math {
+    type Error = egg::FromOpError;
+
+    fn from_op(op: &str, children: Vec<Id>) -> Result<Math, egg::FromOpError> {
+        let node = match (op, children.as_slice()) {
+            ("+", &[a, b]) => Math::Add([a, b]),
+            ("*", &[a, b]) => Math::Mul([a, b]),
+            ("/", &[a, b]) => Math::Div([a, b]),
+            (".*", &[a, b]) => Math::EMul([a, b]),
+            ("./", &[a, b]) => Math::EDiv([a, b]),
+            ("neg", &[a]) => Math::Neg(a),
+            ("T", &[a]) => Math::Trans(a),
+            ("pow", &[a, b]) => Math::Pow([a, b]),
+            ("epow", &[a, b]) => Math::EPow([a, b]),
+            (_, &[a]) if op.parse::<Func>().is_ok() => Math::Call(op.parse().unwrap(), a),
+            (_, &[a, b]) if op.parse::<Func>().is_ok() => Math::Call2(op.parse().unwrap(), [a, b]),
+            (_, []) if op.parse::<Rational>().is_ok() => Math::Num(op.parse().unwrap()),
+            (_, []) if op.parse::<Leaf>().is_ok() => Math::Leaf(op.parse().unwrap()),
+            _ => return Err(egg::FromOpError::new(op, children)),
+        };
+        Ok(node)
     }
 }
 
