@@ -9,6 +9,7 @@
 
 mod convert;
 mod lang;
+mod reach;
 
 pub use convert::{from_rec, to_rec};
 pub use lang::{Data, Leaf, Math, MathAnalysis, MathGraph, Rational};
@@ -222,7 +223,7 @@ pub fn run(
                 }
             })
             .with_expr(start)
-            .run(rules)
+            .run(reach::reachable_rules(start, rules))
     })
 }
 
