@@ -6,8 +6,6 @@ pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
         rule!("inner-symmetric", "the inner product is symmetric", "⟨A, B⟩" = "⟨B, A⟩";
             "(inner ?a ?b)" => "(inner ?b ?a)"),
-        rule!("inner-as-trace", "vec inner product", "⟨A, B⟩" = "tr(Aᵀ B)";
-            "(inner ?a ?b)" => "(tr (* (T ?a) ?b))"),
         rule!("inner-hadamard", "a Hadamard factor moves across", "⟨A, B ⊙ C⟩" = "⟨A ⊙ B, C⟩";
             "(inner ?a (.* ?b ?c))" => "(inner (.* ?a ?b) ?c)"),
         rule!("inner-scalar-factor", "a scalar factor comes out", "⟨s A, B⟩" = "s ⟨A, B⟩";

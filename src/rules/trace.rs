@@ -1,7 +1,7 @@
 //! Traces: cyclicity, linearity, transposes, scalars, and the trace of a
 //! product with a transpose as an inner product.
 
-use super::{matrix, same_shape, scalar, transposed_shape, RuleSpec};
+use super::{matrix, scalar, transposed_shape, RuleSpec};
 
 pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
@@ -17,9 +17,6 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(tr (T ?a))" => "(tr ?a)"),
         rule!("trace-of-scalar", "trace of a scalar", "tr(s)" = "s";
             "(tr ?a)" => "?a" if scalar("?a")),
-        // ⟨A, B⟩ pairs arrays of one shape; a scalar A would scale B.
-        rule!("trace-as-inner", "vec inner product", "tr(Aᵀ B)" = "⟨A, B⟩";
-            "(tr (* (T ?a) ?b))" => "(inner ?a ?b)" if matrix("?a") if same_shape("?a", "?b")),
         // n² flops for the pairing instead of n³ for the product.
         rule!("trace-product-as-inner", "vec inner product", "tr(A B)" = "⟨Aᵀ, B⟩";
             "(tr (* ?a ?b))" => "(inner (T ?a) ?b)" if matrix("?a") if transposed_shape("?a", "?b")),
