@@ -74,7 +74,9 @@ pub struct Derivation {
     pub mode: Mode,
     /// Lines in printing order.
     pub lines: Vec<Line>,
-    /// The analysed program.
+    /// The analysed program; when the lines name temporaries (`t1 = …`),
+    /// extended to know them, so read the lines over this, not the
+    /// program they were derived from.
     pub model: Model,
     /// Why simplification stopped: a limit, if any line reached one.
     pub stop: Stop,
@@ -115,7 +117,7 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
     let lines = match mode {
         Mode::Forward => forward(model, &wrt, options.expand, &mut presenter)?,
         Mode::Reverse => reverse(model, &wrt, options.expand, &mut presenter)?,
-        Mode::Grad => grad(model, &wrt, options.expand, &mut presenter)?,
+        Mode::Grad => grad(model, &wrt, options.expand, true, &mut presenter)?,
         Mode::Hessian => crate::hessian::lines(model, &wrt, &options.limits, &mut presenter)?,
         Mode::Jacobian => {
             // With every input by default, an input whose Jacobian has no
@@ -129,17 +131,21 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
     };
     let stop = presenter.stop;
     let steps = presenter.record.map(Recorder::finish);
+    // With temporaries, the lines are over a program that knows their names.
+    let (lines, model) = crate::temporaries::settle(lines, model);
     let lines = lines
         .into_iter()
         .map(|mut line| {
-            line.written = model.written_sizes(&line.expr, &line.shape(&model.env));
+            // A reader types a temporary from its text alone.
+            let context = (!line.temporary).then(|| line.shape(&model.env));
+            line.written = model.written_sizes_in(&line.expr, context.as_ref());
             line
         })
         .collect();
     Ok(Derivation {
         mode,
         lines,
-        model: model.clone(),
+        model,
         stop,
         steps,
         notes,

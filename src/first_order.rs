@@ -36,6 +36,10 @@ pub struct Line {
     /// printed with their size (see [`Model::written_sizes`]); none when
     /// empty.
     pub written: Vec<bool>,
+    /// True for a value matdiff names itself (SPEC §2): a subexpression the
+    /// results would otherwise repeat, printed before them as `t1 = …` and
+    /// used by name in the lines after it. Not a result.
+    pub temporary: bool,
 }
 
 impl Line {
@@ -53,6 +57,21 @@ impl Line {
             block: None,
             jacobian_of: None,
             written: Vec::new(),
+            temporary: false,
+        }
+    }
+
+    /// A temporary `name = expr` (see [`Line::temporary`]).
+    ///
+    /// ```
+    /// use matdiff::ast::{Expr, Name};
+    /// let line = matdiff::derive::Line::temporary(Name::plain("t1"), Expr::var("A"));
+    /// assert!(line.temporary && line.names_a_value());
+    /// ```
+    pub fn temporary(name: Name, expr: Expr) -> Line {
+        Line {
+            temporary: true,
+            ..Line::new(name, expr)
         }
     }
 
@@ -422,7 +441,14 @@ fn reverse_lines(
     let all_names = namer.upto(model.bindings.len());
     let mut contributions: HashMap<Name, Vec<(usize, Expr)>> = HashMap::new();
     let mut lines = Vec::new();
-    let mut emit = |lhs: Name, expr: Expr, presenter: &mut Presenter| -> Result<bool> {
+    // The line `lhs = expr`, presented or substituted; true when it is 0.
+    let emit = |lhs: Name,
+                expr: Expr,
+                presenter: &mut Presenter,
+                substitution: &mut Option<Substitution>,
+                lines: &mut Vec<Line>|
+     -> Result<bool> {
+        let zero = expr.is_zero();
         match substitution.as_mut() {
             None => {
                 let expr = presenter.present(&expr, all)?;
@@ -431,7 +457,6 @@ fn reverse_lines(
                 Ok(zero)
             }
             Some(substitution) => {
-                let zero = expr.is_zero();
                 if let Some(line) = substitution.line(model, lhs, &expr, presenter)? {
                     lines.push(line);
                 }
@@ -449,7 +474,7 @@ fn reverse_lines(
             let parts = contributions.remove(&this);
             let record = presenter.record.as_mut();
             let expr = read_off(&this, parts, false, env, &all_names, record)?;
-            if emit(this.bar(), expr, presenter)? {
+            if emit(this.bar(), expr, presenter, &mut substitution, &mut lines)? {
                 continue;
             }
         }
@@ -486,6 +511,14 @@ fn reverse_lines(
                     .map_err(Error::whole_program)?
             }
         };
+        if let Some(substitution) = substitution.as_mut() {
+            let adjoint = this.bar();
+            let uses = parts
+                .iter()
+                .map(|(_, part)| part.names().into_iter().filter(|n| **n == adjoint).count())
+                .sum();
+            substitution.share(model, &adjoint, uses, presenter)?;
+        }
         for (leaf_name, part) in parts {
             contributions
                 .entry(leaf_name.unmark())
@@ -498,9 +531,11 @@ fn reverse_lines(
         let symmetric = env.is_symmetric(input);
         let record = presenter.record.as_mut();
         let expr = read_off(input, parts, symmetric, env, &all_names, record)?;
-        emit(input.bar(), expr, presenter)?;
+        emit(input.bar(), expr, presenter, &mut substitution, &mut lines)?;
     }
-    Ok(lines)
+    let mut temporaries = substitution.map(|s| s.temporaries).unwrap_or_default();
+    temporaries.append(&mut lines);
+    Ok(temporaries)
 }
 
 /// The adjoint of `name` read off what pairs with its tangent (`parts`, by
@@ -563,9 +598,21 @@ pub(crate) fn reverse(
     expand: bool,
     presenter: &mut Presenter,
 ) -> Result<Vec<Line>> {
-    let substitution = expand.then(|| Substitution::new(model, None, true));
+    let mut substitution = expand.then(|| Substitution::new(model, None, true));
+    if let Some(substitution) = substitution.as_mut() {
+        substitution.sharing = presenter.record.is_none();
+    }
     reverse_lines(model, wrt, presenter, substitution)
 }
+
+/// An intermediate's adjoint of at most this many nodes is written out
+/// wherever it is used, however often.
+const SHARED_ADJOINT_NODES: usize = 10;
+
+/// An intermediate's adjoint of more than this many nodes is named even
+/// where it is used once: a chain of single uses would otherwise grow with
+/// the program's length into one line too long to print.
+const LONG_ADJOINT_NODES: usize = 200;
 
 /// Grad and `reverse --expand`: the intermediates' adjoints (and the
 /// output's, when given) put into each adjoint line as it is read off, so
@@ -577,6 +624,11 @@ struct Substitution {
     output: Option<Name>,
     /// The definitions in terms of the inputs, under `--expand`.
     expanded: Option<Expansions>,
+    /// Whether an adjoint the lines would repeat becomes a temporary.
+    sharing: bool,
+    /// The temporaries so far, in the order made, each using only those
+    /// before it.
+    temporaries: Vec<Line>,
 }
 
 impl Substitution {
@@ -591,7 +643,40 @@ impl Substitution {
             known,
             output,
             expanded: expand.then(|| expanded_definitions(model)),
+            sharing: false,
+            temporaries: Vec::new(),
         }
+    }
+
+    /// Keeps the adjoint `adjoint` of an intermediate by name when the
+    /// lines after would put its value in `uses` places and it is more than
+    /// a few nodes (or, used once, long): its value becomes a temporary
+    /// line, presented as a result is.
+    fn share(
+        &mut self,
+        model: &Model,
+        adjoint: &Name,
+        uses: usize,
+        presenter: &mut Presenter,
+    ) -> Result<()> {
+        if !self.sharing || uses == 0 {
+            return Ok(());
+        }
+        let worth = |size: usize| match uses {
+            1 => size > LONG_ADJOINT_NODES,
+            _ => size > SHARED_ADJOINT_NODES,
+        };
+        match self.known.take(adjoint) {
+            Some(Some(expr)) if worth(expr.size()) => {
+                let upto = self.expanded.is_none().then_some(model.bindings.len());
+                let expr = presenter.present(&expr, upto)?;
+                self.temporaries
+                    .push(Line::temporary(adjoint.clone(), expr));
+            }
+            Some(entry) => self.known.insert(adjoint.clone(), entry),
+            None => {}
+        }
+        Ok(())
     }
 
     /// The adjoint line `lhs = expr` with the adjoints above put in: kept
@@ -663,10 +748,16 @@ pub(crate) fn require_scalar_output(model: &Model, mode: &str, help: &str) -> Re
     .with_help(help))
 }
 
+/// The gradient lines. With `sharing`, an intermediate's adjoint that the
+/// lines would repeat becomes a temporary line (see [`Line::temporary`]),
+/// so that the gradient of a deep program grows with its depth, not
+/// exponentially; `hessian`'s tangents of the gradient written out, and a
+/// recorded derivation, whose steps read as substitutions, go without.
 pub(crate) fn grad(
     model: &Model,
     wrt: &[Name],
     expand: bool,
+    sharing: bool,
     presenter: &mut Presenter,
 ) -> Result<Vec<Line>> {
     require_scalar_output(
@@ -674,6 +765,7 @@ pub(crate) fn grad(
         "grad",
         "use `reverse` for the adjoint of a non-scalar output",
     )?;
-    let substitution = Substitution::new(model, Some(Expr::int(1)), expand);
+    let mut substitution = Substitution::new(model, Some(Expr::int(1)), expand);
+    substitution.sharing = sharing && presenter.record.is_none();
     reverse_lines(model, wrt, presenter, Some(substitution))
 }

@@ -5,7 +5,9 @@ use crate::print::{render, Notation};
 use crate::steps::StepLine;
 use serde_json::{json, Value};
 
-/// The JSON object for a derivation of `input`.
+/// The JSON object for a derivation of `input`: matdiff's temporaries
+/// (`t1 = …`) are listed in `bindings` after the program's assignments, not
+/// among the results.
 ///
 /// ```
 /// use matdiff::derive::{derive, Mode, Options};
@@ -20,6 +22,7 @@ pub fn to_json(derivation: &Derivation, input: &str) -> Value {
     let results: Vec<Value> = derivation
         .lines
         .iter()
+        .filter(|line| !line.temporary)
         .map(|line| {
             let lhs_unicode = line.lhs_text(Notation::Unicode);
             let lhs_latex = line.lhs_text(Notation::Latex);
@@ -37,6 +40,9 @@ pub fn to_json(derivation: &Derivation, input: &str) -> Value {
         .bindings
         .iter()
         .map(|b| json!({"name": b.name, "expr": b.expr.to_string()}))
+        .chain(derivation.lines.iter().filter(|l| l.temporary).map(
+            |l| json!({"name": l.lhs_text(Notation::Plain), "expr": l.rhs_text(Notation::Plain)}),
+        ))
         .collect();
     json!({
         "mode": derivation.mode.name(),

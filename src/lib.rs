@@ -97,5 +97,7 @@ pub mod rules;
 pub mod shape;
 #[doc(hidden)]
 pub mod steps;
+/// matdiff's own temporaries, `t1 = …`.
+mod temporaries;
 #[doc(hidden)]
 pub mod tidy;

@@ -194,6 +194,12 @@ impl<K: std::hash::Hash + Eq> Replacements<K> {
         self.map.insert(key, entry);
     }
 
+    /// Takes the replacement of `key` out: `None` when it has none,
+    /// `Some(None)` when it was too large to build.
+    pub(crate) fn take(&mut self, key: &K) -> Option<Option<Expr>> {
+        self.map.remove(key).map(|entry| entry.map(|(e, _)| e))
+    }
+
     /// Whether `name` has a replacement.
     pub(crate) fn replaces(&self, name: &Name) -> bool {
         (self.key)(name).is_some_and(|k| self.map.contains_key(&k))

@@ -135,13 +135,17 @@ fn case(id: &str, model: &Model, mode: Mode, options: &Options) -> Result<Value,
     let mut values = seeds.clone();
     let mut expected = serde_json::Map::new();
     for line in &derivation.lines {
-        let shape = model.env.name_shape(&line.lhs);
+        // The derivation's model knows its temporaries (`t1 = …`).
+        let shape = derivation.model.env.name_shape(&line.lhs);
         let value = if line.expr.is_zero() {
             Matrix::zeros(sample.size(&shape.rows), sample.size(&shape.cols))
         } else {
             sample.eval(&line.expr, &values).map_err(|e| e.message)?
         };
-        expected.insert(line.lhs.to_string(), to_json(&value, shape.is_scalar()));
+        // A temporary is computed, not returned.
+        if !line.temporary {
+            expected.insert(line.lhs.to_string(), to_json(&value, shape.is_scalar()));
+        }
         values.insert(line.lhs.clone(), value);
     }
     Ok(json!({

@@ -31,7 +31,7 @@ pub(super) fn hessian_comparisons(
                 inputs.insert(x.clone(), value);
             }
             let mut values = point.run(model, &inputs).map_err(|e| near(e, point.step))?;
-            evaluate_lines(model, &gradient.lines, &mut values, &size)
+            evaluate_lines(&gradient.model, &gradient.lines, &mut values, &size)
         };
         let (plus, minus) = (at(1.0)?, at(-1.0)?);
         plus.into_iter()
@@ -41,9 +41,17 @@ pub(super) fn hessian_comparisons(
             })
             .collect()
     };
+    // The temporaries first, in order, so that the lines see their values.
+    let temporaries: Vec<Line> = hessian
+        .lines
+        .iter()
+        .filter(|l| l.temporary)
+        .cloned()
+        .collect();
+    evaluate_lines(&hessian.model, &temporaries, &mut with_tangents, &size)?;
     let mut out = Vec::new();
-    for line in &hessian.lines {
-        let reading = read_back(model, line)?;
+    for line in results(&hessian.lines) {
+        let reading = read_back(&hessian.model, line)?;
         let value = eval(&reading, &with_tangents, &size).map_err(|e| {
             let lhs = line.lhs_text(crate::print::Notation::Plain);
             sort_out(e, Part::Derivative, format!("could not evaluate {lhs}: "))
@@ -60,9 +68,7 @@ pub(super) fn hessian_comparisons(
                 (applied, moved[&x.bar()].clone())
             }
             None => {
-                let moving: Vec<Name> = hessian
-                    .lines
-                    .iter()
+                let moving: Vec<Name> = results(&hessian.lines)
                     .map(|l| l.lhs.unmark().unmark())
                     .collect();
                 let moved = gradient_moved(&moving)?;

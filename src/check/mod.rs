@@ -348,7 +348,7 @@ fn check_at(
     let wrt_inputs: Vec<Name> = reverse
         .lines
         .iter()
-        .filter(|l| !model.is_assigned(&l.lhs.base))
+        .filter(|l| !l.temporary && !model.is_assigned(&l.lhs.base))
         .map(|l| l.lhs.unmark())
         .collect();
     let size_of = |d: &Dim| point.size(d);
@@ -361,9 +361,12 @@ fn check_at(
         .collect();
     let mut with_tangents = point.values.clone();
     with_tangents.extend(tangents.clone());
-    let forward_values = evaluate_lines(model, &forward.lines, &mut with_tangents, &size_of)?;
+    // Each derivation's lines are read over its own model, which knows the
+    // temporaries (`t1 = …`) they name.
+    let forward_values =
+        evaluate_lines(&forward.model, &forward.lines, &mut with_tangents, &size_of)?;
     let differences = point.directional(model, &tangents)?;
-    for line in &forward.lines {
+    for line in results(&forward.lines) {
         let symbolic = &forward_values[&line.lhs];
         let numeric = &differences[&line.lhs.base];
         comparisons.push(Comparison {
@@ -378,7 +381,8 @@ fn check_at(
     let seed_adjoint = point.random_like(model, &output, &mut rng);
     let mut with_adjoints = point.values.clone();
     with_adjoints.insert(output.bar(), seed_adjoint.clone());
-    let adjoint_values = evaluate_lines(model, &reverse.lines, &mut with_adjoints, &size_of)?;
+    let adjoint_values =
+        evaluate_lines(&reverse.model, &reverse.lines, &mut with_adjoints, &size_of)?;
     let mut pairing = Pairing::default();
     for input in &wrt_inputs {
         let adjoint = &adjoint_values[&input.bar()];
@@ -392,11 +396,7 @@ fn check_at(
             tolerance: DIFFERENCE_TOLERANCE,
         });
     }
-    for line in reverse
-        .lines
-        .iter()
-        .filter(|l| model.is_assigned(&l.lhs.base))
-    {
+    for line in results(&reverse.lines).filter(|l| model.is_assigned(&l.lhs.base)) {
         let name = Name::plain(&line.lhs.base);
         // An intermediate's entries can be far from unit size (`A^256`, or
         // `(A .^ 4) .^ (1/60)` near zero): each moves in proportion to its
@@ -421,8 +421,8 @@ fn check_at(
 
     if let Some(grad) = grad {
         let mut values = point.values.clone();
-        let grad_values = evaluate_lines(model, &grad.lines, &mut values, &size_of)?;
-        for line in &grad.lines {
+        let grad_values = evaluate_lines(&grad.model, &grad.lines, &mut values, &size_of)?;
+        for line in results(&grad.lines) {
             let input = Name::plain(&line.lhs.base);
             let alone: Values = [(input.dot(), tangents[&input.dot()].clone())].into();
             let moved = point.directional(model, &alone)?;
@@ -450,6 +450,11 @@ fn check_at(
         step: point.step,
         omitted,
     })
+}
+
+/// The lines that are results, not temporaries.
+fn results(lines: &[Line]) -> impl Iterator<Item = &Line> {
+    lines.iter().filter(|l| !l.temporary)
 }
 
 /// Distinct sizes for distinct dimensions (3, 4, 5, …), fixed sizes kept.

@@ -29,6 +29,7 @@ pub struct Line {
     expr: String,
     unicode: String,
     latex: String,
+    temporary: bool,
 }
 
 impl Line {
@@ -41,6 +42,7 @@ impl Line {
             expr: line.rhs_text(Notation::Plain),
             unicode: equation(Notation::Unicode),
             latex: equation(Notation::Latex),
+            temporary: line.temporary,
         }
     }
 
@@ -95,6 +97,22 @@ impl Line {
     /// ```
     pub fn latex(&self) -> &str {
         &self.latex
+    }
+
+    /// True for a temporary of matdiff's own (`t1 = …`, SPEC §2): a value
+    /// the results would otherwise repeat, printed before them and used by
+    /// name in the lines after it; not a result.
+    ///
+    /// ```
+    /// let program = "X: matrix(n, n); A = tanh(X * W1); B = A + tanh(A * W2); C = B + tanh(B * W3); f = sum(C .* C)";
+    /// let d = matdiff::derive(program, matdiff::Mode::Grad, &matdiff::Options::new().wrt(["W1"]))?;
+    /// let first = &d.lines()[0];
+    /// assert!(first.is_temporary() && first.lhs() == "t1", "{d}");
+    /// assert!(!d.lines().last().unwrap().is_temporary());
+    /// # Ok::<(), matdiff::Error>(())
+    /// ```
+    pub fn is_temporary(&self) -> bool {
+        self.temporary
     }
 }
 

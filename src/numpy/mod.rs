@@ -323,7 +323,7 @@ impl<'a> Emitter<'a> {
 
     /// What the function assigns, in order: the intermediates the lines
     /// need (directly or through other intermediates) in program order,
-    /// then the lines; and the index of the first line.
+    /// then the lines; and the index of the first result.
     fn statements(&self) -> (Vec<Statement<'a>>, usize) {
         let model = self.model;
         let lines = &self.derivation.lines;
@@ -374,7 +374,10 @@ impl<'a> Emitter<'a> {
                 local: String::new(),
             });
         }
-        (statements, needed.len())
+        // matdiff's temporaries come first among the lines and, like the
+        // intermediates, are computed but not returned.
+        let temporaries = lines.iter().take_while(|l| l.temporary).count();
+        (statements, needed.len() + temporaries)
     }
 
     /// The arguments: every input, then the tangents and adjoints the

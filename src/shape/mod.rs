@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 mod spelling;
+mod temporaries;
 mod typer;
 use spelling::with_spelling_hint;
 use typer::{Dims, Typer};
@@ -293,6 +294,13 @@ impl Model {
     /// assert_eq!(model.written_sizes(&sized("sum(ones(n))"), &scalar), vec![true]);
     /// ```
     pub fn written_sizes(&self, expr: &Expr, expected: &Shape) -> Vec<bool> {
+        self.written_sizes_in(expr, Some(expected))
+    }
+
+    /// [`Model::written_sizes`] for a line whose left side a reader does
+    /// not know the shape of (a temporary `t1 = …`): its text alone fixes
+    /// every size.
+    pub(crate) fn written_sizes_in(&self, expr: &Expr, expected: Option<&Shape>) -> Vec<bool> {
         let mut meant = Vec::new();
         constants(expr, &mut meant);
         // A size inside `tr(I(d))`, printed as the number `d`, is written.
@@ -302,7 +310,7 @@ impl Model {
             let reading = strip_sizes(expr, &written, &mut index);
             let mut typer = Typer::reading();
             let inferred = self
-                .infer_in_context(&mut typer, &reading, Some(expected))
+                .infer_in_context(&mut typer, &reading, expected)
                 .and_then(|(_, slots)| {
                     typer.settle_with(&slots, false)?;
                     Ok(typer.slot_sizes(&slots))

@@ -311,20 +311,33 @@ fn temporary_shape(
     shapes: &HashMap<String, (usize, usize)>,
     dimensions: &HashMap<String, usize>,
 ) -> (usize, usize) {
-    // Evaluating at zeros gives the shape without needing real values.
-    let zeros: Env = shapes
-        .iter()
-        .map(|(k, s)| (k.clone(), Matrix::zeros(s.0, s.1)))
-        .collect();
-    evaluate(
-        expr,
-        sizes,
-        &Values {
-            names: &zeros,
-            dimensions,
-        },
-    )
-    .map_or((0, 0), |m| m.shape())
+    // Evaluating gives the shape without needing the real values: at values
+    // in [1/2, 3/2], where logarithms, roots and quotients are defined, or
+    // else at zeros.
+    let at = |value: &dyn Fn(usize) -> f64| {
+        let names: Env = shapes
+            .iter()
+            .enumerate()
+            .map(|(k, (name, s))| {
+                (
+                    name.clone(),
+                    Matrix::from_fn(s.0, s.1, |i, j| value(k + 7 * i + 13 * j)),
+                )
+            })
+            .collect();
+        evaluate(
+            expr,
+            sizes,
+            &Values {
+                names: &names,
+                dimensions,
+            },
+        )
+        .map(|m| m.shape())
+    };
+    at(&|k| 0.5 + ((k * 37) % 101) as f64 / 101.0)
+        .or_else(|_| at(&|_| 0.0))
+        .unwrap_or((0, 0))
 }
 
 /// Derives `program` in `mode` with the library, then judges each printed line.

@@ -13,6 +13,8 @@ use crate::print::{render_name, Notation};
 use crate::shape::Model;
 use crate::tidy::tidy;
 
+mod shared;
+
 /// The Hessian lines of a scalar program, each passed through `presenter`,
 /// which records the steps when it keeps a record: the gradient's, then
 /// each gradient differentiated along the inputs' tangents and, for a
@@ -28,15 +30,49 @@ pub(crate) fn lines(
         "hessian",
         "differentiate a scalar such as `tr(…)`, `sum(…)` or `x' * A * x`",
     )?;
+    let is_matrix = |x: &Name| model.env.name_shape(x).cols != Dim::One;
+    if !wrt.iter().any(is_matrix) || presenter.record.is_some() {
+        return direct(model, wrt, limits, presenter);
+    }
+    // A deep program's gradient names temporaries; forward mode over the
+    // gradient's own program then keeps the Hessian-vector product linear in
+    // its depth, where the tangent of the gradient written out grows
+    // exponentially. Both are tried and the cheaper is kept (not when
+    // recording steps, which read as substitutions).
+    let mut own = Presenter::new(model, limits);
+    let shared = grad(model, wrt, false, true, &mut own)
+        .and_then(|gradient| shared::products(model, wrt, &gradient, limits, presenter));
+    let direct = direct(model, wrt, limits, presenter);
+    let cost = |lines: &[Line]| {
+        let exprs: Vec<&Expr> = lines.iter().map(|l| &l.expr).collect();
+        crate::cost::flops_all(&exprs, &model.env)
+    };
+    match (shared, direct) {
+        (Ok(shared), Ok(direct)) if cost(&direct) <= cost(&shared) => Ok(direct),
+        (Ok(shared), _) => Ok(shared),
+        (Err(_), direct) => direct,
+    }
+}
+
+/// The Hessian lines from the gradient written out in the inputs.
+fn direct(
+    model: &Model,
+    wrt: &[Name],
+    limits: &Limits,
+    presenter: &mut Presenter,
+) -> Result<Vec<Line>> {
+    let env = &model.env;
+    // A row (a `matrix(1, n)`) has no Hessian matrix in the rows(x)×rows(y)
+    // layout of the blocks, so it takes the Hessian-vector product too.
+    let is_matrix = |x: &Name| env.name_shape(x).cols != Dim::One;
     // The gradient in terms of the inputs alone, so that its tangent is
     // too; simplified under a budget of its own, as a derivation of its own,
     // its steps recorded with the rest.
     let mut own = Presenter::new(model, limits);
     own.record = presenter.record.take();
-    let gradient = grad(model, wrt, true, &mut own);
+    let gradient = grad(model, wrt, true, false, &mut own);
     presenter.record = own.record.take();
     let gradient = gradient?;
-    let env = &model.env;
     let all = Some(model.bindings.len());
     let gradient_of = |x: &Name| -> &Expr {
         let line = gradient.iter().find(|l| l.lhs == x.bar());
@@ -54,9 +90,6 @@ pub(crate) fn lines(
             None => tangent_of(g, env, &leaf, &x.bar()),
         }
     };
-    // A row (a `matrix(1, n)`) has no Hessian matrix in the rows(x)×rows(y)
-    // layout of the blocks, so it takes the Hessian-vector product too.
-    let is_matrix = |x: &Name| env.name_shape(x).cols != Dim::One;
     // Hessian-vector products: every input moves along its tangent.
     let products = |presenter: &mut Presenter| -> Result<Vec<Line>> {
         let mut out = Vec::new();
