@@ -168,6 +168,13 @@ impl Line {
         self.line.latex()
     }
 
+    /// True for a temporary of matdiff's own (t1 = ...): a value the
+    /// results would otherwise repeat, printed before them; not a result.
+    #[getter]
+    fn temporary(&self) -> bool {
+        self.line.is_temporary()
+    }
+
     fn __str__(&self) -> String {
         self.line.to_string()
     }

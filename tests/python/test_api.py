@@ -11,6 +11,9 @@ import matdiff
 
 # A program per mode, with the keywords the Python call takes and the
 # command line's spelling of them.
+# A program deep enough that its gradient names a repeated adjoint (t1 = ...).
+DEEP = "X: matrix(n, n); A = tanh(X * W1); B = A + tanh(A * W2); C = B + tanh(B * W3); f = sum(C .* C)"
+
 CASES = [
     ("forward", "B = A * A; C = inv(B)", {}),
     ("forward", "C = inv(A) * B", {"wrt": ["A"], "expand": True}),
@@ -23,6 +26,8 @@ CASES = [
     ("hessian", "f = tr(X' * X * X' * X)", {}),
     ("jacobian", "y = exp(A * x)", {"wrt": ["x"]}),
     ("jacobian", "A: matrix(2, 3); X: matrix(3, 4); F = A * X", {"expand": True}),
+    ("grad", DEEP, {"wrt": ["W1"]}),
+    ("hessian", DEEP, {"wrt": ["W1"]}),
 ]
 
 
@@ -67,11 +72,21 @@ def test_lines_are_the_json_results(case):
     mode, program, keywords = case
     derivation = getattr(matdiff, mode)(program, **keywords)
     results = derivation.to_json()["results"]
-    assert len(derivation.lines) == len(results) > 0
-    for line, result in zip(derivation.lines, results):
+    lines = [line for line in derivation.lines if not line.temporary]
+    assert len(lines) == len(results) > 0
+    for line, result in zip(lines, results):
         assert {key: getattr(line, key) for key in result} == result
         assert str(line) == f"{line.lhs} = {line.expr}"
     assert str(derivation) == "\n".join(str(line) for line in derivation.lines)
+
+
+def test_temporaries_are_lines_and_json_bindings():
+    derivation = matdiff.grad(DEEP, wrt=["W1"])
+    temporaries = [line for line in derivation.lines if line.temporary]
+    assert temporaries and temporaries[0].lhs == "t1"
+    assert derivation.lines[: len(temporaries)] == temporaries
+    bindings = derivation.to_json()["bindings"][-len(temporaries):]
+    assert [(b["name"], b["expr"]) for b in bindings] == [(t.lhs, t.expr) for t in temporaries]
 
 
 def test_simplify_prints_the_expression_alone(cli):

@@ -56,6 +56,19 @@ SCALAR_CASES = {
         lambda x, A: (x.T @ A @ x).item() + np.linalg.slogdet(A)[1],
         lambda rng: dict(x=rng.normal(size=(4, 1)), A=well_conditioned(rng, 4)),
     ),
+    "residual tanh net (its gradient names a temporary)": (
+        "X: matrix(n, n)\n"
+        "A = tanh(X * W1)\nB = A + tanh(A * W2)\nC = B + tanh(B * W3)\nf = sum(C .* C)",
+        lambda X, W1, W2, W3: np.sum(
+            (lambda A: (lambda B: B + np.tanh(B @ W3))(A + np.tanh(A @ W2)))(np.tanh(X @ W1)) ** 2
+        ),
+        lambda rng: dict(
+            X=rng.normal(size=(3, 3)),
+            W1=rng.normal(size=(3, 3)) / 2,
+            W2=rng.normal(size=(3, 3)) / 2,
+            W3=rng.normal(size=(3, 3)) / 2,
+        ),
+    ),
     "trace of an inverse product": (
         "C = inv(A) * B\nf = tr(C * C')",
         lambda A, B: np.trace(np.linalg.inv(A) @ B @ (np.linalg.inv(A) @ B).T),
