@@ -236,16 +236,25 @@ fn jacobian_of_matrices_is_written_with_kron_and_vec() {
     );
     let out = matdiff(&["jacobian", "X: matrix(2, 3); F = exp(X)"]);
     assert_eq!(stdout(&out), "jac(F, X) = diag(vec(F))");
-    // Named sizes have no product kron could take: refused, saying so.
+    // Named sizes: an m×n matrix has m*n entries, and I its size.
+    let out = matdiff(&[
+        "jacobian",
+        "A: matrix(m, n); X: matrix(n, p); B: matrix(p, q); F = A * X * B",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "jac(F, A) = kron(B' * X', I)\njac(F, X) = kron(B', A)\njac(F, B) = kron(I, A * X)"
+    );
     let out = matdiff(&["jacobian", "C = inv(A)"]);
+    assert_eq!(stdout(&out), "jac(C, A) = kron(C', -C)");
+    // A transpose needs the commutation matrix: refused, saying so.
+    let out = matdiff(&["jacobian", "X: matrix(m, n); F = X'"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).is_empty());
     let message = stderr(&out);
-    assert!(
-        message.contains("need sizes fixed by a declaration"),
-        "{message}"
-    );
-    assert!(message.contains("jac(C, A)"), "{message}");
+    assert!(message.contains("commutation matrix"), "{message}");
+    assert!(message.contains("jac(F, X)"), "{message}");
 }
 
 #[test]
