@@ -253,6 +253,9 @@ impl Reverse<'_> {
         if m == Dim::One {
             return Expr::transpose(g);
         }
+        if let Some(reshaped) = self.reshaped(&g, &m, &n) {
+            return reshaped;
+        }
         let row_of_ones = ones(Dim::One, n.clone());
         let spread = Expr::mul(g, row_of_ones.clone());
         let mask = kron(identity(n), ones(m.clone(), Dim::One));
@@ -260,6 +263,57 @@ impl Reverse<'_> {
             kron(row_of_ones, identity(m)),
             Expr::binary(BinOp::EMul, spread, mask),
         )
+    }
+
+    /// The m×n matrix whose vec is `g`, where `g` says it outright: vec(H)
+    /// of an m×n H is H, a column of ones is ones(m, n), and sums, negations
+    /// and scalar multiples of such columns are reshaped term by term.
+    /// `None` for any other column, which [`Self::unvec`] masks.
+    fn reshaped(&self, g: &Expr, m: &Dim, n: &Dim) -> Option<Expr> {
+        match &g.kind {
+            ExprKind::Call(Func::Vec, args)
+                if self.env.shape(&args[0]) == Shape::new(m.clone(), n.clone()) =>
+            {
+                Some(args[0].clone())
+            }
+            ExprKind::Ones(_) => Some(ones(m.clone(), n.clone())),
+            // The seed of a row factor, `(x')'`, is x.
+            ExprKind::Transpose(row) => match &row.kind {
+                ExprKind::Transpose(x) => self.reshaped(x, m, n),
+                ExprKind::Ones(_) => Some(ones(m.clone(), n.clone())),
+                ExprKind::Neg(x) => {
+                    let column = Expr::transpose((**x).clone());
+                    self.reshaped(&column, m, n).map(Expr::neg)
+                }
+                ExprKind::Binary(BinOp::Mul, c, x) if self.env.shape(c).is_scalar() => {
+                    let column = Expr::transpose((**x).clone());
+                    Some(Expr::mul((**c).clone(), self.reshaped(&column, m, n)?))
+                }
+                ExprKind::Binary(BinOp::Mul, x, c) if self.env.shape(c).is_scalar() => {
+                    let column = Expr::transpose((**x).clone());
+                    Some(Expr::mul(self.reshaped(&column, m, n)?, (**c).clone()))
+                }
+                _ => None,
+            },
+            ExprKind::Neg(x) => self.reshaped(x, m, n).map(Expr::neg),
+            ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), x, y) => Some(Expr::binary(
+                *op,
+                self.reshaped(x, m, n)?,
+                self.reshaped(y, m, n)?,
+            )),
+            ExprKind::Binary(BinOp::Mul, c, x) if self.env.shape(c).is_scalar() => {
+                Some(Expr::mul((**c).clone(), self.reshaped(x, m, n)?))
+            }
+            ExprKind::Binary(BinOp::Mul, x, c) if self.env.shape(c).is_scalar() => {
+                Some(Expr::mul(self.reshaped(x, m, n)?, (**c).clone()))
+            }
+            ExprKind::Binary(BinOp::Div, x, c) => Some(Expr::binary(
+                BinOp::Div,
+                self.reshaped(x, m, n)?,
+                (**c).clone(),
+            )),
+            _ => None,
+        }
     }
 
     /// Ā for G = K̄, K = kron(A, B), A m×n, B p×q: each entry of A meets one

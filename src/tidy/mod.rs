@@ -171,8 +171,10 @@ fn node(expr: Expr, env: &Env) -> Expr {
         ExprKind::Power(base, k) => power(base, *k, env),
         ExprKind::ElemPower(base, k) => elem_power(base, k, env),
         ExprKind::Call(func, args) => call(*func, args, env).unwrap_or(expr),
-        // The 1×1 identity is the number 1.
+        // The 1×1 identity and 1×1 ones are the number 1 (`kron` of a
+        // vector's columns makes `ones(1)` for the unit dimension).
         ExprKind::Identity(Some(Dim::One)) => Expr::int(1),
+        ExprKind::Ones(Some(shape)) if shape.is_scalar() => Expr::int(1),
         _ => expr,
     }
 }
