@@ -196,3 +196,79 @@ impl Typer {
         Dim::from_factors(canonical.size, names)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::{Dim, Shape};
+    use crate::shape::analyze_source;
+
+    fn shape_of(program: &str, name: &str) -> String {
+        let model = analyze_source(program).unwrap_or_else(|e| panic!("{program}: {e:?}"));
+        model.env.var(name).unwrap().shape.to_string()
+    }
+
+    #[test]
+    fn kron_and_vec_multiply_named_and_fixed_sizes() {
+        let kron = "A: matrix(m, n); B: matrix(p, q); C = kron(A, B)";
+        assert_eq!(shape_of(kron, "C"), "(m*p)×(n*q)");
+        assert_eq!(shape_of("A: matrix(m, n); v = vec(A)", "v"), "(m*n)×1");
+        assert_eq!(shape_of("A: matrix(2, 3); v = vec(A)", "v"), "6×1");
+        assert_eq!(shape_of("A: matrix(2, n); v = vec(A)", "v"), "(2*n)×1");
+        // A factor of 1 leaves the other: kron(x, A) of a column x.
+        let column = "x: vector(p); A: matrix(m, n); C = kron(x, A)";
+        assert_eq!(shape_of(column, "C"), "(m*p)×n");
+    }
+
+    #[test]
+    fn products_are_equal_whatever_the_order_of_their_factors() {
+        let program = "A: matrix(m, n); B: matrix(p, q); C = kron(A, B) + kron(B, A)";
+        assert_eq!(shape_of(program, "C"), "(m*p)×(n*q)");
+    }
+
+    #[test]
+    fn a_free_factor_becomes_the_rest_of_the_other_product() {
+        let program = "A: matrix(m, n); B: matrix(p, q); C = kron(A, B) + kron(A, E)";
+        assert_eq!(shape_of(program, "E"), "p×q");
+        // A vector met by a product takes the product as its length.
+        assert_eq!(shape_of("A: matrix(m, n); f = y' * vec(A)", "y"), "(m*n)×1");
+        // And a factor inferred later shows in the product.
+        let later = "C = kron(A, B); D = C * z; B: matrix(p, q); A: matrix(m, n)";
+        assert_eq!(shape_of(later, "C"), "(m*p)×(n*q)");
+    }
+
+    #[test]
+    fn a_product_never_meets_a_distinct_dimension() {
+        for program in [
+            "A: matrix(m, n); x: vector(p); f = x' * vec(A)",
+            "A: matrix(m, n); x: vector(m); y = vec(A) + x",
+            // A vector is never its own product with another length.
+            "z = kron(x, y) + x",
+            "A: matrix(m, n); B: matrix(p, q); C = kron(A, B) + kron(B, B)",
+        ] {
+            assert!(analyze_source(program).is_err(), "{program}");
+        }
+    }
+
+    #[test]
+    fn the_fixed_part_of_a_product_is_bounded_like_a_declared_size() {
+        let err = analyze_source("A: matrix(20, n); C = kron(A, A)").unwrap_err();
+        assert!(err.message.contains("a size above 200"), "{}", err.message);
+    }
+
+    #[test]
+    fn written_products_read_back_in_any_order() {
+        let model = analyze_source("A: matrix(m, n); v = vec(A)").unwrap();
+        let v = model.env.var("v").unwrap().shape.clone();
+        let square = Shape::new(v.rows.clone(), v.rows.clone());
+        for text in ["I(m*n)", "I(n*m)", "I(rows(A)*cols(A))"] {
+            let parsed = crate::parse::parse_expr(text).unwrap();
+            let read = model.read(&parsed, &square);
+            assert!(read.is_ok(), "{text}: {read:?}");
+        }
+        let column = crate::parse::parse_expr("ones(n*m)").unwrap();
+        assert!(model.read(&column, &v).is_ok());
+        let wrong = crate::parse::parse_expr("I(m*m)").unwrap();
+        assert!(model.read(&wrong, &square).is_err());
+        assert!(v.rows.is_product() && v.cols == Dim::One);
+    }
+}
