@@ -266,8 +266,9 @@ impl Reverse<'_> {
     }
 
     /// The m×n matrix whose vec is `g`, where `g` says it outright: vec(H)
-    /// of an m×n H is H, a column of ones is ones(m, n), and sums, negations
-    /// and scalar multiples of such columns are reshaped term by term.
+    /// of an m×n H is H, a column of ones is ones(m, n), and sums, negations,
+    /// scalar multiples and entry-wise functions and products of such
+    /// columns are reshaped term by term.
     /// `None` for any other column, which [`Self::unvec`] masks.
     fn reshaped(&self, g: &Expr, m: &Dim, n: &Dim) -> Option<Expr> {
         match &g.kind {
@@ -306,6 +307,15 @@ impl Reverse<'_> {
             }
             ExprKind::Binary(BinOp::Mul, x, c) if self.env.shape(c).is_scalar() => {
                 Some(Expr::mul(self.reshaped(x, m, n)?, (**c).clone()))
+            }
+            // Entry-wise operations commute with reshaping.
+            ExprKind::Binary(op @ (BinOp::EMul | BinOp::EDiv), x, y) => Some(Expr::binary(
+                *op,
+                self.reshaped(x, m, n)?,
+                self.reshaped(y, m, n)?,
+            )),
+            ExprKind::Call(func @ Func::Map(_), args) => {
+                Some(Expr::call(*func, vec![self.reshaped(&args[0], m, n)?]))
             }
             ExprKind::Binary(BinOp::Div, x, c) => Some(Expr::binary(
                 BinOp::Div,
