@@ -45,6 +45,11 @@ pub fn render(expr: &Expr, notation: Notation) -> String {
 /// let e = model.elaborate(&matdiff::parse::parse_expr("sum(ones(m)) * tr(I(n))").unwrap(), None).unwrap();
 /// assert_eq!(render_sized(&e, Notation::Plain, &[true, true]), "sum(ones(m)) * n");
 /// assert_eq!(render_sized(&e, Notation::Latex, &[true, true]), "\\operatorname{sum}\\left(\\mathbf{1}_{m}\\right) n");
+/// // A product of sizes: `m*n`, `m·n`, `m \cdot n`; bracketed as a number.
+/// let e = model.elaborate(&matdiff::parse::parse_expr("I(m*n) / tr(I(n*m))").unwrap(), None).unwrap();
+/// assert_eq!(render_sized(&e, Notation::Plain, &[true, true]), "I(m*n) / (m*n)");
+/// assert_eq!(render_sized(&e, Notation::Unicode, &[true, true]), "I[m·n] / (m·n)");
+/// assert_eq!(render_sized(&e, Notation::Latex, &[true, true]), "\\frac{I_{m \\cdot n}}{\\left(m \\cdot n\\right)}");
 /// ```
 pub fn render_sized(expr: &Expr, notation: Notation, written: &[bool]) -> String {
     let mut out = String::new();
@@ -63,6 +68,8 @@ pub fn render_sized(expr: &Expr, notation: Notation, written: &[bool]) -> String
 /// ```
 /// use matdiff::ast::Dim;
 /// assert_eq!(matdiff::print::dim_text(&Dim::Named("len(x)".into())), "rows(x)");
+/// let product = matdiff::ast::dim_product(&Dim::Named("len(x)".into()), &Dim::Size(2));
+/// assert_eq!(matdiff::print::dim_text(&product), "2*rows(x)");
 /// ```
 pub fn dim_text(dim: &Dim) -> String {
     match dim {
