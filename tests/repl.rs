@@ -111,7 +111,9 @@ fn check_on_the_session_program() {
     let out = stdout_of(&["C = inv(A)", ":check"]);
     assert!(out.starts_with("sizes: rows(A) = 3\n"), "{out}");
     assert!(out.contains("dot(C) against central differences"), "{out}");
-    assert!(out.ends_with("3 passed, 0 failed\n"), "{out}");
+    // The Jacobian jac(C, A) over the named size rows(A) is compared too.
+    assert!(out.contains("jac(C, A) against differences"), "{out}");
+    assert!(out.ends_with("4 passed, 0 failed\n"), "{out}");
 }
 
 #[test]

@@ -66,7 +66,14 @@ fn lines_for(
     expand: bool,
     presenter: &mut Presenter,
 ) -> Result<Vec<Line>> {
-    let env = &model.env;
+    // J is taken entry by entry, each entry of X moved alone (as `check`
+    // compares it), so a symmetric input's tangent is not symmetric here:
+    // dot(S)' is not dot(S).
+    let names: Vec<&str> = (model.inputs.iter().map(|n| n.base.as_str()))
+        .chain(model.bindings.iter().map(|b| b.name.as_str()))
+        .collect();
+    let unconstrained = model.env.without_symmetry(&names);
+    let env = &unconstrained;
     let output = model.output();
     let f = Name::plain(&output.name);
     let f_shape = env.shape(&output.expr);
