@@ -278,6 +278,13 @@ impl Reverse<'_> {
                 Some(args[0].clone())
             }
             ExprKind::Ones(_) => Some(ones(m.clone(), n.clone())),
+            // vec(b aᵀ) = a ⊗ b for columns a (n long) and b (m long).
+            ExprKind::Call(Func::Kron, args)
+                if self.env.shape(&args[0]) == Shape::new(n.clone(), Dim::One)
+                    && self.env.shape(&args[1]) == Shape::new(m.clone(), Dim::One) =>
+            {
+                Some(Expr::mul(args[1].clone(), Expr::transpose(args[0].clone())))
+            }
             // The seed of a row factor, `(x')'`, is x.
             ExprKind::Transpose(row) => match &row.kind {
                 ExprKind::Transpose(x) => self.reshaped(x, m, n),
@@ -326,10 +333,24 @@ impl Reverse<'_> {
         }
     }
 
+    /// H with G = vec(H), H of b's length by a's, for columns a and b
+    /// when G says it outright (a ⊗ b = vec(b aᵀ)).
+    fn kron_of_columns(&self, a: &Expr, b: &Expr, g: &Expr) -> Option<Expr> {
+        let (sa, sb) = (self.env.shape(a), self.env.shape(b));
+        if sa.cols != Dim::One || sb.cols != Dim::One || sa.is_scalar() || sb.is_scalar() {
+            return None;
+        }
+        self.reshaped(g, &sb.rows, &sa.rows)
+    }
+
     /// Ā for G = K̄, K = kron(A, B), A m×n, B p×q: each entry of A meets one
     /// p×q block of G, weighted by B:
     /// kron(Iₘ, 𝟙ₚᵀ) (G ⊙ kron(𝟙ₘₓₙ, B)) kron(Iₙ, 𝟙_q).
     fn kron_left(&self, a: &Expr, b: &Expr, g: Expr) -> Expr {
+        // Of columns, ⟨G, a ⊗ b⟩ = bᵀ H a with G = vec(H): ā = Hᵀ b.
+        if let Some(h) = self.kron_of_columns(a, b, &g) {
+            return Expr::mul(Expr::transpose(h), b.clone());
+        }
         let (sa, sb) = (self.env.shape(a), self.env.shape(b));
         let weights = kron(ones(sa.rows.clone(), sa.cols.clone()), b.clone());
         Expr::mul(
@@ -345,6 +366,10 @@ impl Reverse<'_> {
     /// weighted by its entry of A:
     /// kron(𝟙ₘᵀ, Iₚ) (G ⊙ kron(A, 𝟙ₚₓ_q)) kron(𝟙ₙ, I_q).
     fn kron_right(&self, a: &Expr, b: &Expr, g: Expr) -> Expr {
+        // Of columns, b̄ = H a with G = vec(H).
+        if let Some(h) = self.kron_of_columns(a, b, &g) {
+            return Expr::mul(h, a.clone());
+        }
         let (sa, sb) = (self.env.shape(a), self.env.shape(b));
         let weights = kron(a.clone(), ones(sb.rows.clone(), sb.cols.clone()));
         Expr::mul(
