@@ -172,7 +172,8 @@ impl Reader<'_> {
 
     /// vec(T ⊗ b) = (I ⊗ b) vec(T) and vec(a ⊗ T) = (I ⊗ a ⊗ I) vec(T),
     /// T active and m×n, for a constant column a or b: column j of a ⊗ T is
-    /// (a ⊗ Iₘ) T[:, j]. A constant matrix factor needs the commutation
+    /// (a ⊗ Iₘ) T[:, j]; and vec(A ⊗ t) = (vec(A) ⊗ I) t for an active
+    /// column t. A constant matrix factor otherwise needs the commutation
     /// matrix, so has no form.
     fn kron_with_column(&self, e: &Expr, a: &Expr, b: &Expr) -> Result<Option<Expr>, String> {
         let is_column = |x: &Expr| self.shape(x).cols == Dim::One;
@@ -181,6 +182,12 @@ impl Reader<'_> {
                 let n = entries(&self.shape(a));
                 let m = self.map(a)?;
                 Ok(m.map(|m| self.mul(kron(identity(&n), b.clone()), m)))
+            }
+            // Column j of A ⊗ t is (A[:, j] ⊗ I) t, so vec(A ⊗ t) = (vec(A) ⊗ I) t.
+            (false, true) if is_column(b) && !is_column(a) => {
+                let p = self.shape(b).rows;
+                let m = self.map(b)?;
+                Ok(m.map(|m| self.mul(kron(vec(a.clone()), identity(&p)), m)))
             }
             (false, true) if is_column(a) => {
                 let t = self.shape(b);
