@@ -360,19 +360,18 @@ impl Typer {
     fn written_size(
         &mut self,
         dim: &Dim,
-        names_of: &HashMap<String, Dims>,
+        names: &HashMap<String, Dims>,
         at: Span,
     ) -> Result<usize> {
         if dim.is_product() {
             // `I(m*n)`, `ones(rows(A)*cols(B))`: each factor as written alone.
-            let (size, names) = dim.factors();
+            let (size, factors) = dim.factors();
             let mut ids = vec![self.known(&Dim::from_factors(size, Vec::new()))];
-            for name in names {
-                ids.push(self.written_size(&Dim::Named(name), names_of, at)?);
+            for factor in factors {
+                ids.push(self.written_size(&Dim::Named(factor), names, at)?);
             }
             return Ok(self.product(&ids));
         }
-        let names = names_of;
         let Dim::Named(text) = dim else {
             return Ok(self.known(dim));
         };
