@@ -33,8 +33,9 @@ use num_rational::BigRational;
 use std::collections::HashMap;
 
 /// Nominal size given to every named dimension ([`Dim::Named`]) when
-/// costing; a fixed size [`Dim::Size`]`(k)` counts as `k` and [`Dim::One`]
-/// as 1.
+/// costing; a fixed size [`Dim::Size`]`(k)` counts as `k`, [`Dim::One`]
+/// as 1, and a product such as `m*n` ([`Dim::Product`]) as the product of
+/// its factors.
 ///
 /// ```
 /// let model = matdiff::shape::analyze_source("A: matrix(n, n); tr(A)").unwrap();
@@ -236,6 +237,10 @@ fn size(dim: &Dim) -> f64 {
         Dim::Named(_) => NOMINAL_SIZE,
         // Precision loss is irrelevant: declared sizes are bounded small.
         Dim::Size(k) => *k as f64,
+        Dim::Product(p) => {
+            let named = i32::try_from(p.names().len()).unwrap_or(i32::MAX);
+            p.size() as f64 * NOMINAL_SIZE.powi(named)
+        }
     }
 }
 

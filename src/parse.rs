@@ -5,7 +5,7 @@
 //! reserved words and the function table rule out.
 
 use crate::ast::{
-    BinOp, Dim, DimSpec, Expr, ExprKind, Func, Name, Program, Shape, Span, Stmt, Type,
+    dim_product, BinOp, Dim, DimSpec, Expr, ExprKind, Func, Name, Program, Shape, Span, Stmt, Type,
 };
 use crate::error::{Error, Result};
 use crate::limits::{MAX_INPUT_BYTES, MAX_NUMBER_DIGITS};
@@ -545,17 +545,27 @@ fn build_sized(name: &str, args: &[Expr], span: Span) -> Result<Option<Expr>> {
 }
 
 /// A size written in `I(…)` or `ones(…)`: a positive integer, a declared
-/// dimension name, `rows(X)` or `cols(X)`. Names are resolved by shape
-/// analysis, which knows the program's dimensions and variables.
+/// dimension name, `rows(X)` or `cols(X)`, or a product of these (`m*n`,
+/// as matdiff prints the sizes of `vec` and `kron`). Names are resolved by
+/// shape analysis, which knows the program's dimensions and variables.
 fn size_argument(arg: &Expr) -> Result<Dim> {
     let refused = || {
         Error::input(
             format!("`{arg}` is not a size"),
             arg.span,
         )
-        .with_help("a size is a positive integer, a declared dimension such as `n`, `rows(X)` or `cols(X)`")
+        .with_help("a size is a positive integer, a declared dimension such as `n`, `rows(X)` or `cols(X)`, or a product of these such as `m*n`")
     };
     match &arg.kind {
+        ExprKind::Binary(BinOp::Mul, a, b) => {
+            let product = dim_product(&size_argument(a)?, &size_argument(b)?);
+            // The product's fixed part is bounded like a single size.
+            let (fixed, _) = product.factors();
+            if fixed > crate::limits::MAX_DECLARED_SIZE {
+                return Err(refused());
+            }
+            Ok(product)
+        }
         ExprKind::Num(value) => {
             let size = value
                 .to_integer()

@@ -45,6 +45,11 @@ pub fn render(expr: &Expr, notation: Notation) -> String {
 /// let e = model.elaborate(&matdiff::parse::parse_expr("sum(ones(m)) * tr(I(n))").unwrap(), None).unwrap();
 /// assert_eq!(render_sized(&e, Notation::Plain, &[true, true]), "sum(ones(m)) * n");
 /// assert_eq!(render_sized(&e, Notation::Latex, &[true, true]), "\\operatorname{sum}\\left(\\mathbf{1}_{m}\\right) n");
+/// // A product of sizes: `m*n`, `m·n`, `m \cdot n`; bracketed as a number.
+/// let e = model.elaborate(&matdiff::parse::parse_expr("I(m*n) / tr(I(n*m))").unwrap(), None).unwrap();
+/// assert_eq!(render_sized(&e, Notation::Plain, &[true, true]), "I(m*n) / (m*n)");
+/// assert_eq!(render_sized(&e, Notation::Unicode, &[true, true]), "I[m·n] / (m·n)");
+/// assert_eq!(render_sized(&e, Notation::Latex, &[true, true]), "\\frac{I_{m \\cdot n}}{\\left(m \\cdot n\\right)}");
 /// ```
 pub fn render_sized(expr: &Expr, notation: Notation, written: &[bool]) -> String {
     let mut out = String::new();
@@ -63,11 +68,16 @@ pub fn render_sized(expr: &Expr, notation: Notation, written: &[bool]) -> String
 /// ```
 /// use matdiff::ast::Dim;
 /// assert_eq!(matdiff::print::dim_text(&Dim::Named("len(x)".into())), "rows(x)");
+/// let product = matdiff::ast::dim_product(&Dim::Named("len(x)".into()), &Dim::Size(2));
+/// assert_eq!(matdiff::print::dim_text(&product), "2*rows(x)");
 /// ```
 pub fn dim_text(dim: &Dim) -> String {
     match dim {
         Dim::One => "1".to_string(),
         Dim::Size(k) => k.to_string(),
+        Dim::Product(_) => {
+            product_texts(dim, &|name| dim_text(&Dim::Named(name.clone()))).join("*")
+        }
         Dim::Named(label) => {
             // Inferred dimensions are labelled by a variable; vectors' and
             // symmetric matrices' read back as their rows.
@@ -79,6 +89,14 @@ pub fn dim_text(dim: &Dim) -> String {
             label.to_string()
         }
     }
+}
+
+/// The factors of a product dimension, its fixed size first, each named
+/// one rendered by `named`.
+fn product_texts(dim: &Dim, named: &dyn Fn(&std::sync::Arc<str>) -> String) -> Vec<String> {
+    let (size, names) = dim.factors();
+    let fixed = (size != 1).then(|| size.to_string());
+    fixed.into_iter().chain(names.iter().map(named)).collect()
 }
 
 /// Renders a (possibly marked) name in a notation.
@@ -359,6 +377,15 @@ impl Printer<'_> {
     }
 
     fn dim(&self, dim: &Dim) -> String {
+        if dim.is_product() {
+            let times = match self.notation {
+                Notation::Plain => "*",
+                Notation::Unicode => "·",
+                Notation::Latex => " \\cdot ",
+            };
+            let factor = |name: &std::sync::Arc<str>| self.dim(&Dim::Named(name.clone()));
+            return product_texts(dim, &factor).join(times);
+        }
         let text = dim_text(dim);
         match (self.notation, text.split_once('(')) {
             (Notation::Latex, Some((word, rest))) => {
@@ -469,9 +496,13 @@ impl Printer<'_> {
             }],
         ) = (func, args)
         {
-            // The trace of an identity is its size, a number.
+            // The trace of an identity is its size, a number; a product
+            // of sizes is bracketed, as the number it stands for is one.
             self.constants += 1;
-            let text = self.dim(d);
+            let text = match self.dim(d) {
+                text if d.is_product() => format!("{}{text}{}", self.open(), self.close()),
+                text => text,
+            };
             self.push(&text);
             return;
         }

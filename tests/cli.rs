@@ -189,17 +189,18 @@ fn jacobian_of_vectors_and_scalars_is_exact() {
 
 #[test]
 fn jacobian_of_every_input_leaves_out_what_it_cannot_write_and_says_so() {
-    let out = matdiff(&["jacobian", "exp(A * x)"]);
+    // A transpose of a matrix needs the commutation matrix: no form.
+    let out = matdiff(&["jacobian", "F = X' * B"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "jac(f, x) = diag(exp(A * x)) * A");
+    assert_eq!(stdout(&out), "jac(F, B) = kron(I, X')");
     assert!(
-        stderr(&out).starts_with("note: jac(f, A) is left out: matrix Jacobians"),
+        stderr(&out).starts_with("note: jac(F, X) is left out: no Kronecker form is known"),
         "{}",
         stderr(&out)
     );
-    let named = matdiff(&["jacobian", "--wrt", "A", "exp(A * x)"]);
+    let named = matdiff(&["jacobian", "--wrt", "X", "F = X' * B"]);
     assert_eq!(named.status.code(), Some(1));
-    assert!(stderr(&named).starts_with("error: matrix Jacobians"));
+    assert!(stderr(&named).starts_with("error: no Kronecker form is known"));
 }
 
 #[test]
@@ -232,20 +233,29 @@ fn jacobian_of_matrices_is_written_with_kron_and_vec() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "jac(F, A) = kron(B' * X', I(2))\njac(F, X) = kron(B', A)\njac(F, B) = kron(I(5), A * X)"
+        "jac(F, A) = kron(B' * X', I)\njac(F, X) = kron(B', A)\njac(F, B) = kron(I, A * X)"
     );
     let out = matdiff(&["jacobian", "X: matrix(2, 3); F = exp(X)"]);
     assert_eq!(stdout(&out), "jac(F, X) = diag(vec(F))");
-    // Named sizes have no product kron could take: refused, saying so.
+    // Named sizes: an m×n matrix has m*n entries, and I its size.
+    let out = matdiff(&[
+        "jacobian",
+        "A: matrix(m, n); X: matrix(n, p); B: matrix(p, q); F = A * X * B",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "jac(F, A) = kron(B' * X', I)\njac(F, X) = kron(B', A)\njac(F, B) = kron(I, A * X)"
+    );
     let out = matdiff(&["jacobian", "C = inv(A)"]);
+    assert_eq!(stdout(&out), "jac(C, A) = kron(C', -C)");
+    // A transpose needs the commutation matrix: refused, saying so.
+    let out = matdiff(&["jacobian", "X: matrix(m, n); F = X'"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).is_empty());
     let message = stderr(&out);
-    assert!(
-        message.contains("need sizes fixed by a declaration"),
-        "{message}"
-    );
-    assert!(message.contains("jac(C, A)"), "{message}");
+    assert!(message.contains("commutation matrix"), "{message}");
+    assert!(message.contains("jac(F, X)"), "{message}");
 }
 
 #[test]

@@ -331,10 +331,8 @@ fn expand_agrees(case: &Case, model: &Model, mode: Mode) -> Result<(), TestCaseE
     );
 
     let table = sizes(model);
-    let size = |d: &Dim| match d {
-        Dim::One => 1,
-        d => table.get(d).copied().unwrap_or(1),
-    };
+    // A product of dimensions (`m*n` of `vec`) is sized by its factors.
+    let size = |d: &Dim| d.size_with(&|factor| table.get(factor).copied().unwrap_or(1));
     let mut rng = Lcg(case.seed);
     let primal = point(model, &size, &mut rng).map_err(|e| {
         TestCaseError::fail(format!(

@@ -111,7 +111,9 @@ fn check_on_the_session_program() {
     let out = stdout_of(&["C = inv(A)", ":check"]);
     assert!(out.starts_with("sizes: rows(A) = 3\n"), "{out}");
     assert!(out.contains("dot(C) against central differences"), "{out}");
-    assert!(out.ends_with("3 passed, 0 failed\n"), "{out}");
+    // The Jacobian jac(C, A) over the named size rows(A) is compared too.
+    assert!(out.contains("jac(C, A) against differences"), "{out}");
+    assert!(out.ends_with("4 passed, 0 failed\n"), "{out}");
 }
 
 #[test]
@@ -655,17 +657,18 @@ fn jacobian_command_on_the_session_and_a_typed_program() {
     // Options come before the program, as on the command line.
     let out = stdout_of(&["y = exp(A * x)", ":jacobian --wrt x"]);
     assert_eq!(out, "jac(y, x) = diag(y) * A\n");
-    // A matrix Jacobian of open sizes is refused, the caret in the typed line.
-    let (_, out) = after(&[":jacobian C = inv(A)"]);
-    assert!(out.failed);
-    assert!(
-        out.stderr.contains("need sizes fixed by a declaration"),
-        "{}",
-        out.stderr
+    // A matrix Jacobian of named sizes is written with kron.
+    assert_eq!(
+        stdout_of(&[":jacobian C = inv(A)"]),
+        "jac(C, A) = kron(C', -C)\n"
     );
+    // One with no Kronecker form is refused, the caret in the typed line.
+    let (_, out) = after(&[":jacobian F = X'"]);
+    assert!(out.failed);
+    assert!(out.stderr.contains("commutation matrix"), "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("1 | :jacobian C = inv(A)\n  |           ^\n"),
+            .contains("1 | :jacobian F = X'\n  |           ^\n"),
         "{}",
         out.stderr
     );

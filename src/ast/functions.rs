@@ -7,7 +7,7 @@
 //! exhaustive matches so that the compiler names any stage a new one
 //! misses.
 
-use super::{Dim, Expr, ExprKind, Shape};
+use super::{dim_product, Dim, Expr, ExprKind, Shape};
 use std::fmt;
 use std::str::FromStr;
 
@@ -201,23 +201,6 @@ impl Func {
             ),
             _ => self.result_shape(first),
         }
-    }
-}
-
-/// The product of two dimensions. `vec` and `kron` take sizes fixed by a
-/// declaration (the typer refuses others), so this is a size; a product of
-/// named dimensions, which no typed program reaches, is labelled `m*n`.
-///
-/// ```
-/// use matdiff::ast::{dim_product, Dim};
-/// assert_eq!(dim_product(&Dim::Size(2), &Dim::Size(3)), Dim::Size(6));
-/// assert_eq!(dim_product(&Dim::One, &Dim::Size(3)), Dim::Size(3));
-/// ```
-pub fn dim_product(a: &Dim, b: &Dim) -> Dim {
-    match (a, b) {
-        (Dim::One, d) | (d, Dim::One) => d.clone(),
-        (Dim::Size(x), Dim::Size(y)) => Dim::Size(x * y),
-        (x, y) => Dim::Named(format!("{x}*{y}").into()),
     }
 }
 

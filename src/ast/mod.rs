@@ -11,7 +11,10 @@ use std::cell::OnceCell;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
+mod dim;
 mod functions;
+
+pub use dim::{dim_product, Dim, DimProduct};
 
 /// A byte range in the source text.
 ///
@@ -169,33 +172,6 @@ impl fmt::Display for Name {
     }
 }
 
-/// One resolved dimension of a shape.
-///
-/// ```
-/// use matdiff::ast::Dim;
-/// assert_eq!(Dim::Named("n".into()).to_string(), "n");
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Dim {
-    /// The dimension 1 of scalars and vectors.
-    One,
-    /// A named dimension: declared (`n`) or inferred (`rows(A)`). Shared,
-    /// so that copying a shape, which every stage does, copies no text.
-    Named(std::sync::Arc<str>),
-    /// A fixed size from a declaration such as `matrix(3, 4)`.
-    Size(u64),
-}
-
-impl fmt::Display for Dim {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Dim::One => f.write_str("1"),
-            Dim::Named(name) => f.write_str(name),
-            Dim::Size(size) => write!(f, "{size}"),
-        }
-    }
-}
-
 /// The shape of a value; 1×1 is a scalar.
 ///
 /// ```
@@ -308,12 +284,17 @@ impl Shape {
 }
 
 impl fmt::Display for Shape {
+    /// `m×n`; a product of sizes is bracketed, `(m*n)×1`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}×{}", self.rows, self.cols)
+        let side = |d: &Dim| match d {
+            Dim::Product(_) => format!("({d})"),
+            _ => d.to_string(),
+        };
+        write!(f, "{}×{}", side(&self.rows), side(&self.cols))
     }
 }
 
-pub use functions::{dim_product, AtZero, Domain, Func, Latex, Local, Map, MapSpec, Slope};
+pub use functions::{AtZero, Domain, Func, Latex, Local, Map, MapSpec, Slope};
 
 /// Binary operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -686,6 +686,7 @@ impl Sample {
         match dim {
             Dim::One => 1,
             Dim::Size(k) => *k as usize,
+            Dim::Product(_) => dim.size_with(&|factor| self.size(factor)),
             named => self
                 .sizes
                 .iter()

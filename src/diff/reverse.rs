@@ -253,6 +253,9 @@ impl Reverse<'_> {
         if m == Dim::One {
             return Expr::transpose(g);
         }
+        if let Some(reshaped) = self.reshaped(&g, &m, &n) {
+            return reshaped;
+        }
         let row_of_ones = ones(Dim::One, n.clone());
         let spread = Expr::mul(g, row_of_ones.clone());
         let mask = kron(identity(n), ones(m.clone(), Dim::One));
@@ -262,10 +265,92 @@ impl Reverse<'_> {
         )
     }
 
+    /// The m×n matrix whose vec is `g`, where `g` says it outright: vec(H)
+    /// of an m×n H is H, a column of ones is ones(m, n), and sums, negations,
+    /// scalar multiples and entry-wise functions and products of such
+    /// columns are reshaped term by term.
+    /// `None` for any other column, which [`Self::unvec`] masks.
+    fn reshaped(&self, g: &Expr, m: &Dim, n: &Dim) -> Option<Expr> {
+        match &g.kind {
+            ExprKind::Call(Func::Vec, args)
+                if self.env.shape(&args[0]) == Shape::new(m.clone(), n.clone()) =>
+            {
+                Some(args[0].clone())
+            }
+            ExprKind::Ones(_) => Some(ones(m.clone(), n.clone())),
+            // vec(b aᵀ) = a ⊗ b for columns a (n long) and b (m long).
+            ExprKind::Call(Func::Kron, args)
+                if self.env.shape(&args[0]) == Shape::new(n.clone(), Dim::One)
+                    && self.env.shape(&args[1]) == Shape::new(m.clone(), Dim::One) =>
+            {
+                Some(Expr::mul(args[1].clone(), Expr::transpose(args[0].clone())))
+            }
+            // The seed of a row factor, `(x')'`, is x.
+            ExprKind::Transpose(row) => match &row.kind {
+                ExprKind::Transpose(x) => self.reshaped(x, m, n),
+                ExprKind::Ones(_) => Some(ones(m.clone(), n.clone())),
+                ExprKind::Neg(x) => {
+                    let column = Expr::transpose((**x).clone());
+                    self.reshaped(&column, m, n).map(Expr::neg)
+                }
+                ExprKind::Binary(BinOp::Mul, c, x) if self.env.shape(c).is_scalar() => {
+                    let column = Expr::transpose((**x).clone());
+                    Some(Expr::mul((**c).clone(), self.reshaped(&column, m, n)?))
+                }
+                ExprKind::Binary(BinOp::Mul, x, c) if self.env.shape(c).is_scalar() => {
+                    let column = Expr::transpose((**x).clone());
+                    Some(Expr::mul(self.reshaped(&column, m, n)?, (**c).clone()))
+                }
+                _ => None,
+            },
+            ExprKind::Neg(x) => self.reshaped(x, m, n).map(Expr::neg),
+            ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), x, y) => Some(Expr::binary(
+                *op,
+                self.reshaped(x, m, n)?,
+                self.reshaped(y, m, n)?,
+            )),
+            ExprKind::Binary(BinOp::Mul, c, x) if self.env.shape(c).is_scalar() => {
+                Some(Expr::mul((**c).clone(), self.reshaped(x, m, n)?))
+            }
+            ExprKind::Binary(BinOp::Mul, x, c) if self.env.shape(c).is_scalar() => {
+                Some(Expr::mul(self.reshaped(x, m, n)?, (**c).clone()))
+            }
+            // Entry-wise operations commute with reshaping.
+            ExprKind::Binary(op @ (BinOp::EMul | BinOp::EDiv), x, y) => Some(Expr::binary(
+                *op,
+                self.reshaped(x, m, n)?,
+                self.reshaped(y, m, n)?,
+            )),
+            ExprKind::Call(func @ Func::Map(_), args) => {
+                Some(Expr::call(*func, vec![self.reshaped(&args[0], m, n)?]))
+            }
+            ExprKind::Binary(BinOp::Div, x, c) => Some(Expr::binary(
+                BinOp::Div,
+                self.reshaped(x, m, n)?,
+                (**c).clone(),
+            )),
+            _ => None,
+        }
+    }
+
+    /// H with G = vec(H), H of b's length by a's, for columns a and b
+    /// when G says it outright (a ⊗ b = vec(b aᵀ)).
+    fn kron_of_columns(&self, a: &Expr, b: &Expr, g: &Expr) -> Option<Expr> {
+        let (sa, sb) = (self.env.shape(a), self.env.shape(b));
+        if sa.cols != Dim::One || sb.cols != Dim::One || sa.is_scalar() || sb.is_scalar() {
+            return None;
+        }
+        self.reshaped(g, &sb.rows, &sa.rows)
+    }
+
     /// Ā for G = K̄, K = kron(A, B), A m×n, B p×q: each entry of A meets one
     /// p×q block of G, weighted by B:
     /// kron(Iₘ, 𝟙ₚᵀ) (G ⊙ kron(𝟙ₘₓₙ, B)) kron(Iₙ, 𝟙_q).
     fn kron_left(&self, a: &Expr, b: &Expr, g: Expr) -> Expr {
+        // Of columns, ⟨G, a ⊗ b⟩ = bᵀ H a with G = vec(H): ā = Hᵀ b.
+        if let Some(h) = self.kron_of_columns(a, b, &g) {
+            return Expr::mul(Expr::transpose(h), b.clone());
+        }
         let (sa, sb) = (self.env.shape(a), self.env.shape(b));
         let weights = kron(ones(sa.rows.clone(), sa.cols.clone()), b.clone());
         Expr::mul(
@@ -281,6 +366,10 @@ impl Reverse<'_> {
     /// weighted by its entry of A:
     /// kron(𝟙ₘᵀ, Iₚ) (G ⊙ kron(A, 𝟙ₚₓ_q)) kron(𝟙ₙ, I_q).
     fn kron_right(&self, a: &Expr, b: &Expr, g: Expr) -> Expr {
+        // Of columns, b̄ = H a with G = vec(H).
+        if let Some(h) = self.kron_of_columns(a, b, &g) {
+            return Expr::mul(h, a.clone());
+        }
         let (sa, sb) = (self.env.shape(a), self.env.shape(b));
         let weights = kron(a.clone(), ones(sb.rows.clone(), sb.cols.clone()));
         Expr::mul(

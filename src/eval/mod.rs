@@ -310,6 +310,7 @@ fn dim_size(d: &Dim, size: &dyn Fn(&Dim) -> usize) -> Result<usize, EvalError> {
         Dim::One => 1,
         Dim::Size(k) => usize::try_from(*k).unwrap_or(usize::MAX),
         Dim::Named(_) => size(d),
+        Dim::Product(_) => d.size_with(size),
     };
     if n > MAX_SIZE {
         bail!("the size {d} = {n} is too large (at most {MAX_SIZE})");

@@ -341,9 +341,9 @@ impl Derivation {
     /// the inputs a Jacobian with respect to every input leaves out.
     ///
     /// ```
-    /// let d = matdiff::jacobian("exp(A * x)")?;
-    /// assert_eq!(d.to_string(), "jac(f, x) = diag(exp(A * x)) * A");
-    /// assert!(d.notes()[0].starts_with("jac(f, A) is left out: matrix Jacobians"));
+    /// let d = matdiff::jacobian("F = X' * B")?;
+    /// assert_eq!(d.to_string(), "jac(F, B) = kron(I, X')");
+    /// assert!(d.notes()[0].starts_with("jac(F, X) is left out: no Kronecker form"));
     /// # Ok::<(), matdiff::Error>(())
     /// ```
     pub fn notes(&self) -> &[String] {

@@ -266,23 +266,25 @@ pub fn hessian(program: &str) -> Result<Derivation, Error> {
 /// The Jacobian matrix ∂vec(f)/∂vec(X)ᵀ of the output with respect to each
 /// input (`matdiff jacobian`): one row per entry of the output, one column
 /// per entry of the input, `jac(f, X) = …` a line. With a matrix on either
-/// side it is written with `kron`, `vec` and `I`, whose sizes a declaration
-/// must fix.
+/// side it is written with `kron`, `vec` and `I`, over sizes named or fixed
+/// (an m×n matrix has m*n entries).
 ///
 /// ```
 /// let d = matdiff::jacobian("A: matrix(2, 3); exp(A * x)")?;
 /// assert_eq!(
 ///     d.to_string(),
-///     "jac(f, A) = diag(exp(A * x)) * kron(x', I(2))\njac(f, x) = diag(exp(A * x)) * A"
+///     "jac(f, A) = diag(exp(A * x)) * kron(x', I)\njac(f, x) = diag(exp(A * x)) * A"
 /// );
 /// assert_eq!(matdiff::jacobian("x' * x")?.to_string(), "jac(f, x) = 2 * x'");
-/// // A matrix of open size has no Kronecker form kron could take: with
-/// // every input it is left out with a note, named alone it is an error.
-/// let d = matdiff::jacobian("x' * A * x")?;
-/// assert_eq!(d.to_string(), "jac(f, x) = x' * (A + A')");
-/// assert!(d.notes()[0].starts_with("jac(f, A) is left out"));
-/// let only_a = matdiff::Options::new().wrt(["A"]);
-/// assert!(matdiff::derive("x' * A * x", matdiff::Mode::Jacobian, &only_a).is_err());
+/// let d = matdiff::jacobian("A: matrix(m, n); X: matrix(n, p); F = A * X")?;
+/// assert_eq!(d.to_string(), "jac(F, A) = kron(X', I)\njac(F, X) = kron(I, A)");
+/// // A transpose needs the commutation matrix, which has no Kronecker form:
+/// // with every input it is left out with a note, named alone an error.
+/// let d = matdiff::jacobian("F = X' * B")?;
+/// assert_eq!(d.to_string(), "jac(F, B) = kron(I, X')");
+/// assert!(d.notes()[0].starts_with("jac(F, X) is left out"));
+/// let only_x = matdiff::Options::new().wrt(["X"]);
+/// assert!(matdiff::derive("F = X' * B", matdiff::Mode::Jacobian, &only_x).is_err());
 /// # Ok::<(), matdiff::Error>(())
 /// ```
 pub fn jacobian(program: &str) -> Result<Derivation, Error> {

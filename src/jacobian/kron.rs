@@ -114,6 +114,7 @@ impl Reader<'_> {
                 }))
             }
             ExprKind::Call(Func::Vec, args) => self.map(&args[0]),
+            ExprKind::Call(Func::Kron, args) => self.kron_with_column(e, &args[0], &args[1]),
             // vec(A \ T) = (I ⊗ A⁻¹) vec(T), for a constant A.
             ExprKind::Call(Func::Solve, args) if !self.active(&args[0]) => {
                 if self.shape(&args[0]).is_scalar() {
@@ -167,6 +168,40 @@ impl Reader<'_> {
         } else {
             self.mul(kron(identity(&t_shape.cols), a.clone()), m)
         }))
+    }
+
+    /// vec(T ⊗ b) = (I ⊗ b) vec(T) and vec(a ⊗ T) = (I ⊗ a ⊗ I) vec(T),
+    /// T active and m×n, for a constant column a or b: column j of a ⊗ T is
+    /// (a ⊗ Iₘ) T[:, j]; and vec(A ⊗ t) = (vec(A) ⊗ I) t for an active
+    /// column t. A constant matrix factor otherwise needs the commutation
+    /// matrix, so has no form.
+    fn kron_with_column(&self, e: &Expr, a: &Expr, b: &Expr) -> Result<Option<Expr>, String> {
+        let is_column = |x: &Expr| self.shape(x).cols == Dim::One;
+        match (self.active(a), self.active(b)) {
+            (true, false) if is_column(b) => {
+                let n = entries(&self.shape(a));
+                let m = self.map(a)?;
+                Ok(m.map(|m| self.mul(kron(identity(&n), b.clone()), m)))
+            }
+            // Column j of A ⊗ t is (A[:, j] ⊗ I) t, so vec(A ⊗ t) = (vec(A) ⊗ I) t.
+            (false, true) if is_column(b) && !is_column(a) => {
+                let p = self.shape(b).rows;
+                let m = self.map(b)?;
+                Ok(m.map(|m| self.mul(kron(vec(a.clone()), identity(&p)), m)))
+            }
+            (false, true) if is_column(a) => {
+                let t = self.shape(b);
+                let spread = kron(a.clone(), identity(&t.rows));
+                let factor = if t.cols == Dim::One {
+                    spread
+                } else {
+                    kron(identity(&t.cols), spread)
+                };
+                let m = self.map(b)?;
+                Ok(m.map(|m| self.mul(factor, m)))
+            }
+            _ => Err(self.no_form(e)),
+        }
     }
 
     /// The row (or scalar) M with s = M vec(Ẋ) for a scalar s: vec(G)ᵀ,

@@ -3,8 +3,8 @@
 //! column-major order. It is read off the output's tangent with only X
 //! moving, ḟ = J ẋ, the way the Hessian is read off the gradient's tangent
 //! (`diff::linear_map`). With a matrix on either side it is written with
-//! `kron`, `vec` and `I` (`kron.rs`), which take sizes fixed by a
-//! declaration.
+//! `kron`, `vec` and `I` (`kron.rs`), over sizes named or fixed: an m×n
+//! matrix has m*n entries.
 
 mod kron;
 
@@ -54,9 +54,8 @@ pub(crate) fn lines(
 /// Whether an error says that a Jacobian has no form matdiff can write
 /// (rather than that the program is wrong).
 fn is_refusal(error: &Error) -> bool {
-    const SIZES_NOT_FIXED: &str = "matrix Jacobians are written with kron and vec";
     const NO_KRONECKER_FORM: &str = "no Kronecker form is known";
-    error.message.starts_with(SIZES_NOT_FIXED) || error.message.starts_with(NO_KRONECKER_FORM)
+    error.message.starts_with(NO_KRONECKER_FORM)
 }
 
 /// The lines of [`lines`] for the inputs in `wrt`, an error for the first
@@ -67,7 +66,14 @@ fn lines_for(
     expand: bool,
     presenter: &mut Presenter,
 ) -> Result<Vec<Line>> {
-    let env = &model.env;
+    // J is taken entry by entry, each entry of X moved alone (as `check`
+    // compares it), so a symmetric input's tangent is not symmetric here:
+    // dot(S)' is not dot(S).
+    let names: Vec<&str> = (model.inputs.iter().map(|n| n.base.as_str()))
+        .chain(model.bindings.iter().map(|b| b.name.as_str()))
+        .collect();
+    let unconstrained = model.env.without_symmetry(&names);
+    let env = &unconstrained;
     let output = model.output();
     let f = Name::plain(&output.name);
     let f_shape = env.shape(&output.expr);
@@ -80,9 +86,6 @@ fn lines_for(
         let x_shape = env.name_shape(x);
         let matrices =
             !is_column_or_scalar(&f_shape) && !is_row(&f_shape) || !is_column_or_scalar(&x_shape);
-        if matrices && !(is_fixed(&f_shape) && is_fixed(&x_shape)) {
-            return Err(sizes_not_fixed(model, x));
-        }
         let mut line = Line::new(x.clone(), Expr::int(0));
         line.jacobian_of = Some(f.clone());
         let lhs = Expr::var(&line.lhs_text(Notation::Plain));
@@ -189,35 +192,9 @@ fn is_column_vector(shape: &Shape) -> bool {
 }
 
 /// J with vec(tangent) = J vec(dot(x)), written with `kron`, `vec` and
-/// `I`; only where every Kronecker factor has fixed sizes, as `kron`
-/// takes no others.
+/// `I`.
 fn in_kron_form(tangent: &Expr, x: &Name, env: &Env) -> std::result::Result<Expr, String> {
-    let matrix = kron::vec_map(tangent, &x.dot(), env)?.unwrap_or_else(|| Expr::int(0));
-    match unfixed_factor(&matrix, env) {
-        None => Ok(matrix),
-        Some(factor) => Err(format!(
-            "its Kronecker form has a factor `{factor}` of open size ({}), and kron takes sizes fixed by a declaration",
-            env.shape(&factor)
-        )),
-    }
-}
-
-/// A `kron` or `vec` argument in `e` whose shape is not fixed by sizes.
-fn unfixed_factor(e: &Expr, env: &Env) -> Option<Expr> {
-    if let ExprKind::Call(Func::Kron | Func::Vec, args) = &e.kind {
-        if let Some(arg) = args.iter().find(|a| !is_fixed(&env.shape(a))) {
-            return Some(arg.clone());
-        }
-    }
-    e.children()
-        .into_iter()
-        .find_map(|c| unfixed_factor(c, env))
-}
-
-/// Whether both sizes of `shape` are numbers.
-fn is_fixed(shape: &Shape) -> bool {
-    let fixed = |d: &Dim| matches!(d, Dim::One | Dim::Size(_));
-    fixed(&shape.rows) && fixed(&shape.cols)
+    Ok(kron::vec_map(tangent, &x.dot(), env)?.unwrap_or_else(|| Expr::int(0)))
 }
 
 /// The shape of `jac(output, input)`: as many rows as `output` has
@@ -246,33 +223,6 @@ fn is_column_or_scalar(shape: &Shape) -> bool {
 
 fn is_row(shape: &Shape) -> bool {
     shape.rows == Dim::One && shape.cols != Dim::One
-}
-
-/// The error for a Jacobian with a matrix on either side whose sizes are
-/// not numbers: its rows or columns are a matrix's entries, written with
-/// `kron` and `vec`, which take sizes fixed by a declaration.
-fn sizes_not_fixed(model: &Model, x: &Name) -> Error {
-    let output = model.output();
-    let f_shape = model.env.shape(&output.expr);
-    let x_shape = model.env.name_shape(x);
-    // The matrix whose sizes are open, the input where both are.
-    let x_is_open_matrix = !is_column_or_scalar(&x_shape) && !is_fixed(&x_shape);
-    let (name, shape) = if x_is_open_matrix || is_fixed(&f_shape) {
-        (x.to_string(), x_shape)
-    } else {
-        (output.name.clone(), f_shape)
-    };
-    Error::input(
-        format!(
-            "matrix Jacobians are written with kron and vec, which need sizes fixed by a declaration: in jac({}, {x}), `{name}` is {}",
-            output.name,
-            shape.describe()
-        ),
-        output.span,
-    )
-    .with_help(format!(
-        "declare the sizes, as in `{x}: matrix(2, 3)`, or take the Jacobian with respect to vector and scalar inputs (`--wrt`)"
-    ))
 }
 
 /// The error for a Jacobian with no form matdiff can write.

@@ -24,8 +24,8 @@ def _argument(arrays, sizes, key, rows, cols):
     """arrays[key] as a rows×cols float array.
 
     A dimension is an int, or a name that the first argument having it binds
-    in `sizes` and later ones must match. A 1-D array is a column (a row
-    when rows is 1).
+    in `sizes` and later ones must match, or a product of these, `m*n`. A
+    1-D array is a column (a row when rows is 1).
     """
     if key not in arrays:
         raise TypeError(f"derivatives() needs the argument {key}=")
@@ -35,13 +35,33 @@ def _argument(arrays, sizes, key, rows, cols):
     if value.ndim != 2:
         raise ValueError(f"{key} is {rows}×{cols}, but has shape {value.shape}")
     for dim, size in zip((rows, cols), value.shape):
-        expected = sizes.setdefault(dim, size) if isinstance(dim, str) else dim
+        expected = _expected_size(sizes, dim, size)
         if size != expected:
             raise ValueError(
                 f"{key} is {rows}×{cols} with {dim} = {expected}, "
                 f"but has shape {value.shape}"
             )
     return value
+
+
+def _expected_size(sizes, dim, size):
+    """The size `dim` must have for an axis of `size`: an int is itself; a
+    name is bound by the first axis having it; a product `m*n` is its
+    factors' product once they are bound, else bound by its own name."""
+    if not isinstance(dim, str):
+        return dim
+    factors = dim.split("*")
+    if len(factors) > 1:
+        total = 1
+        for factor in factors:
+            if factor.isdigit():
+                total *= int(factor)
+            elif factor in sizes:
+                total *= sizes[factor]
+            else:
+                return sizes.setdefault(dim, size)
+        return total
+    return sizes.setdefault(dim, size)
 
 
 def _result(value):

@@ -443,7 +443,7 @@ impl<'a> Emitter<'a> {
                 continue;
             }
             for (dim, axis) in [(&shape.rows, 0), (&shape.cols, 1)] {
-                if matches!(dim, Dim::Named(_)) {
+                if matches!(dim, Dim::Named(_) | Dim::Product(_)) {
                     self.sizes
                         .entry(dim.clone())
                         .or_insert_with(|| format!("{local}.shape[{axis}]"));
@@ -513,6 +513,16 @@ impl<'a> Emitter<'a> {
                 .get(dim)
                 .cloned()
                 .unwrap_or_else(|| format!("_sizes[{}]", python_string(name))),
+            // An argument of this size gives it; else its factors do.
+            Dim::Product(p) => self.sizes.get(dim).cloned().unwrap_or_else(|| {
+                let (size, names) = (p.size(), p.names());
+                let mut factors: Vec<String> = Vec::new();
+                if size != 1 {
+                    factors.push(size.to_string());
+                }
+                factors.extend(names.iter().map(|n| self.size(&Dim::Named(n.clone()))));
+                format!("({})", factors.join(" * "))
+            }),
         }
     }
 
@@ -835,6 +845,9 @@ fn dim_spec(dim: &Dim) -> String {
         Dim::One => "1".to_string(),
         Dim::Size(k) => k.to_string(),
         Dim::Named(name) => python_string(name),
+        // Bound by name like a named dimension, so that arguments of this
+        // size must agree with each other.
+        Dim::Product(_) => python_string(&dim.to_string()),
     }
 }
 

@@ -64,3 +64,15 @@ fn numbers_and_identifiers() {
     assert_eq!(identifier("σ"), "σ");
     assert_eq!(identifier("x·y"), "x_y");
 }
+
+#[test]
+fn a_product_of_sizes_is_the_product_of_its_factors_at_run_time() {
+    let m = module(Mode::Jacobian, "X: matrix(m, n); y = vec(X) * tr(I(m*n))");
+    assert!(m.contains("numpy.eye((X.shape[0] * X.shape[1]))"), "{m}");
+    // An argument of a product size binds it by its own name.
+    let m = module(Mode::Grad, "A: matrix(m, n); f = y' * vec(A)");
+    assert!(
+        m.contains("y = _argument(arrays, _sizes, \"y\", \"m*n\", 1)"),
+        "{m}"
+    );
+}

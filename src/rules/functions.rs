@@ -2,7 +2,8 @@
 //! 1-norm, and (as they land) log-sum-exp, softmax, solve, vec and kron.
 
 use super::{
-    column, identity, kron_mixed_product, matrix, same_shape, scalar, square_matrices, RuleSpec,
+    column, identity, kron_mixed_product, matrix, product_chain, same_shape, scalar,
+    square_matrices, RuleSpec,
 };
 
 pub(super) fn rules() -> Vec<RuleSpec> {
@@ -51,10 +52,12 @@ pub(super) fn rules() -> Vec<RuleSpec> {
         rule!("vec-inner", "vec inner product", "⟨vec(A), vec(B)⟩" = "⟨A, B⟩",
             "for A and B of one shape";
             "(inner (vec ?a) (vec ?b))" => "(inner ?a ?b)" if same_shape("?a", "?b")),
-        // Scalars among A, X, B would be factors, not products.
+        // Scalars among A, X, B would be factors, not products; and in
+        // `x' * x * B` the first product is a scalar, which scales B.
         rule!("vec-product", "vec of a product", "vec(A X B)" = "(Bᵀ ⊗ A) vec(X)";
             "(vec (* (* ?a ?x) ?b))" => "(* (kron (T ?b) ?a) (vec ?x))"
-                if matrix("?a") if matrix("?x") if matrix("?b")),
+                if matrix("?a") if matrix("?x") if matrix("?b")
+                if product_chain("?a", "?x", "?b")),
         rule!("softmax-sum", "softmax sums to one", "sum(softmax(v))" = "1";
             "(sum (softmax ?v))" => "1"),
     ]

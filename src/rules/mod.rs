@@ -191,6 +191,21 @@ fn square_matrices(a: &str, b: &str) -> Condition {
     })
 }
 
+/// `a * x * b` is a chain of two matrix products, the columns of each
+/// factor the rows of the next: not a scalar (such as `x' * x`) times a
+/// matrix, which `*` also writes.
+fn product_chain(a: &str, x: &str, b: &str) -> Condition {
+    let (a, x, b) = (var(a), var(x), var(b));
+    Box::new(move |g, _, s| {
+        let (sa, sx, sb) = (
+            &data(g, s, a).shape,
+            &data(g, s, x).shape,
+            &data(g, s, b).shape,
+        );
+        sa.cols == sx.rows && sx.cols == sb.rows
+    })
+}
+
 /// `a` and `b` have the same shape.
 fn same_shape(a: &str, b: &str) -> Condition {
     let (a, b) = (var(a), var(b));

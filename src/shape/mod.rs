@@ -192,7 +192,8 @@ pub struct Model {
     pub bindings: Vec<Binding>,
     /// Shapes of every name.
     pub env: Env,
-    /// Every distinct dimension other than 1, in order of appearance.
+    /// Every distinct dimension other than 1, in order of appearance; of a
+    /// product such as `m*n`, its factors.
     pub dims: Vec<Dim>,
     /// True when the output is a bare expression, named `f` by matdiff
     /// rather than by the user.
@@ -447,8 +448,8 @@ fn size_variables(expr: &Expr, out: &mut Vec<(String, Span)>) {
         ExprKind::Ones(Some(s)) => dims.extend([&s.rows, &s.cols]),
         _ => {}
     }
-    for dim in dims {
-        if let Dim::Named(text) = dim {
+    for (_, names) in dims.into_iter().map(Dim::factors) {
+        for text in names {
             let var = text
                 .strip_suffix(')')
                 .and_then(|t| t.split_once('('))
@@ -631,9 +632,14 @@ pub fn analyze(program: &Program) -> Result<Model> {
     let mut dims = Vec::new();
     for name in names {
         let shape = typer.resolve_shape(shapes[name]);
+        // A product (`m*n` of `vec(A)`) is sized by its factors.
         for dim in [&shape.rows, &shape.cols] {
-            if *dim != Dim::One && !dims.contains(dim) {
-                dims.push(dim.clone());
+            let (fixed, names) = dim.factors();
+            let factors = names.into_iter().map(Dim::Named);
+            for factor in std::iter::once(Dim::from_factors(fixed, Vec::new())).chain(factors) {
+                if factor != Dim::One && !dims.contains(&factor) {
+                    dims.push(factor);
+                }
             }
         }
         let info = VarInfo {

@@ -171,8 +171,10 @@ fn node(expr: Expr, env: &Env) -> Expr {
         ExprKind::Power(base, k) => power(base, *k, env),
         ExprKind::ElemPower(base, k) => elem_power(base, k, env),
         ExprKind::Call(func, args) => call(*func, args, env).unwrap_or(expr),
-        // The 1×1 identity is the number 1.
+        // The 1×1 identity and 1×1 ones are the number 1 (`kron` of a
+        // vector's columns makes `ones(1)` for the unit dimension).
         ExprKind::Identity(Some(Dim::One)) => Expr::int(1),
+        ExprKind::Ones(Some(shape)) if shape.is_scalar() => Expr::int(1),
         _ => expr,
     }
 }
@@ -737,6 +739,7 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
         }
         // A column is its own vec; a row's is its transpose.
         Func::Vec if env.shape(arg).cols == Dim::One => Some(arg.clone()),
+        Func::Vec if unvec_of(arg).is_some() => unvec_of(arg),
         Func::Vec if env.shape(arg).rows == Dim::One => {
             Some(node(Expr::transpose(arg.clone()), env))
         }
@@ -804,4 +807,48 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
         Func::Map(Map::Log) if arg.is_one() => Some(Expr::int(0)),
         _ => None,
     }
+}
+
+/// g when `e` is the matrix reverse mode writes for the column g reshaped
+/// to m×n, kron(𝟙ₙᵀ, Iₘ) (g 𝟙ₙᵀ ⊙ kron(Iₙ, 𝟙ₘ)), its sizes agreeing, so
+/// that vec of it is g again.
+fn unvec_of(e: &Expr) -> Option<Expr> {
+    let ones = |e: &Expr| match &e.kind {
+        ExprKind::Ones(Some(shape)) => Some(shape.clone()),
+        _ => None,
+    };
+    let identity = |e: &Expr| match &e.kind {
+        ExprKind::Identity(Some(d)) => Some(d.clone()),
+        _ => None,
+    };
+    let kron_args = |e: &Expr| match &e.kind {
+        ExprKind::Call(Func::Kron, args) => Some((args[0].clone(), args[1].clone())),
+        _ => None,
+    };
+    let ExprKind::Binary(BinOp::Mul, gather, masked) = &e.kind else {
+        return None;
+    };
+    let (row, rows) = kron_args(gather)?;
+    let (row, m) = (ones(&row)?, identity(&rows)?);
+    let n = row.cols.clone();
+    let ExprKind::Binary(BinOp::EMul, x, y) = &masked.kind else {
+        return None;
+    };
+    for (spread, mask) in [(x, y), (y, x)] {
+        let (Some((blocks, column)), ExprKind::Binary(BinOp::Mul, g, spread_row)) =
+            (kron_args(mask), &spread.kind)
+        else {
+            continue;
+        };
+        let row_of = |s: Shape| (s.rows == Dim::One).then_some(s.cols);
+        let column_of = |s: Shape| (s.cols == Dim::One).then_some(s.rows);
+        let agree = row.rows == Dim::One
+            && identity(&blocks).as_ref() == Some(&n)
+            && ones(&column).and_then(column_of).as_ref() == Some(&m)
+            && ones(spread_row).and_then(row_of).as_ref() == Some(&n);
+        if agree {
+            return Some((**g).clone());
+        }
+    }
+    None
 }

@@ -1,68 +1,37 @@
-//! Typing a function call: each function's shape rule, and the fixed
-//! sizes that `vec` and `kron` multiply.
+//! Typing a function call: each function's shape rule, with the products
+//! of sizes that `vec` and `kron` make.
 
 use super::{Dims, Op, Typer};
-use crate::ast::{Dim, Expr, Func};
+use crate::ast::{Expr, Func};
 use crate::error::{Error, Result};
 
 impl Typer {
-    /// A dimension's size when a declaration fixes it (1 for a unit one).
-    pub(super) fn fixed_size(&mut self, id: usize) -> Option<u64> {
-        match self.resolve(id) {
-            Dim::One => Some(1),
-            Dim::Size(k) => Some(k),
-            Dim::Named(_) => None,
-        }
-    }
-
-    /// The shape of `vec(A)` (mn×1) or `kron(A, B)` (mp×nq). Only sizes a
-    /// declaration fixes are taken: matdiff has no product of named
-    /// dimensions, and its result is bounded like a declared size, since
-    /// `check` allocates it.
+    /// The shape of `vec(A)` (mn×1) or `kron(A, B)` (mp×nq), for sizes
+    /// named or fixed. A product's fixed part is bounded like a declared
+    /// size, since `check` allocates at least that much.
     pub(super) fn product_of_sizes(
         &mut self,
         func: Func,
         args: &[Expr],
         dims: &[Dims],
     ) -> Result<Dims> {
-        let mut sizes = Vec::new();
-        for (arg, &d) in args.iter().zip(dims) {
-            let (Some(rows), Some(cols)) = (self.fixed_size(d.0), self.fixed_size(d.1)) else {
-                return Err(Error::input(
-                    format!(
-                        "`{}` needs sizes fixed by a declaration, but `{arg}` is {}",
-                        func.name(),
-                        self.describe(d)
-                    ),
-                    arg.span,
-                )
-                .with_help("declare them, as in `A: matrix(2, 3)`; products of named dimensions such as `m*n` are not supported yet"));
-            };
-            sizes.push((rows, cols));
-        }
-        let (rows, cols) = match sizes[..] {
-            [(rows, cols)] => (rows * cols, 1),
-            [(r1, c1), (r2, c2)] => (r1 * r2, c1 * c2),
+        let (rows, cols) = match dims {
+            [(rows, cols)] => (self.product(&[*rows, *cols]), self.one()),
+            [(r1, c1), (r2, c2)] => (self.product(&[*r1, *r2]), self.product(&[*c1, *c2])),
             _ => unreachable!("vec takes one argument, kron two"),
         };
         let most = crate::limits::MAX_DECLARED_SIZE;
-        if rows > most || cols > most {
+        if self.canonical(rows).least() > most || self.canonical(cols).least() > most {
+            let shape = self.resolve_shape((rows, cols));
             return Err(Error::input(
                 format!(
-                    "`{}` here is {rows}×{cols}; a size above {most} is not accepted, as in a declaration",
+                    "`{}` here is {shape}; a size above {most} is not accepted, as in a declaration",
                     func.name()
                 ),
                 args[0].span.join(args[args.len() - 1].span),
             ));
         }
-        let mut size = |k: u64| {
-            if k == 1 {
-                self.one()
-            } else {
-                self.known(&Dim::Size(k))
-            }
-        };
-        Ok((size(rows), size(cols)))
+        Ok((rows, cols))
     }
 
     pub(super) fn call(

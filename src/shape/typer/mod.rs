@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use std::collections::HashMap;
 
 mod calls;
+mod products;
 mod settle;
 
 /// What a dimension variable is bound to.
@@ -24,6 +25,8 @@ enum Bound {
     One,
     Named(String),
     Size(u64),
+    /// The product of these variables' dimensions (`products.rs`).
+    Product(Vec<usize>),
 }
 
 /// Union–find over dimension variables.
@@ -167,11 +170,23 @@ impl Typer {
         if ra == rb {
             return Ok(());
         }
-        if !self.can_unify(ra, rb) {
+        if self.is_product_root(ra) || self.is_product_root(rb) {
+            match self.product_match(ra, rb) {
+                None => return Err(()),
+                Some(products::Match::Binding(free, rest)) if free != ra && free != rb => {
+                    if !self.bind_free(free, &rest) {
+                        return Err(());
+                    }
+                    return self.unify(ra, rb);
+                }
+                Some(_) => {}
+            }
+        } else if !self.can_unify(ra, rb) {
             return Err(());
         }
         let bound = match (self.bound[ra].clone(), self.bound[rb].clone()) {
-            (Some(x), _) | (None, Some(x)) => Some(x),
+            // Equal to a product, a plain dimension is the simpler bound.
+            (Some(Bound::Product(_)), Some(x)) | (Some(x), _) | (None, Some(x)) => Some(x),
             (None, None) => None,
         };
         let may_be_one = self.may_be_one[ra] && self.may_be_one[rb];
@@ -215,6 +230,9 @@ impl Typer {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
             return true;
+        }
+        if self.is_product_root(ra) || self.is_product_root(rb) {
+            return self.product_match(ra, rb).is_some();
         }
         match (&self.bound[ra], &self.bound[rb]) {
             (Some(x), Some(y)) => x == y,
@@ -289,6 +307,7 @@ impl Typer {
             Some(Bound::One) => Dim::One,
             Some(Bound::Named(n)) => Dim::Named(n.as_str().into()),
             Some(Bound::Size(k)) => Dim::Size(*k),
+            Some(Bound::Product(_)) => self.resolve_product(root),
             None => Dim::Named(self.label[root].as_str().into()),
         }
     }
@@ -323,6 +342,15 @@ impl Typer {
                     id
                 }
             },
+            Dim::Product(_) => {
+                let (size, names) = dim.factors();
+                let mut ids: Vec<usize> = names
+                    .into_iter()
+                    .map(|name| self.known(&Dim::Named(name)))
+                    .collect();
+                ids.push(self.known(&Dim::from_factors(size, Vec::new())));
+                self.product(&ids)
+            }
         }
     }
 
@@ -335,6 +363,15 @@ impl Typer {
         names: &HashMap<String, Dims>,
         at: Span,
     ) -> Result<usize> {
+        if dim.is_product() {
+            // `I(m*n)`, `ones(rows(A)*cols(B))`: each factor as written alone.
+            let (size, factors) = dim.factors();
+            let mut ids = vec![self.known(&Dim::from_factors(size, Vec::new()))];
+            for factor in factors {
+                ids.push(self.written_size(&Dim::Named(factor), names, at)?);
+            }
+            return Ok(self.product(&ids));
+        }
         let Dim::Named(text) = dim else {
             return Ok(self.known(dim));
         };
@@ -802,16 +839,21 @@ impl Typer {
         }
     }
 
-    /// The hint for two distinct declared dimensions meeting.
+    /// The hint for two distinct declared dimensions meeting, or a product
+    /// of dimensions (`m*n` of `vec(A)`) meeting another dimension.
     fn distinct_dims_help(&mut self, a: usize, b: usize) -> Option<String> {
-        let declared = |typer: &mut Typer, id: usize| {
-            let root = typer.find(id);
-            match &typer.bound[root] {
-                Some(Bound::Named(n)) => Some(n.clone()),
-                _ => None,
-            }
+        let (ra, rb) = (self.find(a), self.find(b));
+        if self.is_product_root(ra) || self.is_product_root(rb) {
+            let (x, y) = (self.resolve(ra), self.resolve(rb));
+            return Some(format!(
+                "`{x}` and `{y}` are distinct dimensions: a product of sizes such as `m*n` matches only the same product"
+            ));
+        }
+        let declared = |typer: &mut Typer, root: usize| match &typer.bound[root] {
+            Some(Bound::Named(n)) => Some(n.clone()),
+            _ => None,
         };
-        let (x, y) = (declared(self, a)?, declared(self, b)?);
+        let (x, y) = (declared(self, ra)?, declared(self, rb)?);
         Some(format!(
             "`{x}` and `{y}` are distinct declared dimensions, which never match"
         ))
