@@ -17,6 +17,8 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(A ⊘ B) ⊙ C" = "(A ⊙ C) ⊘ B";
             "(.* (./ ?a ?b) ?c)" => "(./ (.* ?a ?c) ?b)"),
         // A 1×1 `ones` against a matrix would be a scalar factor instead.
+        rule!("hadamard-quotient-by-scalar", "a scalar divisor comes out", "(A / s) ⊙ B" = "(A ⊙ B) / s";
+            "(.* (/ ?a ?s) ?b)" => "(/ (.* ?a ?b) ?s)" if scalar("?s") if same_shape("?a", "?b")),
         rule!("hadamard-ones", "𝟙 is the unit of ⊙", "𝟙 ⊙ A" = "A";
             "(.* ?o ?a)" => "?a" if ones("?o") if same_shape("?o", "?a")),
         // v must be a column (diag of a matrix is a column, of a scalar the
@@ -32,6 +34,10 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(* ?o (diag ?v))" => "(T ?v)" if ones("?o") if transposed_shape("?o", "?v") if column("?v")),
         rule!("elementwise-power-one", "the first power", "A∘¹" = "A";
             "(epow ?a 1)" => "?a"),
+        rule!("cosine-double", "the double-angle formula", "cos∘²(A) − sin∘²(A)" = "cos(2A)";
+            "(+ (epow (cos ?a) 2) (neg (epow (sin ?a) 2)))" => "(cos (* 2 ?a))"),
+        rule!("sine-double", "the double-angle formula", "sin(A) ⊙ cos(A)" = "sin(2A) / 2";
+            "(.* (sin ?a) (cos ?a))" => "(* 1/2 (sin (* 2 ?a)))"),
         rule!("exp-log", "exp undoes log", "exp(log(A))" = "A";
             "(exp (log ?a))" => "?a"),
         rule!("log-exp", "log undoes exp", "log(exp(A))" = "A";

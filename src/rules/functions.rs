@@ -60,5 +60,11 @@ pub(super) fn rules() -> Vec<RuleSpec> {
                 if product_chain("?a", "?x", "?b")),
         rule!("softmax-sum", "softmax sums to one", "sum(softmax(v))" = "1";
             "(sum (softmax ?v))" => "1"),
+        // softmax is positive everywhere, so these quotients never divide by 0.
+        rule!("softmax-quotient-cancel", "softmax is positive", "(u ⊘ softmax(v)) ⊙ softmax(v)" = "u";
+            "(.* (./ ?u (softmax ?v)) (softmax ?v))" => "?u"),
+        rule!("softmax-quotient-pair", "softmax is positive",
+            "softmax(v)ᵀ (u ⊘ softmax(v))" = "sum(u)";
+            "(* (T (softmax ?v)) (./ ?u (softmax ?v)))" => "(sum ?u)"),
     ]
 }

@@ -159,6 +159,11 @@ fn matrix(v: &str) -> Condition {
     Box::new(move |g, _, s| !data(g, s, v).shape.is_scalar())
 }
 
+/// The matched value is a scalar.
+fn scalar_result() -> Condition {
+    Box::new(|g, id, _| g[id].data.shape.is_scalar())
+}
+
 /// `v` is a column vector (n×1, n not 1): `diag` of it is a matrix.
 fn column(v: &str) -> Condition {
     let v = var(v);

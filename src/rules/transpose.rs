@@ -1,6 +1,6 @@
 //! Transposes: of products, sums, inverses and powers; of symmetric values.
 
-use super::{symmetric, RuleSpec};
+use super::{matrix, scalar_result, symmetric, RuleSpec};
 
 pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
@@ -21,6 +21,13 @@ pub(super) fn rules() -> Vec<RuleSpec> {
         // Scalars are symmetric too (the analysis marks them so).
         rule!("transpose-symmetric", "a symmetric matrix is its transpose", "Sᵀ" = "S";
             "(T ?a)" => "?a" if symmetric("?a")),
+        // The other way round from the rule above, for products only: a
+        // scalar inner product equals its transpose, which the rules for
+        // products then open, so `x' A' x` meets `x' A x` (and their
+        // difference cancels). Left of a matrix only: a scalar factor
+        // would give the same class back.
+        rule!("scalar-as-transpose", "a scalar is its own transpose", "uᵀ v" = "(uᵀ v)ᵀ";
+            "(* ?a ?b)" => "(T (* ?a ?b))" if scalar_result() if matrix("?a")),
         rule!("transpose-inverse", "transpose of the inverse", "(A⁻¹)ᵀ" = "(Aᵀ)⁻¹";
             "(T (inv ?a))" => "(inv (T ?a))"),
         rule!("transpose-inverse-back", "transpose of the inverse", "(Aᵀ)⁻¹" = "(A⁻¹)ᵀ";
