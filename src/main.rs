@@ -39,6 +39,11 @@ struct Derive {
     /// Print the derivation first, one rewrite a line with the rule it used
     #[arg(long)]
     steps: bool,
+    /// Simplification limits, as in `nodes=16000,iterations=32,time=400,budget=4000`
+    /// (times in ms; defaults 4000 nodes, 8 iterations, 100 ms an expression,
+    /// 1000 ms a derivation)
+    #[arg(long, value_parser = str::parse::<matdiff::egraph::Limits>)]
+    limits: Option<matdiff::egraph::Limits>,
     /// The program, or `-` for standard input
     program: String,
 }
@@ -161,6 +166,9 @@ fn run(command: Command) -> Outcome {
 fn run_derive(mode: Mode, args: Derive) -> Outcome {
     let source = read_program(&args.program)?;
     let mut options = Options::new().expand(args.expand).steps(args.steps);
+    if let Some(limits) = args.limits {
+        options = options.limits(limits);
+    }
     if let Some(wrt) = &args.wrt {
         options = options.wrt_list(wrt);
     }
@@ -190,8 +198,17 @@ fn formatted(derivation: &Derivation, format: Format) -> String {
 fn main() -> ExitCode {
     match run(Cli::parse().command) {
         Ok(text) => {
-            println!("{text}");
-            ExitCode::SUCCESS
+            // A reader that stops early (`matdiff … | head`) closes the pipe:
+            // that ends the output, it is not an error to panic over.
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            match writeln!(out, "{text}").and_then(|()| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: cannot write the output: {e}");
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::SUCCESS,
+            }
         }
         Err(error) => {
             eprintln!("{error}");

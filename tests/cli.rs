@@ -159,16 +159,49 @@ fn exit_statuses() {
 #[test]
 fn reaching_a_limit_is_said_on_stderr_and_in_json() {
     let program = pathological_program();
-    let out = matdiff(&["grad", "--format", "json", &program]);
+    // One iteration, raised to four when reached, still cuts it short.
+    let out = matdiff(&[
+        "grad",
+        "--limits",
+        "iterations=1",
+        "--format",
+        "json",
+        &program,
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("note: simplification stopped at its"),
+        stderr(&out).contains(
+            "note: simplification stopped at its iteration limit (16000 nodes, 4 iterations"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("--limits nodes=64000,iterations=16"),
         "{}",
         stderr(&out)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let reason = v["stop_reason"].as_str().unwrap();
     assert!(reason.ends_with("_limit"), "{reason}");
+    // A limit whose raising finds nothing cheaper did not matter: no note,
+    // though JSON says where rewriting stopped.
+    let reached = matdiff(&[
+        "grad",
+        "--format",
+        "json",
+        "A, X: matrix(n, n); logdet(A * X)",
+    ]);
+    assert!(stderr(&reached).is_empty(), "{}", stderr(&reached));
+    let v: serde_json::Value = serde_json::from_slice(&reached.stdout).unwrap();
+    assert_eq!(v["stop_reason"], "iteration_limit");
+    let bad = matdiff(&["grad", "--limits", "nodes=many", "tr(A * X)"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("`many` in `nodes=many` is not a whole number"),
+        "{}",
+        stderr(&bad)
+    );
     let calm = matdiff(&["grad", "--format", "json", "tr(A * X)"]);
     assert!(stderr(&calm).is_empty(), "{}", stderr(&calm));
     let v: serde_json::Value = serde_json::from_slice(&calm.stdout).unwrap();

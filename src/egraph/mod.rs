@@ -73,6 +73,70 @@ impl std::fmt::Display for Limits {
     }
 }
 
+impl Limits {
+    /// These limits with the node and iteration limits multiplied by
+    /// `factor`: where a derivation reached one of them, the run that tells
+    /// whether it mattered.
+    ///
+    /// ```
+    /// let raised = matdiff::egraph::Limits::default().raised(4);
+    /// assert_eq!((raised.nodes, raised.iterations), (16_000, 32));
+    /// ```
+    pub fn raised(&self, factor: usize) -> Limits {
+        Limits {
+            nodes: self.nodes.saturating_mul(factor),
+            iterations: self.iterations.saturating_mul(factor),
+            ..self.clone()
+        }
+    }
+}
+
+/// Reads limits as `--limits` takes them: `key=value` pairs separated by
+/// commas, the keys `nodes`, `iterations`, `time` and `budget` (the last
+/// two in milliseconds), each optional, the others keeping their defaults.
+///
+/// ```
+/// let limits: matdiff::egraph::Limits = "nodes=20000,time=500".parse().unwrap();
+/// assert_eq!((limits.nodes, limits.iterations, limits.time.as_millis()), (20_000, 8, 500));
+/// assert!("nodes=many".parse::<matdiff::egraph::Limits>().is_err());
+/// ```
+impl std::str::FromStr for Limits {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Limits, String> {
+        let mut limits = Limits::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((key, value)) = part.split_once('=') else {
+                return Err(format!("`{part}` is not key=value, as in `nodes=20000`"));
+            };
+            let value: u64 = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{}` in `{part}` is not a whole number", value.trim()))?;
+            if value == 0 || value > MAX_LIMIT {
+                return Err(format!("`{part}`: a limit is from 1 to {MAX_LIMIT}"));
+            }
+            match key.trim() {
+                "nodes" => limits.nodes = value as usize,
+                "iterations" => limits.iterations = value as usize,
+                "time" => limits.time = Duration::from_millis(value),
+                "budget" => limits.budget = Duration::from_millis(value),
+                other => {
+                    return Err(format!(
+                        "`{other}` is not a limit; the limits are nodes, iterations, time and budget (ms)"
+                    ))
+                }
+            }
+        }
+        Ok(limits)
+    }
+}
+
+/// The largest value a limit takes: a million nodes, iterations or
+/// milliseconds (about 17 minutes) is beyond any use and keeps memory bounded
+/// by the node limit.
+const MAX_LIMIT: u64 = 1_000_000;
+
 /// Why rewriting stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stop {

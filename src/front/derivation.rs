@@ -171,7 +171,8 @@ impl Derivation {
             record_steps: with_steps,
             ..options.clone()
         };
-        let derivation = derive::derive(model, mode, options)?;
+        let (derivation, options, note) = within_limits(model, mode, options)?;
+        let options = &options;
         derivation.printable(options.expand)?;
         let steps = match with_steps {
             true => Some(crate::steps::explain_derivation(&derivation, options)?),
@@ -191,13 +192,13 @@ impl Derivation {
         };
         let stopped = derivation.stop.hit_limit();
         Ok(Derivation {
+            stop_note: note,
             plain: text(Notation::Plain, Line::to_string),
             unicode: text(Notation::Unicode, |line| line.unicode.clone()),
             latex: text(Notation::Latex, |line| line.latex.clone()),
             json: crate::json::to_json_with_steps(&derivation, input, steps.as_deref()),
             numpy: crate::numpy::to_numpy(&derivation),
             steps: steps.map(|steps| crate::steps::render_steps(&steps, Notation::Plain)),
-            stop_note: stopped.then(|| stop_note(&derivation.stop, &options.limits)),
             stop: stopped.then_some(derivation.stop),
             notes: derivation.notes.clone(),
             lines,
@@ -367,9 +368,65 @@ impl fmt::Display for Derivation {
 }
 
 /// Why simplification stopped, in the words of the command line's note.
+/// The derivation within `options`' limits, the options it was taken
+/// with, and the note to print, if any. Where a node or iteration limit was
+/// reached, the derivation is taken again with both raised fourfold: when
+/// that finds nothing cheaper the limit did not matter, and no note is
+/// printed; when it does, its result is kept, with a note only if it too
+/// reached a limit. A time limit is not raised: the time it would take is
+/// what the limit bounds.
+fn within_limits(
+    model: &Model,
+    mode: derive::Mode,
+    options: &derive::Options,
+) -> Result<(derive::Derivation, derive::Options, Option<String>)> {
+    let first = derive::derive(model, mode, options)?;
+    match first.stop {
+        Stop::Saturated => Ok((first, options.clone(), None)),
+        Stop::TimeLimit => {
+            let note = stop_note(&first.stop, &options.limits);
+            Ok((first, options.clone(), Some(note)))
+        }
+        Stop::NodeLimit | Stop::IterationLimit => {
+            let raised = derive::Options {
+                limits: options.limits.raised(RAISED_LIMITS),
+                ..options.clone()
+            };
+            match derive::derive(model, mode, &raised) {
+                Ok(second) if cost(&second) < cost(&first) * (1.0 - 1e-9) => {
+                    let note = second
+                        .stop
+                        .hit_limit()
+                        .then(|| stop_note(&second.stop, &raised.limits));
+                    Ok((second, raised, note))
+                }
+                _ => Ok((first, options.clone(), None)),
+            }
+        }
+    }
+}
+
+/// How much a reached node or iteration limit is raised to tell whether it
+/// mattered.
+const RAISED_LIMITS: usize = 4;
+
+/// The flops of a derivation's lines, a value shared among them paid once.
+fn cost(derivation: &derive::Derivation) -> f64 {
+    let exprs: Vec<&crate::ast::Expr> = derivation.lines.iter().map(|l| &l.expr).collect();
+    crate::cost::flops_all(&exprs, &derivation.model.env)
+}
+
 fn stop_note(stop: &Stop, limits: &Limits) -> String {
     format!(
-        "simplification stopped at its {} ({limits}); the result is correct but may not be the simplest form",
-        stop.name().replace('_', " ")
+        "simplification stopped at its {} ({limits}); the result is correct but may not be the simplest form: raise the limits with --limits, as in `--limits {}`",
+        stop.name().replace('_', " "),
+        match stop {
+            Stop::TimeLimit => format!(
+                "time={},budget={}",
+                limits.time.as_millis() * 4,
+                limits.budget.as_millis() * 4
+            ),
+            _ => format!("nodes={},iterations={}", limits.nodes * 4, limits.iterations * 4),
+        }
     )
 }

@@ -64,6 +64,7 @@ pub struct Options {
     wrt: Option<String>,
     expand: bool,
     steps: bool,
+    limits: crate::egraph::Limits,
 }
 
 impl Options {
@@ -135,11 +136,30 @@ impl Options {
         self
     }
 
+    /// Simplifies within these limits (`--limits`); where a node or
+    /// iteration limit is reached, the derivation is taken again with both
+    /// raised fourfold, and the cheaper result kept: a note
+    /// ([`Derivation::stop_note`]) says so only when the raised limits too
+    /// were reached and the result changed.
+    ///
+    /// ```
+    /// let limits: matdiff::egraph::Limits = "iterations=1".parse().unwrap();
+    /// let options = matdiff::Options::new().limits(limits);
+    /// let d = matdiff::derive("f = tr(A * B) - tr(B * A)", matdiff::Mode::Grad, &options)?;
+    /// assert_eq!(d.to_string(), "bar(A) = 0\nbar(B) = 0");
+    /// # Ok::<(), matdiff::Error>(())
+    /// ```
+    pub fn limits(mut self, limits: crate::egraph::Limits) -> Options {
+        self.limits = limits;
+        self
+    }
+
     /// The engine's options for these.
     fn engine(&self) -> crate::derive::Options {
         crate::derive::Options {
             wrt: self.wrt.clone(),
             expand: self.expand,
+            limits: self.limits.clone(),
             ..Default::default()
         }
     }
