@@ -24,6 +24,12 @@ const PUT_BACK_ONCE_NODES: usize = 200;
 /// the temporaries' names; the lines and a copy of `model` when there are
 /// none.
 pub(crate) fn settle(lines: Vec<Line>, model: &Model) -> (Vec<Line>, Model) {
+    let (lines, extended) = name_marked(lines, model);
+    share_repeats(lines, extended, model)
+}
+
+/// The lines with their marked temporaries put back or renamed.
+fn name_marked(lines: Vec<Line>, model: &Model) -> (Vec<Line>, Model) {
     if !lines.iter().any(|l| l.temporary) {
         return (lines, model.clone());
     }
@@ -48,6 +54,140 @@ pub(crate) fn settle(lines: Vec<Line>, model: &Model) -> (Vec<Line>, Model) {
         })
         .collect();
     (lines, model.with_temporaries(&shapes))
+}
+
+/// A subexpression of at least this many nodes that the lines repeat is
+/// named: smaller ones read better written out.
+const REPEATED_NODES: usize = 8;
+
+/// Nor is one that saves fewer nodes than this.
+const REPEATED_SAVING: usize = 12;
+
+/// Lines of more nodes than this together are not searched for repeats:
+/// the search compares subtrees, quadratic in their depth.
+const SEARCHED_NODES: usize = 5_000;
+
+/// The lines with each subexpression of [`REPEATED_NODES`] or more that
+/// they repeat (within a line or across lines) computed once as a
+/// temporary, placed before its first use, the largest saving first; the
+/// temporaries numbered in printing order.
+fn share_repeats(mut lines: Vec<Line>, mut model: Model, program: &Model) -> (Vec<Line>, Model) {
+    if lines.iter().map(|l| l.expr.size()).sum::<usize>() > SEARCHED_NODES {
+        return (lines, model);
+    }
+    let mut shared = 0;
+    while let Some(repeated) = most_repeated(&lines) {
+        // Printed first (SPEC §2), after the temporaries it may use, or
+        // before the first temporary that uses it.
+        let used = lines
+            .iter()
+            .position(|l| contains(&l.expr, &repeated))
+            .expect("a repeat occurs in some line");
+        let first = used.min(lines.iter().take_while(|l| l.temporary).count());
+        // A name of its own for now, known to the model so that later
+        // repeats containing it have a shape; numbered in printing order
+        // below.
+        let name = Name::plain(format!("{PROVISIONAL}{shared}"));
+        shared += 1;
+        let as_name = |e: &Expr| (*e == repeated).then(|| Expr::name(name.clone()));
+        for line in &mut lines[first..] {
+            line.expr = replace_subtree(&line.expr, &as_name);
+        }
+        model = model.with_temporaries(&[(name.base.clone(), model.env.shape(&repeated))]);
+        lines.insert(first, Line::temporary(name, repeated));
+    }
+    if shared == 0 {
+        return (lines, model);
+    }
+    renumber(lines, &model, program)
+}
+
+/// A prefix no name of the language can start with.
+const PROVISIONAL: &str = "shared·";
+
+/// The repeated subexpression whose naming saves the most nodes, the first
+/// met on a tie.
+// An `Expr` caches its shape in a cell, but its hash and equality are
+// those of its tree alone, so it is a sound key.
+#[allow(clippy::mutable_key_type)]
+fn most_repeated(lines: &[Line]) -> Option<Expr> {
+    let mut seen: HashMap<&Expr, (usize, usize)> = HashMap::new();
+    for line in lines {
+        count_subtrees(&line.expr, &mut seen);
+    }
+    // A temporary is printed before the results, so it uses none of them
+    // (the adjoints of intermediates `reverse` prints, forward's tangents).
+    let results: Vec<&Name> = lines
+        .iter()
+        .filter(|l| !l.temporary)
+        .map(|l| &l.lhs)
+        .collect();
+    seen.into_iter()
+        .filter(|(e, (count, _))| {
+            *count >= 2 && e.size() >= REPEATED_NODES && (count - 1) * e.size() >= REPEATED_SAVING
+        })
+        .filter(|(e, _)| !e.mentions(&|n| results.contains(&n)))
+        .max_by_key(|(e, (count, order))| ((count - 1) * e.size(), std::cmp::Reverse(*order)))
+        .map(|(e, _)| e.clone())
+}
+
+/// Counts every subtree of `expr`, remembering the order first met.
+#[allow(clippy::mutable_key_type)]
+fn count_subtrees<'a>(expr: &'a Expr, seen: &mut HashMap<&'a Expr, (usize, usize)>) {
+    if expr.children().is_empty() {
+        return;
+    }
+    let order = seen.len();
+    let entry = seen.entry(expr).or_insert((0, order));
+    entry.0 += 1;
+    // A repeat's own parts repeat with it; counting them again would only
+    // find the smaller saving.
+    if entry.0 == 1 {
+        for child in expr.children() {
+            count_subtrees(child, seen);
+        }
+    }
+}
+
+fn contains(expr: &Expr, part: &Expr) -> bool {
+    expr == part || expr.children().into_iter().any(|c| contains(c, part))
+}
+
+/// `expr` with each subtree `replace` answers for replaced, outermost first.
+fn replace_subtree(expr: &Expr, replace: &dyn Fn(&Expr) -> Option<Expr>) -> Expr {
+    match replace(expr) {
+        Some(replaced) => replaced,
+        None => expr.map_children(&mut |c| replace_subtree(c, replace)),
+    }
+}
+
+/// Every temporary named `t1`, `t2`, … in printing order: `extended`
+/// knows the names they have, `program` is the program they are new to.
+fn renumber(lines: Vec<Line>, extended: &Model, program: &Model) -> (Vec<Line>, Model) {
+    let temporaries: Vec<&Name> = lines
+        .iter()
+        .filter(|l| l.temporary)
+        .map(|l| &l.lhs)
+        .collect();
+    let fresh = program.fresh_names(temporaries.len());
+    let mut shapes = Vec::new();
+    let mut renamed: HashMap<Name, Name> = HashMap::new();
+    for (old, new) in temporaries.iter().zip(fresh) {
+        shapes.push((new.clone(), extended.env.name_shape(old)));
+        renamed.insert((*old).clone(), Name::plain(&new));
+    }
+    let rename = |n: &Name| renamed.get(n).map(|t| Expr::name(t.clone()));
+    let lines = lines
+        .into_iter()
+        .map(|mut line| {
+            line.expr = line.expr.substitute(&rename);
+            if line.temporary {
+                line.lhs = renamed[&line.lhs].clone();
+            }
+            line
+        })
+        .collect();
+    (lines, program.with_temporaries(&shapes))
 }
 
 /// How often the lines after `index` use the temporary of line `index`.

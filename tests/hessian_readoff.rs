@@ -125,7 +125,16 @@ fn verify(program: &str, wrt: &str, limits: &Limits) -> Outcome {
         return Outcome::Skipped(e.message);
     }
     let mut unreadable = None;
+    // The values of matdiff's temporaries (`t1 = …`), for the blocks after.
+    let mut temporaries = Values::new();
     for line in &derivation.lines {
+        if line.temporary {
+            match point.eval(&line.expr, &temporaries) {
+                Ok(v) => temporaries.insert(line.lhs.clone(), v),
+                Err(err) => return Outcome::Skipped(err.message),
+            };
+            continue;
+        }
         let Some((x, y)) = &line.block else {
             return Outcome::Wrong(format!("`{line}` is not a block"));
         };
@@ -157,7 +166,7 @@ fn verify(program: &str, wrt: &str, limits: &Limits) -> Outcome {
         let derived = if line.expr.is_zero() {
             zero.clone()
         } else {
-            match point.eval(&line.expr, &Values::new()) {
+            match point.eval(&line.expr, &temporaries) {
                 Ok(v) => v,
                 Err(err) => return Outcome::Skipped(err.message),
             }
@@ -174,8 +183,9 @@ fn verify(program: &str, wrt: &str, limits: &Limits) -> Outcome {
         if parsed.is_zero() {
             continue;
         }
-        match model.elaborate(&parsed, Some(&shape)) {
-            Ok(typed) => match point.eval(&typed, &Values::new()) {
+        // Read over the derivation's model, which knows the temporaries.
+        match derivation.model.elaborate(&parsed, Some(&shape)) {
+            Ok(typed) => match point.eval(&typed, &temporaries) {
                 Ok(v) => {
                     if let Some(why) = off(&v) {
                         unreadable = Some(format!("read back, {why}"));

@@ -20,13 +20,15 @@ fn values_of(model: &Model, derivation: &Derivation, seed: u64) -> Vec<matdiff::
     let mut values = Values::new();
     let output = Name::plain(&model.output().name);
     values.insert(output.bar(), sample.random_like(model, &output, &mut rng));
+    // The results' values: a temporary (`t1 = …`) is computed for the
+    // lines after it, and compared through them.
     derivation
         .lines
         .iter()
-        .map(|line| {
+        .filter_map(|line| {
             let v = sample.eval(&line.expr, &values).unwrap();
             values.insert(line.lhs.clone(), v.clone());
-            v
+            (!line.temporary).then_some(v)
         })
         .collect()
 }

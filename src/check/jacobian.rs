@@ -12,7 +12,9 @@ const MAX_JACOBIAN_COLUMNS: usize = 400;
 /// matdiff refused (a matrix one without a known form), with the reason.
 #[derive(Default)]
 pub(super) struct Jacobians {
-    pub(super) lines: Vec<Line>,
+    /// Each input's Jacobian, a derivation of its own: its lines are read
+    /// over its own model, which knows its temporaries.
+    pub(super) derivations: Vec<Derivation>,
     pub(super) refused: Vec<String>,
 }
 
@@ -28,7 +30,7 @@ impl Jacobians {
                 ..options.clone()
             };
             match derive(model, Mode::Jacobian, &alone) {
-                Ok(jacobian) => out.lines.extend(jacobian.lines),
+                Ok(jacobian) => out.derivations.push(jacobian),
                 Err(refused) => {
                     // The reason's first clause; the rest is for the command.
                     let message = &refused.message;
@@ -50,11 +52,37 @@ pub(super) fn jacobian_comparisons(
     jacobians: &Jacobians,
     omitted: &mut Vec<String>,
 ) -> std::result::Result<Vec<Comparison>, Trouble> {
-    let output = Name::plain(&model.output().name);
     let size = |d: &Dim| point.size(d);
     omitted.extend(jacobians.refused.iter().cloned());
     let mut out = Vec::new();
-    for line in &jacobians.lines {
+    for jacobian in &jacobians.derivations {
+        // Its temporaries first, so that its lines see their values.
+        let temporaries: Vec<Line> = jacobian
+            .lines
+            .iter()
+            .filter(|l| l.temporary)
+            .cloned()
+            .collect();
+        let mut values = point.values.clone();
+        evaluate_lines(&jacobian.model, &temporaries, &mut values, &size)?;
+        out.extend(compare_lines(jacobian, model, point, &values, omitted)?);
+    }
+    Ok(out)
+}
+
+/// A Jacobian derivation's result lines against differences, evaluated
+/// with `values` (the point's, and its temporaries').
+fn compare_lines(
+    jacobian: &Derivation,
+    model: &Model,
+    point: &Sample,
+    values: &Values,
+    omitted: &mut Vec<String>,
+) -> std::result::Result<Vec<Comparison>, Trouble> {
+    let output = Name::plain(&model.output().name);
+    let size = |d: &Dim| point.size(d);
+    let mut out = Vec::new();
+    for line in results(&jacobian.lines) {
         let lhs = line.lhs_text(crate::print::Notation::Plain);
         let x = &line.lhs;
         let x_shape = model.env.name_shape(x);
@@ -66,8 +94,8 @@ pub(super) fn jacobian_comparisons(
             ));
             continue;
         }
-        let reading = read_back(model, line)?;
-        let value = eval(&reading, &point.values, &size)
+        let reading = read_back(&jacobian.model, line)?;
+        let value = eval(&reading, values, &size)
             .map_err(|e| sort_out(e, Part::Derivative, format!("could not evaluate {lhs}: ")))?;
         let numeric = differences_by_entry(model, point, x, &output, (rows, cols))?;
         // A printed `0` is the zero of whatever shape it stands for.

@@ -63,8 +63,9 @@ fn a_transposed_jacobian_fails() {
     assert!(report.passed(), "{report}");
     let line = derived
         .jacobian
-        .lines
+        .derivations
         .iter_mut()
+        .flat_map(|d| d.lines.iter_mut())
         .find(|l| l.lhs.base == "x");
     let line = line.expect("a Jacobian line for x");
     assert_eq!(line.to_string(), "jac(y, x) = diag(y) * A");

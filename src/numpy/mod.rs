@@ -229,6 +229,8 @@ struct Statement<'a> {
     /// The value's shape, for a printed `0`.
     shape: Shape,
     local: String,
+    /// A temporary of matdiff's own (`t1 = …`): computed, not returned.
+    temporary: bool,
 }
 
 /// What one `derivatives` argument is.
@@ -297,7 +299,12 @@ impl<'a> Emitter<'a> {
             self.emit_statement(statement, root, index >= first_line);
         }
 
-        let results = &statements[first_line..];
+        // matdiff's temporaries, like the intermediates, are not returned.
+        let results: Vec<&Statement> = statements[first_line..]
+            .iter()
+            .filter(|s| !s.temporary)
+            .collect();
+        let results = &results[..];
         let mut out = String::new();
         self.docstring(&mut out, &arguments, results);
         out.push_str("\nimport numpy\n\n\ndef derivatives(**arrays):\n");
@@ -323,7 +330,7 @@ impl<'a> Emitter<'a> {
 
     /// What the function assigns, in order: the intermediates the lines
     /// need (directly or through other intermediates) in program order,
-    /// then the lines; and the index of the first result.
+    /// then the lines; and the index of the first line.
     fn statements(&self) -> (Vec<Statement<'a>>, usize) {
         let model = self.model;
         let lines = &self.derivation.lines;
@@ -360,6 +367,7 @@ impl<'a> Emitter<'a> {
                     name: Some(name),
                     expr: &b.expr,
                     local: String::new(),
+                    temporary: false,
                 }
             })
             .collect();
@@ -372,12 +380,10 @@ impl<'a> Emitter<'a> {
                 expr: &line.expr,
                 shape,
                 local: String::new(),
+                temporary: line.temporary,
             });
         }
-        // matdiff's temporaries come first among the lines and, like the
-        // intermediates, are computed but not returned.
-        let temporaries = lines.iter().take_while(|l| l.temporary).count();
-        (statements, needed.len() + temporaries)
+        (statements, needed.len())
     }
 
     /// The arguments: every input, then the tangents and adjoints the
@@ -473,7 +479,7 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    fn docstring(&self, out: &mut String, arguments: &[Argument], results: &[Statement]) {
+    fn docstring(&self, out: &mut String, arguments: &[Argument], results: &[&Statement]) {
         let model = self.model;
         let _ = writeln!(out, "\"\"\"matdiff {} of the program\n", self.mode_name);
         for binding in &model.bindings {
