@@ -369,7 +369,8 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
     // factors move to the front, where they read as coefficients.
     let mut numerator = Vec::new();
     let mut denominators = Vec::new();
-    for factor in factors {
+    let mut rest = factors.into_iter();
+    while let Some(factor) = rest.next() {
         match factor.kind {
             ExprKind::Binary(BinOp::Div, a, b) => {
                 let (c, fa) = crate::tidy::factors(&a, env);
@@ -385,6 +386,8 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
                     c
                 };
                 if !c.is_one() {
+                    // The factors not yet met go along: dropping them
+                    // lost `/ b^2` from `inv(2 * a) / b^2`.
                     return rebuild_product(
                         coef * c,
                         numerator
@@ -394,6 +397,7 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
                                     .into_iter()
                                     .map(|d| Expr::binary(BinOp::Div, Expr::int(1), d)),
                             )
+                            .chain(rest)
                             .collect(),
                         env,
                     );
@@ -785,7 +789,13 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
             ExprKind::Call(Func::Inv, inner) => Some(inner[0].clone()),
             ExprKind::Identity(_) => Some(arg.clone()),
             ExprKind::Num(v) if !v.is_zero() => Some(Expr::num(v.recip())),
-            _ if scalar => Some(Expr::binary(BinOp::Div, Expr::int(1), arg.clone())),
+            // Tidied as a quotient, as every node is: left raw, a sign or
+            // a divisor above it lost its number (`-inv(2 * a)` read
+            // `-1 / a`).
+            _ if scalar => Some(node(
+                Expr::binary(BinOp::Div, Expr::int(1), arg.clone()),
+                env,
+            )),
             _ => None,
         },
         Func::Det if scalar => Some(arg.clone()),
