@@ -261,6 +261,12 @@ fn exponent_sum_fits(vs: &[&str], extra: i64) -> Condition {
     })
 }
 
+/// `v` is an integer constant within `MAX_EXPONENT`: an exponent a
+/// rewritten power keeps, read back as input.
+fn integer_exponent(v: &str) -> Condition {
+    exponent_sum_fits(&[v], 0)
+}
+
 /// kron(a, b) kron(c, d) = kron(a c, b d): a c and b d are matrix
 /// products (no scalars, which `*` would take as factors instead).
 fn kron_mixed_product(a: &str, b: &str, c: &str, d: &str) -> Condition {

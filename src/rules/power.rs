@@ -1,6 +1,6 @@
 //! Integer matrix powers.
 
-use super::{exponent_sum_fits, RuleSpec};
+use super::{exponent_sum_fits, integer_exponent, RuleSpec};
 
 // A merged exponent must stay within `MAX_EXPONENT` for the result to read
 // back as input; that bound is no part of the identity, so no words say it.
@@ -15,6 +15,14 @@ pub(super) fn rules() -> Vec<RuleSpec> {
         rule!("power-product", "powers add up", "Aᵐ Aⁿ" = "Aᵐ⁺ⁿ";
             "(* (pow ?a ?m) (pow ?a ?n))" => "(pow ?a (+ ?m ?n))"
                 if exponent_sum_fits(&["?m", "?n"], 0)),
+        rule!("determinant-power", "determinant of a power", "det(Aᵏ)" = "det(A)ᵏ";
+            "(det (pow ?a ?k))" => "(pow (det ?a) ?k)" if integer_exponent("?k")),
+        rule!("logdet-power", "log-determinant of a power", "log|det(Aᵏ)|" = "k log|det(A)|";
+            "(logdet (pow ?a ?k))" => "(* ?k (logdet ?a))" if integer_exponent("?k")),
+        rule!("inverse-of-power", "inverse of a power", "(Aᵏ)⁻¹" = "A⁻ᵏ";
+            "(inv (pow ?a ?k))" => "(pow ?a (neg ?k))" if integer_exponent("?k")),
+        rule!("power-minus-one", "the power −1 is the inverse", "A⁻¹" = "inv(A)";
+            "(pow ?a -1)" => "(inv ?a)"),
         rule!("power-one", "the first power", "A¹" = "A";
             "(pow ?a 1)" => "?a"),
     ]

@@ -21,13 +21,14 @@ pub(super) fn rules() -> Vec<RuleSpec> {
         // Scalars are symmetric too (the analysis marks them so).
         rule!("transpose-symmetric", "a symmetric matrix is its transpose", "Sᵀ" = "S";
             "(T ?a)" => "?a" if symmetric("?a")),
-        // The other way round from the rule above, for products only: a
-        // scalar inner product equals its transpose, which the rules for
-        // products then open, so `x' A' x` meets `x' A x` (and their
-        // difference cancels). Left of a matrix only: a scalar factor
-        // would give the same class back.
-        rule!("scalar-as-transpose", "a scalar is its own transpose", "uᵀ v" = "(uᵀ v)ᵀ";
-            "(* ?a ?b)" => "(T (* ?a ?b))" if scalar_result() if matrix("?a")),
+        // The other way round from the rule above, for products of three
+        // factors or more only: a scalar such as `x' A x` equals its
+        // transpose, which the rules for products then open, so `x' A' x`
+        // meets `x' A x` (and their difference cancels). A plain inner
+        // product `u' v` would only meet `v' u`, which the e-graph needs
+        // no help to price; a scalar left factor would scale, not pair.
+        rule!("scalar-as-transpose", "a scalar is its own transpose", "uᵀ M v" = "(uᵀ M v)ᵀ";
+            "(* (* ?a ?m) ?b)" => "(T (* (* ?a ?m) ?b))" if scalar_result() if matrix("?a") if matrix("?m")),
         rule!("transpose-inverse", "transpose of the inverse", "(A⁻¹)ᵀ" = "(Aᵀ)⁻¹";
             "(T (inv ?a))" => "(inv (T ?a))"),
         rule!("transpose-inverse-back", "transpose of the inverse", "(Aᵀ)⁻¹" = "(A⁻¹)ᵀ";
