@@ -19,8 +19,19 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(det (pow ?a ?k))" => "(pow (det ?a) ?k)" if integer_exponent("?k")),
         rule!("logdet-power", "log-determinant of a power", "log|det(Aᵏ)|" = "k log|det(A)|";
             "(logdet (pow ?a ?k))" => "(* ?k (logdet ?a))" if integer_exponent("?k")),
-        rule!("inverse-of-power", "inverse of a power", "(Aᵏ)⁻¹" = "A⁻ᵏ";
-            "(inv (pow ?a ?k))" => "(pow ?a (neg ?k))" if integer_exponent("?k")),
+        // Directed at a product with a power of the same matrix, where the
+        // exponents meet: `inv(A^k)` alone stays, since writing every
+        // inverse of a power as a negative power widened every search.
+        rule!("inverse-of-power-right", "powers add up", "(Aᵏ)⁻¹ Aᵐ" = "Aᵐ⁻ᵏ";
+            "(* (inv (pow ?a ?k)) (pow ?a ?m))" => "(pow ?a (+ ?m (neg ?k)))"
+                if integer_exponent("?k") if exponent_sum_fits(&["?m"], 0)),
+        rule!("inverse-of-power-left", "powers add up", "Aᵐ (Aᵏ)⁻¹" = "Aᵐ⁻ᵏ";
+            "(* (pow ?a ?m) (inv (pow ?a ?k)))" => "(pow ?a (+ ?m (neg ?k)))"
+                if integer_exponent("?k") if exponent_sum_fits(&["?m"], 0)),
+        rule!("inverse-of-power-times", "powers add up", "(Aᵏ)⁻¹ A" = "A¹⁻ᵏ";
+            "(* (inv (pow ?a ?k)) ?a)" => "(pow ?a (+ 1 (neg ?k)))" if integer_exponent("?k")),
+        rule!("times-inverse-of-power", "powers add up", "A (Aᵏ)⁻¹" = "A¹⁻ᵏ";
+            "(* ?a (inv (pow ?a ?k)))" => "(pow ?a (+ 1 (neg ?k)))" if integer_exponent("?k")),
         rule!("power-minus-one", "the power −1 is the inverse", "A⁻¹" = "inv(A)";
             "(pow ?a -1)" => "(inv ?a)"),
         rule!("power-one", "the first power", "A¹" = "A";
