@@ -33,27 +33,7 @@ fn name_marked(lines: Vec<Line>, model: &Model) -> (Vec<Line>, Model) {
     if !lines.iter().any(|l| l.temporary) {
         return (lines, model.clone());
     }
-    let lines = put_back_single_uses(lines);
-    let count = lines.iter().filter(|l| l.temporary).count();
-    let names = model.fresh_names(count);
-    let mut renamed: HashMap<Name, Name> = HashMap::new();
-    let mut shapes = Vec::new();
-    for (line, name) in lines.iter().filter(|l| l.temporary).zip(names) {
-        shapes.push((name.clone(), line.shape(&model.env)));
-        renamed.insert(line.lhs.clone(), Name::plain(&name));
-    }
-    let rename = |n: &Name| renamed.get(n).map(|t| Expr::name(t.clone()));
-    let lines = lines
-        .into_iter()
-        .map(|mut line| {
-            line.expr = line.expr.substitute(&rename);
-            if line.temporary {
-                line.lhs = renamed[&line.lhs].clone();
-            }
-            line
-        })
-        .collect();
-    (lines, model.with_temporaries(&shapes))
+    renumber(put_back_single_uses(lines), model, model)
 }
 
 /// A subexpression of at least this many nodes that the lines repeat is
@@ -162,7 +142,8 @@ fn replace_subtree(expr: &Expr, replace: &dyn Fn(&Expr) -> Option<Expr>) -> Expr
 }
 
 /// Every temporary named `t1`, `t2`, … in printing order: `extended`
-/// knows the names they have, `program` is the program they are new to.
+/// knows the names they have (a marked name such as `bar(h_1)`, or a
+/// provisional one), `program` is the program they are new to.
 fn renumber(lines: Vec<Line>, extended: &Model, program: &Model) -> (Vec<Line>, Model) {
     let temporaries: Vec<&Name> = lines
         .iter()

@@ -42,13 +42,7 @@ pub(super) fn hessian_comparisons(
             .collect()
     };
     // The temporaries first, in order, so that the lines see their values.
-    let temporaries: Vec<Line> = hessian
-        .lines
-        .iter()
-        .filter(|l| l.temporary)
-        .cloned()
-        .collect();
-    evaluate_lines(&hessian.model, &temporaries, &mut with_tangents, &size)?;
+    evaluate_temporaries(&hessian, &mut with_tangents, &size)?;
     let mut out = Vec::new();
     for line in results(&hessian.lines) {
         let reading = read_back(&hessian.model, line)?;

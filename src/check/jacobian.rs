@@ -57,14 +57,8 @@ pub(super) fn jacobian_comparisons(
     let mut out = Vec::new();
     for jacobian in &jacobians.derivations {
         // Its temporaries first, so that its lines see their values.
-        let temporaries: Vec<Line> = jacobian
-            .lines
-            .iter()
-            .filter(|l| l.temporary)
-            .cloned()
-            .collect();
         let mut values = point.values.clone();
-        evaluate_lines(&jacobian.model, &temporaries, &mut values, &size)?;
+        evaluate_temporaries(jacobian, &mut values, &size)?;
         out.extend(compare_lines(jacobian, model, point, &values, omitted)?);
     }
     Ok(out)

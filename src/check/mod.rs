@@ -452,6 +452,22 @@ fn check_at(
     })
 }
 
+/// Evaluates a derivation's temporaries (`t1 = …`) in order into `values`,
+/// for its result lines to read.
+fn evaluate_temporaries(
+    derivation: &Derivation,
+    values: &mut Values,
+    size: &dyn Fn(&Dim) -> usize,
+) -> std::result::Result<(), Trouble> {
+    let temporaries: Vec<Line> = derivation
+        .lines
+        .iter()
+        .filter(|l| l.temporary)
+        .cloned()
+        .collect();
+    evaluate_lines(&derivation.model, &temporaries, values, size).map(drop)
+}
+
 /// The lines that are results, not temporaries.
 fn results(lines: &[Line]) -> impl Iterator<Item = &Line> {
     lines.iter().filter(|l| !l.temporary)
