@@ -4,8 +4,9 @@
 //! marked name they stand for (`bar(h_1)`, `dot(a_0)`), which the program's
 //! shapes already know; this module settles them once the lines are final:
 //! a temporary used once is put back where it is used, one used nowhere is
-//! dropped, and the rest are renamed `t1`, `t2`, … in printing order, with
-//! the program extended to know the new names.
+//! dropped; then any larger subexpression the lines still repeat is named
+//! too, and all are renamed `t1`, `t2`, … in printing order, with the
+//! program extended to know the new names.
 
 use crate::ast::{Expr, Name};
 use crate::first_order::Line;
@@ -49,7 +50,7 @@ const SEARCHED_NODES: usize = 5_000;
 
 /// The lines with each subexpression of [`REPEATED_NODES`] or more that
 /// they repeat (within a line or across lines) computed once as a
-/// temporary, placed before its first use, the largest saving first; the
+/// temporary, printed before the results, the largest saving first; the
 /// temporaries numbered in printing order.
 fn share_repeats(mut lines: Vec<Line>, mut model: Model, program: &Model) -> (Vec<Line>, Model) {
     if lines.iter().map(|l| l.expr.size()).sum::<usize>() > SEARCHED_NODES {
