@@ -207,9 +207,22 @@ impl Derivation {
 
     /// The cheapest form of `model`'s output, as `simplify` prints it.
     pub(crate) fn simplified(model: &Model, input: &str) -> Derivation {
-        let limits = Limits::default();
         let output = model.output();
-        let result = simplified(&output.expr, model, &limits);
+        // As for a derivation: a node or iteration limit reached is raised
+        // once, and the note kept only when that found a cheaper form and
+        // was cut short too.
+        let mut limits = Limits::default();
+        let mut result = simplified(&output.expr, model, &limits);
+        let mut note = matches!(result.stop, Stop::TimeLimit);
+        if matches!(result.stop, Stop::NodeLimit | Stop::IterationLimit) {
+            let raised = limits.raised(RAISED_LIMITS);
+            let again = simplified(&output.expr, model, &raised);
+            let cost = |e: &crate::ast::Expr| crate::cost::flops(e, &model.env);
+            if cost(&again.expr) < cost(&result.expr) * (1.0 - 1e-9) {
+                note = again.stop.hit_limit();
+                (result, limits) = (again, raised);
+            }
+        }
         let shape = model.env.shape(&output.expr);
         let rendered = |notation| render_in(model, &result.expr, &shape, notation);
         let mut line =
@@ -236,7 +249,7 @@ impl Derivation {
             json,
             numpy: crate::numpy::to_numpy_titled(&derivation, "simplify"),
             steps: None,
-            stop_note: stopped.then(|| stop_note(&result.stop, &limits)),
+            stop_note: note.then(|| stop_note(&result.stop, &limits)),
             notes: Vec::new(),
             stop: stopped.then_some(result.stop),
         }
