@@ -11,47 +11,21 @@ use matdiff::print::Notation;
 use matdiff::shape::{analyze_source, Model};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use serde_json::Value;
 
-struct Case {
-    id: String,
-    mode: String,
-    program: String,
-    wrt: Vec<String>,
-    expected: Vec<(String, String)>,
-}
-
-fn load(file: &str) -> Vec<Case> {
-    let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
-            Case {
-                id: v["id"].as_str().unwrap().to_string(),
-                mode: v["mode"].as_str().unwrap().to_string(),
-                program: v["program"].as_str().unwrap().to_string(),
-                wrt: v["wrt"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|w| w.as_str().unwrap().to_string())
-                    .collect(),
-                expected: v["expected"]
-                    .as_object()
-                    .unwrap()
-                    .iter()
-                    .map(|(k, e)| (k.clone(), e.as_str().unwrap().to_string()))
-                    .collect(),
-            }
-        })
-        .collect()
-}
+#[path = "common/cases.rs"]
+mod cases;
+use cases::{load, Case};
 
 fn all_cases() -> Vec<Case> {
     let mut cases = load("corpus-public.jsonl");
     cases.extend(load("corpus-extra.jsonl"));
+    for case in &cases {
+        assert!(
+            !case.mode.is_empty(),
+            "{}: a corpus case names its mode",
+            case.id
+        );
+    }
     cases
 }
 
@@ -109,7 +83,7 @@ fn evaluate(
 
 fn run_case(case: &Case, mode: Mode) -> Result<(), String> {
     let model = analyze_source(&case.program).map_err(|e| e.render(&case.program))?;
-    let wrt = case.wrt.join(",");
+    let wrt = case.wrt_list();
     let options = Options {
         wrt: Some(wrt.clone()),
         expand: false,

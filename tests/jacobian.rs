@@ -13,49 +13,23 @@ use matdiff::derive::{derive, Line, Mode, Options};
 use matdiff::eval::Matrix;
 use matdiff::print::Notation;
 use matdiff::shape::{analyze_source, Model};
-use serde_json::Value;
 
-struct Case {
-    id: String,
-    program: String,
-    wrt: String,
-    expected: Vec<(String, String)>,
-    cost_slack: f64,
-}
+#[path = "common/cases.rs"]
+mod cases;
+use cases::Case;
 
 fn cases() -> Vec<Case> {
-    let path = format!("{}/tests/data/jacobian.jsonl", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
-            let wrt: Vec<&str> = v["wrt"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|w| w.as_str().unwrap())
-                .collect();
-            if v.get("cost_slack").is_some() {
-                assert!(
-                    v["why_slack"].is_string(),
-                    "{line}: a slack needs its reason"
-                );
-            }
-            Case {
-                id: v["id"].as_str().unwrap().to_string(),
-                program: v["program"].as_str().unwrap().to_string(),
-                wrt: wrt.join(","),
-                expected: v["expected"]
-                    .as_object()
-                    .unwrap()
-                    .iter()
-                    .map(|(k, e)| (k.clone(), e.as_str().unwrap().to_string()))
-                    .collect(),
-                cost_slack: v["cost_slack"].as_f64().unwrap_or(0.0),
-            }
-        })
-        .collect()
+    let cases = cases::load("jacobian.jsonl");
+    for case in &cases {
+        if case.raw.get("cost_slack").is_some() {
+            assert!(
+                case.raw["why_slack"].is_string(),
+                "{}: a slack needs its reason",
+                case.raw
+            );
+        }
+    }
+    cases
 }
 
 /// `text` read in the program's context as a value of the line's shape,
@@ -84,12 +58,12 @@ fn value(model: &Model, sample: &Sample, line: &Line, text: &str) -> Result<(Mat
 fn run(case: &Case) -> Result<(), String> {
     let model = analyze_source(&case.program).map_err(|e| e.render(&case.program))?;
     let options = Options {
-        wrt: Some(case.wrt.clone()),
+        wrt: Some(case.wrt_list()),
         ..Default::default()
     };
     let derivation =
         derive(&model, Mode::Jacobian, &options).map_err(|e| e.render(&case.program))?;
-    let report = check(&model, Some(&case.wrt), 1).map_err(|e| e.render(&case.program))?;
+    let report = check(&model, Some(&case.wrt_list()), 1).map_err(|e| e.render(&case.program))?;
     if !report.passed() {
         return Err(format!("numerical check failed:\n{report}"));
     }

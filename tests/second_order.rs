@@ -14,53 +14,21 @@ use matdiff::eval::{Matrix, Values};
 use matdiff::print::Notation;
 use matdiff::shape::{analyze_source, Model};
 use rand::SeedableRng;
-use serde_json::Value;
 
-struct Case {
-    id: String,
-    mode: Mode,
-    program: String,
-    wrt: String,
-    expected: Vec<(String, String)>,
-    /// Flops a case allows above its formula, with its `cost_note` saying why.
-    cost_slack: f64,
-}
+#[path = "common/cases.rs"]
+mod cases;
+use cases::Case;
 
 fn cases() -> Vec<Case> {
-    let path = format!(
-        "{}/tests/data/second-order.jsonl",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let v: Value = serde_json::from_str(line).unwrap();
-            let wrt: Vec<&str> = v["wrt"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|w| w.as_str().unwrap())
-                .collect();
-            Case {
-                id: v["id"].as_str().unwrap().to_string(),
-                mode: match v["mode"].as_str().unwrap() {
-                    "hessian" => Mode::Hessian,
-                    _ => Mode::Grad,
-                },
-                program: v["program"].as_str().unwrap().to_string(),
-                wrt: wrt.join(","),
-                expected: v["expected"]
-                    .as_object()
-                    .unwrap()
-                    .iter()
-                    .map(|(k, e)| (k.clone(), e.as_str().unwrap().to_string()))
-                    .collect(),
-                cost_slack: v["cost_slack"].as_f64().unwrap_or(0.0),
-            }
-        })
-        .collect()
+    cases::load("second-order.jsonl")
+}
+
+/// The mode a case is derived in: a Hessian, or else a gradient.
+fn mode(case: &Case) -> Mode {
+    match case.mode.as_str() {
+        "hessian" => Mode::Hessian,
+        _ => Mode::Grad,
+    }
 }
 
 /// The key a line answers to in the data: `hess(x)`, `dot(bar(X))`, or the
@@ -69,13 +37,6 @@ fn key(mode: Mode, line: &Line) -> String {
     match mode {
         Mode::Grad => line.lhs.unmark().to_string(),
         _ => line.lhs_text(Notation::Plain),
-    }
-}
-
-fn shape_of(model: &Model, line: &Line) -> Shape {
-    match &line.block {
-        Some((x, y)) => Shape::new(model.env.name_shape(x).rows, model.env.name_shape(y).rows),
-        None => model.env.name_shape(&line.lhs),
     }
 }
 
@@ -106,16 +67,17 @@ fn value(
 
 fn run(case: &Case) -> Result<(), String> {
     let model = analyze_source(&case.program).map_err(|e| e.render(&case.program))?;
+    let mode = mode(case);
     let options = Options {
-        wrt: Some(case.wrt.clone()),
+        wrt: Some(case.wrt_list()),
         ..Default::default()
     };
-    let derivation = derive(&model, case.mode, &options).map_err(|e| e.render(&case.program))?;
-    let report = check(&model, Some(&case.wrt), 1).map_err(|e| e.render(&case.program))?;
+    let derivation = derive(&model, mode, &options).map_err(|e| e.render(&case.program))?;
+    let report = check(&model, Some(&case.wrt_list()), 1).map_err(|e| e.render(&case.program))?;
     if !report.passed() {
         return Err(format!("numerical check failed:\n{report}"));
     }
-    if case.mode == Mode::Hessian
+    if mode == Mode::Hessian
         && !report
             .comparisons
             .iter()
@@ -134,7 +96,7 @@ fn run(case: &Case) -> Result<(), String> {
         let line = derivation
             .lines
             .iter()
-            .find(|l| key(case.mode, l) == *k)
+            .find(|l| key(mode, l) == *k)
             .ok_or_else(|| {
                 format!(
                     "no line for {k} in {:?}",
@@ -145,7 +107,7 @@ fn run(case: &Case) -> Result<(), String> {
                         .collect::<Vec<_>>()
                 )
             })?;
-        let shape = shape_of(&model, line);
+        let shape = line.shape(&model.env);
         let (ours, our_flops) = value(
             &model,
             &sample,
@@ -168,7 +130,7 @@ fn run(case: &Case) -> Result<(), String> {
 #[test]
 fn second_order_and_symmetric_cases_are_right_and_no_costlier() {
     let cases = cases();
-    let hessians = cases.iter().filter(|c| c.mode == Mode::Hessian).count();
+    let hessians = cases.iter().filter(|c| mode(c) == Mode::Hessian).count();
     let symmetric = cases
         .iter()
         .filter(|c| c.program.contains("symmetric"))
