@@ -12,13 +12,16 @@ use matdiff::shape::{analyze_source, Model};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+#[path = "common/expected.rs"]
+mod expected;
+use expected::record_cost;
+
 #[path = "common/cases.rs"]
 mod cases;
-use cases::{load, Case};
+use cases::{load_matching, Case};
 
 fn all_cases() -> Vec<Case> {
-    let mut cases = load("corpus-public.jsonl");
-    cases.extend(load("corpus-extra.jsonl"));
+    let cases = load_matching("corpus-");
     for case in &cases {
         assert!(
             !case.mode.is_empty(),
@@ -106,6 +109,12 @@ fn run_case(case: &Case, mode: Mode) -> Result<(), String> {
     }
     let output = Name::plain(&model.output().name);
     seeds.insert(output.bar(), sample.random_like(&model, &output, &mut rng));
+    let temporaries: Vec<&Name> = derivation
+        .lines
+        .iter()
+        .filter(|l| l.temporary)
+        .map(|l| &l.lhs)
+        .collect();
     let ours: Vec<(Name, String)> = derivation
         .lines
         .iter()
@@ -127,13 +136,16 @@ fn run_case(case: &Case, mode: Mode) -> Result<(), String> {
             return Err(format!("expected a line for {key}, got {ours:?}"));
         }
     }
+    // Temporaries (`t1 = …`) are evaluated and costed with the results
+    // that use them, as printed.
     let compared: Vec<(Name, String)> = ours
         .iter()
-        .filter(|(l, _)| theirs.iter().any(|(t, _)| t == l))
+        .filter(|(l, _)| temporaries.contains(&l) || theirs.iter().any(|(t, _)| t == l))
         .cloned()
         .collect();
-    let (ours_values, our_flops) = evaluate(&model, &sample, &seeds, &compared)?;
-    let (theirs_values, their_flops) = evaluate(&model, &sample, &seeds, &theirs)?;
+    let (ours_values, our_flops) = evaluate(&derivation.model, &sample, &seeds, &compared)?;
+    let (theirs_values, their_flops) = evaluate(&derivation.model, &sample, &seeds, &theirs)?;
+    record_cost("first-order", &case.id, our_flops, their_flops);
     if our_flops > their_flops * (1.0 + 1e-9) {
         return Err(format!(
             "costlier than the expected formula: {our_flops} flops against {their_flops}\n  ours: {compared:?}\n  expected: {theirs:?}"

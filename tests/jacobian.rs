@@ -7,7 +7,7 @@
 
 #[path = "common/expected.rs"]
 mod expected;
-use expected::agrees_with_expected;
+use expected::{agrees_with_expected, record_cost};
 use matdiff::check::{check, Sample};
 use matdiff::derive::{derive, Line, Mode, Options};
 use matdiff::eval::Matrix;
@@ -19,7 +19,7 @@ mod cases;
 use cases::Case;
 
 fn cases() -> Vec<Case> {
-    let cases = cases::load("jacobian.jsonl");
+    let cases = cases::load_matching("jacobian");
     for case in &cases {
         if case.raw.get("cost_slack").is_some() {
             assert!(
@@ -84,6 +84,12 @@ fn run(case: &Case) -> Result<(), String> {
         let printed = line.rhs_text(Notation::Plain);
         let (ours, our_flops) = value(&model, &sample, line, &printed)?;
         let (theirs, their_flops) = value(&model, &sample, line, expected)?;
+        record_cost(
+            "jacobian",
+            &format!("{} {lhs}", case.id),
+            our_flops,
+            their_flops,
+        );
         agrees_with_expected(
             line,
             expected,

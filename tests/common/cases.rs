@@ -59,3 +59,17 @@ pub fn load(file: &str) -> Vec<Case> {
         })
         .collect()
 }
+
+/// The cases of every `tests/data/{prefix}*.jsonl`, file by file in name
+/// order: a corpus may grow by a file without its suite changing.
+pub fn load_matching(prefix: &str) -> Vec<Case> {
+    let dir = format!("{}/tests/data", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(prefix) && name.ends_with(".jsonl"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no tests/data/{prefix}*.jsonl");
+    files.iter().flat_map(|file| load(file)).collect()
+}
