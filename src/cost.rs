@@ -161,6 +161,25 @@ pub fn flops_all(exprs: &[&Expr], env: &Env) -> f64 {
     tally.total
 }
 
+/// Flops of the product of values of shapes `a` and `b` (which match):
+/// a matrix product, or a scaling when either is a scalar.
+///
+/// ```
+/// use matdiff::ast::{Dim, Shape};
+/// let (a, b) = (Shape::new(Dim::Size(2), Dim::Size(3)), Shape::new(Dim::Size(3), Dim::Size(4)));
+/// assert_eq!(matdiff::cost::product_flops(&a, &b), 24.0);
+/// assert_eq!(matdiff::cost::product_flops(&Shape::scalar(), &b), 12.0);
+/// ```
+pub fn product_flops(a: &Shape, b: &Shape) -> f64 {
+    if a.is_scalar() {
+        size(&b.rows) * size(&b.cols)
+    } else if b.is_scalar() {
+        size(&a.rows) * size(&a.cols)
+    } else {
+        size(&a.rows) * size(&a.cols) * size(&b.cols)
+    }
+}
+
 /// The flops of one node, given its own shape and its children's in order
 /// (one child for `inv`, two for `inner` and binary operators, none for a
 /// leaf). Children are not included: an extractor adds their costs, once
@@ -192,9 +211,7 @@ pub fn node_flops(kind: NodeKind, shape: &Shape, child_shapes: &[Shape]) -> f64 
         | NodeKind::EDiv
         | NodeKind::ElemPower => entries(shape),
         NodeKind::Mul => match child_shapes {
-            [a, b] if !a.is_scalar() && !b.is_scalar() => {
-                size(&a.rows) * size(&a.cols) * size(&b.cols)
-            }
+            [a, b] => product_flops(a, b),
             _ => entries(shape),
         },
         NodeKind::Power(k) => {

@@ -133,6 +133,7 @@ pub fn derive(model: &Model, mode: Mode, options: &Options) -> Result<Derivation
     let steps = presenter.record.map(Recorder::finish);
     // With temporaries, the lines are over a program that knows their names.
     let (lines, model) = crate::temporaries::settle(lines, model);
+    let steps = steps.map(|steps| crate::steps::with_temporaries(steps, &lines));
     let lines = lines
         .into_iter()
         .map(|mut line| {

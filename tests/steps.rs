@@ -23,7 +23,7 @@
 
 mod common;
 
-use matdiff::ast::{Expr, Name};
+use matdiff::ast::{Expr, ExprKind, Name};
 use matdiff::check::Sample;
 use matdiff::derive::{derive, Line, Mode, Options};
 use matdiff::eval::{Matrix, Values};
@@ -308,7 +308,7 @@ fn steps_are_true(
     options: &Options,
     steps: &[StepLine],
 ) -> Result<(), String> {
-    let (sample, values) = point(model, mode, options)?;
+    let (sample, mut values) = point(model, mode, options)?;
     let mut reference: Option<(Matrix, String)> = None;
     for step in steps {
         if !step.continues {
@@ -320,6 +320,20 @@ fn steps_are_true(
         let Some(rhs) = step.rhs.as_expr() else {
             continue;
         };
+        // A temporary (`t1 = …`) has no value but its definition, which
+        // the steps after it use.
+        let temporary = match &step.lhs.kind {
+            ExprKind::Var(name) if reference.is_none() && name.is_plain() => Some(name),
+            _ => None,
+        };
+        if let Some(name) = temporary {
+            let value = sample
+                .eval(rhs, &values)
+                .map_err(|e| format!("`{}`: {}", step.equation(Notation::Plain), e.message))?;
+            values.insert(name.clone(), value.clone());
+            reference = Some((value, rhs.to_string()));
+            continue;
+        }
         let value = match &reference {
             Some((expected, _)) if rhs.is_zero() => {
                 Matrix::zeros(expected.nrows(), expected.ncols())

@@ -125,3 +125,47 @@ fn a_shallow_program_has_no_temporaries() {
         }
     }
 }
+
+/// The printed products of a derivation: each `*` of each line.
+fn products(derivation: &matdiff::Derivation) -> usize {
+    derivation
+        .lines()
+        .iter()
+        .map(|l| l.expr().matches('*').count())
+        .sum()
+}
+
+#[test]
+fn the_gradient_of_a_long_trace_shares_prefix_and_suffix_products() {
+    for k in [8, 16, 32] {
+        let factors: Vec<String> = (1..=k).map(|i| format!("A{i}")).collect();
+        let program = format!("f = tr({})", factors.join(" * "));
+        let gradient = matdiff::grad(&program).unwrap_or_else(|e| panic!("{e}"));
+        // Each adjoint written out is k - 2 products, k (k - 2) in all;
+        // prefix and suffix products need about 3k.
+        let printed = products(&gradient);
+        assert!(printed <= 3 * k, "k = {k}: {printed} products\n{gradient}");
+        let results = gradient.lines().iter().filter(|l| !l.is_temporary());
+        assert_eq!(results.count(), k);
+    }
+    let report = matdiff::check(
+        "f = tr(A1 * A2 * A3 * A4 * A5 * A6 * A7 * A8)",
+        &CheckOptions::new(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.passed(), "{report}");
+}
+
+#[test]
+fn a_chain_of_matrix_vector_products_shares_them_as_backpropagation_does() {
+    let k = 8;
+    let factors: Vec<String> = (1..=k).map(|i| format!("A{i}")).collect();
+    let program = format!("x' * {} * y", factors.join(" * "));
+    let gradient = matdiff::grad(&program).unwrap_or_else(|e| panic!("{e}"));
+    // Forward and backward vectors (2k products), one outer product per
+    // matrix: no adjoint written out as its own chain of k products.
+    let printed = products(&gradient);
+    assert!(printed <= 3 * k + 2, "{printed} products\n{gradient}");
+    let report = matdiff::check(&program, &CheckOptions::new()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.passed(), "{report}");
+}

@@ -433,7 +433,18 @@ fn check_at(
                 tolerance: DIFFERENCE_TOLERANCE,
             });
         }
-        let size: usize = grad.lines.iter().map(|l| l.expr.size()).sum();
+        // Written out, as the Hessian's derivation meets it: temporaries
+        // make a gradient short to print, not cheap to differentiate.
+        let mut written: HashMap<&Name, usize> = HashMap::new();
+        let mut size: usize = 0;
+        for line in &grad.lines {
+            let line_size = line.expr.substituted_size(&|n| written.get(n).copied());
+            if line.temporary {
+                written.insert(&line.lhs, line_size);
+            } else {
+                size = size.saturating_add(line_size);
+            }
+        }
         if size <= MAX_HESSIAN_GRADIENT_NODES {
             comparisons.extend(hessian_comparisons(model, point, options, &tangents)?);
         } else {

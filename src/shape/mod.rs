@@ -201,6 +201,10 @@ pub struct Model {
     /// The dimension names the declarations introduce (`n` of
     /// `matrix(n, m)`); used in an expression, each is that size as a number.
     pub dimension_names: Vec<String>,
+    /// The names a derivation gave its own temporaries (`t1`, …; see
+    /// [`Model::with_temporaries`]): known, but free again for the
+    /// temporaries of another derivation over this model.
+    pub temporaries: Vec<String>,
 }
 
 impl Model {
@@ -678,6 +682,7 @@ pub fn analyze(program: &Program) -> Result<Model> {
         dims,
         bare_output,
         dimension_names,
+        temporaries: Vec::new(),
     })
 }
 

@@ -16,7 +16,7 @@ impl Model {
     /// ```
     pub fn fresh_names(&self, count: usize) -> Vec<String> {
         let taken = |name: &str| {
-            self.env.var(name).is_some()
+            (self.env.var(name).is_some() && !self.temporaries.iter().any(|t| t == name))
                 || self.is_assigned(name)
                 || self.dimension_names.iter().any(|d| d == name)
                 || self.dims.iter().any(|d| d.to_string() == name)
@@ -41,7 +41,9 @@ impl Model {
     /// ```
     pub fn with_temporaries(&self, names: &[(String, Shape)]) -> Model {
         let mut vars = self.env.vars.clone();
+        let mut temporaries = self.temporaries.clone();
         for (name, shape) in names {
+            temporaries.push(name.clone());
             let info = VarInfo {
                 shape: shape.clone(),
                 symmetric: false,
@@ -54,6 +56,7 @@ impl Model {
                 vars,
                 scope: super::fresh_scope(),
             },
+            temporaries,
             ..self.clone()
         }
     }

@@ -203,6 +203,33 @@ pub fn explain_derivation(derivation: &Derivation, options: &Options) -> Result<
     Ok(derived.steps.unwrap_or_default())
 }
 
+/// The steps of a derivation whose lines name temporaries (`t1 = …`): the
+/// temporaries follow, each as a step of its own, and every result once
+/// more in the form that uses them, so that each printed line is the last
+/// step of its chain.
+pub(crate) fn with_temporaries(
+    mut steps: Vec<StepLine>,
+    lines: &[crate::derive::Line],
+) -> Vec<StepLine> {
+    if !lines.iter().any(|l| l.temporary) {
+        return steps;
+    }
+    for line in lines {
+        let rule = if line.temporary {
+            "a value several results use, computed once"
+        } else {
+            "with the values computed once above"
+        };
+        steps.push(StepLine {
+            lhs: Expr::name(line.lhs.clone()),
+            rhs: Formula::new(line.expr.clone()),
+            rule: rule.to_string(),
+            continues: false,
+        });
+    }
+    steps
+}
+
 /// Unicode, for expressions quoted inside a rule.
 pub(super) fn uni(e: &Expr) -> String {
     render(e, Notation::Unicode)

@@ -13,6 +13,8 @@ use crate::first_order::Line;
 use crate::shape::Model;
 use std::collections::HashMap;
 
+mod chains;
+
 /// Temporaries as small as this are written out wherever they are used.
 const INLINED_NODES: usize = 3;
 
@@ -26,7 +28,13 @@ const PUT_BACK_ONCE_NODES: usize = 200;
 /// none.
 pub(crate) fn settle(lines: Vec<Line>, model: &Model) -> (Vec<Line>, Model) {
     let (lines, extended) = name_marked(lines, model);
-    share_repeats(lines, extended, model)
+    let (lines, extended, shared_products) = chains::share_products(lines, extended);
+    let (lines, extended, shared_repeats) = share_repeats(lines, extended);
+    if shared_products || shared_repeats {
+        renumber(lines, &extended, model)
+    } else {
+        (lines, extended)
+    }
 }
 
 /// The lines with their marked temporaries put back or renamed.
@@ -52,9 +60,10 @@ const SEARCHED_NODES: usize = 5_000;
 /// they repeat (within a line or across lines) computed once as a
 /// temporary, printed before the results, the largest saving first; the
 /// temporaries numbered in printing order.
-fn share_repeats(mut lines: Vec<Line>, mut model: Model, program: &Model) -> (Vec<Line>, Model) {
+/// True when it named some.
+fn share_repeats(mut lines: Vec<Line>, mut model: Model) -> (Vec<Line>, Model, bool) {
     if lines.iter().map(|l| l.expr.size()).sum::<usize>() > SEARCHED_NODES {
-        return (lines, model);
+        return (lines, model, false);
     }
     let mut shared = 0;
     while let Some(repeated) = most_repeated(&lines) {
@@ -77,10 +86,7 @@ fn share_repeats(mut lines: Vec<Line>, mut model: Model, program: &Model) -> (Ve
         model = model.with_temporaries(&[(name.base.clone(), model.env.shape(&repeated))]);
         lines.insert(first, Line::temporary(name, repeated));
     }
-    if shared == 0 {
-        return (lines, model);
-    }
-    renumber(lines, &model, program)
+    (lines, model, shared > 0)
 }
 
 /// A prefix no name of the language can start with.
