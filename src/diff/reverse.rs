@@ -278,6 +278,20 @@ impl Reverse<'_> {
                 Some(args[0].clone())
             }
             ExprKind::Ones(_) => Some(ones(m.clone(), n.clone())),
+            // kron(B, A) vec(Y) = vec(A Y Bᵀ), and its transpose's.
+            ExprKind::Binary(BinOp::Mul, k, v)
+                if self.kron_factors(k).is_some() && !self.env.shape(v).is_scalar() =>
+            {
+                let (b, a) = self.kron_factors(k)?;
+                let (sa, sb) = (self.env.shape(&a), self.env.shape(&b));
+                let fits = !sa.is_scalar() && !sb.is_scalar() && sa.rows == *m && sb.rows == *n;
+                let y = if fits {
+                    self.reshaped(v, &sa.cols, &sb.cols)?
+                } else {
+                    return None;
+                };
+                Some(Expr::mul(Expr::mul(a, y), Expr::transpose(b)))
+            }
             // vec(b aᵀ) = a ⊗ b for columns a (n long) and b (m long).
             ExprKind::Call(Func::Kron, args)
                 if self.env.shape(&args[0]) == Shape::new(n.clone(), Dim::One)
@@ -288,6 +302,13 @@ impl Reverse<'_> {
             // The seed of a row factor, `(x')'`, is x.
             ExprKind::Transpose(row) => match &row.kind {
                 ExprKind::Transpose(x) => self.reshaped(x, m, n),
+                // (p K)ᵀ = Kᵀ pᵀ
+                ExprKind::Binary(BinOp::Mul, p, k)
+                    if self.kron_factors(k).is_some() && !self.env.shape(p).is_scalar() =>
+                {
+                    let column = Expr::transpose((**p).clone());
+                    self.reshaped(&Expr::mul(Expr::transpose((**k).clone()), column), m, n)
+                }
                 ExprKind::Ones(_) => Some(ones(m.clone(), n.clone())),
                 ExprKind::Neg(x) => {
                     let column = Expr::transpose((**x).clone());
@@ -333,6 +354,18 @@ impl Reverse<'_> {
         }
     }
 
+    /// B and A of `kron(B, A)`, or Bᵀ and Aᵀ of its transpose.
+    fn kron_factors(&self, k: &Expr) -> Option<(Expr, Expr)> {
+        match &k.kind {
+            ExprKind::Call(Func::Kron, args) => Some((args[0].clone(), args[1].clone())),
+            ExprKind::Transpose(inner) => {
+                let (b, a) = self.kron_factors(inner)?;
+                Some((Expr::transpose(b), Expr::transpose(a)))
+            }
+            _ => None,
+        }
+    }
+
     /// H with G = vec(H), H of b's length by a's, for columns a and b
     /// when G says it outright (a ⊗ b = vec(b aᵀ)).
     fn kron_of_columns(&self, a: &Expr, b: &Expr, g: &Expr) -> Option<Expr> {
@@ -352,6 +385,13 @@ impl Reverse<'_> {
             return Expr::mul(Expr::transpose(h), b.clone());
         }
         let (sa, sb) = (self.env.shape(a), self.env.shape(b));
+        // Of a trace, ⟨s I, A ⊗ B⟩ = s tr(A) tr(B): Ā = s tr(B) I.
+        if let Some(s) = self.scaled_identity(&g, &sa, &sb) {
+            return Expr::mul(
+                Expr::mul(s, Expr::call(Func::Tr, vec![b.clone()])),
+                identity(sa.rows),
+            );
+        }
         let weights = kron(ones(sa.rows.clone(), sa.cols.clone()), b.clone());
         Expr::mul(
             Expr::mul(
@@ -371,6 +411,13 @@ impl Reverse<'_> {
             return Expr::mul(h, a.clone());
         }
         let (sa, sb) = (self.env.shape(a), self.env.shape(b));
+        // Of a trace, B̄ = s tr(A) I.
+        if let Some(s) = self.scaled_identity(&g, &sa, &sb) {
+            return Expr::mul(
+                Expr::mul(s, Expr::call(Func::Tr, vec![a.clone()])),
+                identity(sb.rows),
+            );
+        }
         let weights = kron(a.clone(), ones(sb.rows.clone(), sb.cols.clone()));
         Expr::mul(
             Expr::mul(
@@ -379,6 +426,24 @@ impl Reverse<'_> {
             ),
             kron(ones(sa.cols, Dim::One), identity(sb.cols)),
         )
+    }
+
+    /// `s` when `g` is `s I` (or `I`, `s` then 1) and the factors of the
+    /// Kronecker product it pairs with are square matrices: the adjoint of
+    /// the trace of a Kronecker product.
+    fn scaled_identity(&self, g: &Expr, sa: &Shape, sb: &Shape) -> Option<Expr> {
+        if !(sa.is_square() && sb.is_square()) || sa.is_scalar() || sb.is_scalar() {
+            return None;
+        }
+        match &g.kind {
+            ExprKind::Identity(_) => Some(Expr::int(1)),
+            ExprKind::Binary(BinOp::Mul, s, i)
+                if matches!(i.kind, ExprKind::Identity(_)) && self.env.shape(s).is_scalar() =>
+            {
+                Some((**s).clone())
+            }
+            _ => None,
+        }
     }
 
     /// ⟨m, g⟩ in its cheapest written form: `m' * g` for column vectors.
