@@ -62,13 +62,13 @@ fn jacobian_has_its_function_and_every_form() -> Result<(), matdiff::Error> {
     let d = matdiff::derive(program, Mode::Jacobian, &options)?;
     assert_eq!(
         d.to_string(),
-        "jac(y, x) = diag(y) * A\njac(y, alpha) = exp(A * x)"
+        "jac(y, x) = A .* (y * ones(1, cols(A)))\njac(y, alpha) = exp(A * x)"
     );
     let bare = "exp(A * x) + b";
     let all = matdiff::derive(bare, Mode::Jacobian, &Options::new().wrt(["x", "b"]))?;
     assert_eq!(
         all.to_string(),
-        "jac(f, x) = diag(exp(A * x)) * A\njac(f, b) = I"
+        "jac(f, x) = A .* (exp(A * x) * ones(1, cols(A)))\njac(f, b) = I"
     );
     let line = &d.lines()[0];
     assert_eq!((line.lhs(), line.wrt()), ("jac(y, x)", "x"));

@@ -56,8 +56,14 @@ row_of_ones_times_diagonal = ones(1, n) * diag(x)
 elementwise_power_one = D .^ 1
 exp_log = exp(log(exp(D)))
 log_exp = log(exp(D))
+relu_step = relu(D) .* step(D)
+ones_outer_left = ones(n, m) * E
+ones_outer_right = D * ones(m, n)
+diagonal_scales_rows = diag(x) * D
+diagonal_scales_columns = E * diag(x)
 
 # diagonal
+inner_identity_trace = inner(A, I) + inner(I, B)
 diagonal_times_vector = diag(x) * y
 vector_times_diagonal = y' * diag(x)
 diagonal_product = diag(x) * diag(y)

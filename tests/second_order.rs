@@ -234,22 +234,22 @@ fn hessian_falling_back_to_products_records_only_their_steps() {
         ..Default::default()
     };
     let derivation = derive(&model, Mode::Hessian, &options).unwrap();
-    assert_eq!(derivation.lines.len(), 1);
-    assert_eq!(derivation.lines[0].lhs_text(Notation::Plain), "dot(bar(x))");
+    let results: Vec<&Line> = derivation.lines.iter().filter(|l| !l.temporary).collect();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].lhs_text(Notation::Plain), "dot(bar(x))");
     let steps = derivation.steps.unwrap();
     let starts: Vec<String> = steps
         .iter()
         .filter(|s| !s.continues)
         .map(|s| matdiff::print::render(&s.lhs, Notation::Plain))
         .collect();
+    // Before the temporaries, after which each line is stated once more.
+    let derived = starts.iter().take_while(|s| !s.starts_with('t'));
     assert_eq!(
-        starts.iter().filter(|s| *s == "dot(bar(x))").count(),
+        derived.filter(|s| *s == "dot(bar(x))").count(),
         1,
         "{starts:?}"
     );
     assert!(!starts.iter().any(|s| s.starts_with("hess")), "{starts:?}");
-    assert_eq!(
-        steps.last().unwrap().rhs.as_expr(),
-        Some(&derivation.lines[0].expr)
-    );
+    assert_eq!(steps.last().unwrap().rhs.as_expr(), Some(&results[0].expr));
 }

@@ -68,7 +68,7 @@ fn a_transposed_jacobian_fails() {
         .flat_map(|d| d.lines.iter_mut())
         .find(|l| l.lhs.base == "x");
     let line = line.expect("a Jacobian line for x");
-    assert_eq!(line.to_string(), "jac(y, x) = diag(y) * A");
+    assert_eq!(line.to_string(), "jac(y, x) = A .* (y * ones(1, n))");
     let wrong = model
         .elaborate(&crate::parse::parse_expr("diag(y) * A'").unwrap(), None)
         .unwrap();

@@ -293,7 +293,7 @@ pub fn hessian(program: &str) -> Result<Derivation, Error> {
 /// let d = matdiff::jacobian("A: matrix(2, 3); exp(A * x)")?;
 /// assert_eq!(
 ///     d.to_string(),
-///     "jac(f, A) = diag(exp(A * x)) * kron(x', I)\njac(f, x) = diag(exp(A * x)) * A"
+///     "jac(f, A) = kron(x', I(2)) .* (exp(A * x) * ones(1, 6))\njac(f, x) = A .* (exp(A * x) * ones(1, 3))"
 /// );
 /// assert_eq!(matdiff::jacobian("x' * x")?.to_string(), "jac(f, x) = 2 * x'");
 /// let d = matdiff::jacobian("A: matrix(m, n); X: matrix(n, p); F = A * X")?;

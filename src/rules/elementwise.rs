@@ -38,6 +38,8 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(+ (epow (cos ?a) 2) (neg (epow (sin ?a) 2)))" => "(cos (* 2 ?a))"),
         rule!("sine-double", "the double-angle formula", "sin(A) ⊙ cos(A)" = "sin(2A) / 2";
             "(.* (sin ?a) (cos ?a))" => "(* 1/2 (sin (* 2 ?a)))"),
+        rule!("relu-step", "relu is zero where its step is", "relu(A) ⊙ step(A)" = "relu(A)";
+            "(.* (relu ?a) (step ?a))" => "(relu ?a)"),
         rule!("exp-log", "exp undoes log", "exp(log(A))" = "A";
             "(exp (log ?a))" => "?a"),
         rule!("log-exp", "log undoes exp", "log(exp(A))" = "A";

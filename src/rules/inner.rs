@@ -1,6 +1,6 @@
 //! The vec inner product ⟨A, B⟩ = tr(Aᵀ B).
 
-use super::{column, ones, same_shape, scalar, RuleSpec};
+use super::{column, identity, ones, same_shape, scalar, RuleSpec};
 
 pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
@@ -14,6 +14,9 @@ pub(super) fn rules() -> Vec<RuleSpec> {
         rule!("inner-sum-of-hadamard", "the sum of a Hadamard product is the inner product",
             "sum(A ⊙ B)" = "⟨A, B⟩";
             "(sum (.* ?a ?b))" => "(inner ?a ?b)" if same_shape("?a", "?b")),
+        // n flops for the trace instead of n² for the pairing.
+        rule!("inner-identity-trace", "pairing with the identity is the trace", "⟨A, I⟩" = "tr(A)";
+            "(inner ?a ?i)" => "(tr ?a)" if identity("?i")),
         rule!("inner-ones-sum", "ones pair with a vector as its sum", "vᵀ 𝟙" = "sum(v)";
             "(* (T ?v) ?o)" => "(sum ?v)" if ones("?o") if same_shape("?v", "?o") if column("?v")),
     ]

@@ -48,6 +48,7 @@ mod inner;
 mod inverse;
 mod power;
 mod scalar;
+mod scaling;
 mod trace;
 mod transpose;
 
@@ -133,6 +134,7 @@ fn build() -> Vec<RuleSpec> {
     rules.extend(power::rules());
     rules.extend(elementwise::rules());
     rules.extend(diagonal::rules());
+    rules.extend(scaling::rules());
     rules.extend(functions::rules());
     rules
 }

@@ -1,0 +1,116 @@
+//! Scalings written as what they cost: a product with a diagonal matrix
+//! scales rows or columns (m n flops, not n² m), and a matrix of ones is
+//! the outer product of two vectors of ones, so that a product with it is
+//! two matrix-vector products. The vectors of ones take their sizes from
+//! the match, which a pattern cannot write: [`WithOnes`] makes them.
+
+use super::{column, data, matrix, ones, var, RuleSpec};
+use crate::ast::Dim;
+use crate::egraph::{Leaf, Math, MathAnalysis, MathGraph};
+use egg::{Applier, Id, Pattern, PatternAst, Subst, Symbol, Var};
+
+pub(super) fn rules() -> Vec<RuleSpec> {
+    vec![
+        rule!("diagonal-scales-rows", "a diagonal matrix on the left scales rows",
+            "diag(v) A" = "(v 𝟙ᵀ) ⊙ A";
+            "(* (diag ?v) ?a)" => {
+                WithOnes::new("(.* (* ?v (T ?o)) ?a)", &[("?o", "?a", Side::Cols)])
+            } if column("?v") if wide("?a")),
+        rule!("diagonal-scales-columns", "a diagonal matrix on the right scales columns",
+            "A diag(v)" = "A ⊙ (𝟙 vᵀ)";
+            "(* ?a (diag ?v))" => {
+                WithOnes::new("(.* ?a (* ?o (T ?v)))", &[("?o", "?a", Side::Rows)])
+            } if column("?v") if tall("?a")),
+        rule!("ones-outer-left", "a matrix of ones is an outer product", "𝟙 B" = "𝟙 (𝟙ᵀ B)";
+            "(* ?o ?b)" => {
+                WithOnes::new("(* ?u (* (T ?w) ?b))", &[("?u", "?o", Side::Rows), ("?w", "?o", Side::Cols)])
+            } if ones("?o") if wide("?o") if tall("?o") if matrix("?b") if not_ones("?b")),
+        rule!("ones-outer-right", "a matrix of ones is an outer product", "A 𝟙" = "(A 𝟙) 𝟙ᵀ";
+            "(* ?a ?o)" => {
+                WithOnes::new("(* (* ?a ?u) (T ?w))", &[("?u", "?o", Side::Rows), ("?w", "?o", Side::Cols)])
+            } if ones("?o") if wide("?o") if tall("?o") if matrix("?a") if not_ones("?a")),
+    ]
+}
+
+/// `v` has more than one column.
+fn wide(v: &str) -> super::Condition {
+    let v = var(v);
+    Box::new(move |g, _, s| data(g, s, v).shape.cols != Dim::One)
+}
+
+/// `v` is not all ones: a product of ones stays one, `ones * ones`.
+fn not_ones(v: &str) -> super::Condition {
+    let is_ones = ones(v);
+    Box::new(move |g, id, s| !is_ones(g, id, s))
+}
+
+/// `v` has more than one row.
+fn tall(v: &str) -> super::Condition {
+    let v = var(v);
+    Box::new(move |g, _, s| data(g, s, v).shape.rows != Dim::One)
+}
+
+/// Which size of the matched value a vector of ones takes.
+#[derive(Clone, Copy)]
+enum Side {
+    Rows,
+    Cols,
+}
+
+/// A right side with vectors of ones sized from the match: each of
+/// `made` binds a pattern variable to the column of ones as long as the
+/// rows or columns of another.
+struct WithOnes {
+    template: Pattern<Math>,
+    made: Vec<(Var, Var, Side)>,
+}
+
+impl WithOnes {
+    fn new(template: &str, made: &[(&str, &str, Side)]) -> WithOnes {
+        WithOnes {
+            template: template.parse().expect("a right side"),
+            made: made
+                .iter()
+                .map(|(ones, like, side)| (var(ones), var(like), *side))
+                .collect(),
+        }
+    }
+}
+
+impl Applier<Math, MathAnalysis> for WithOnes {
+    fn apply_one(
+        &self,
+        egraph: &mut MathGraph,
+        eclass: Id,
+        subst: &Subst,
+        searcher: Option<&PatternAst<Math>>,
+        rule: Symbol,
+    ) -> Vec<Id> {
+        let mut subst = subst.clone();
+        for (ones, like, side) in &self.made {
+            let shape = &egraph[subst[*like]].data.shape;
+            let length = match side {
+                Side::Rows => shape.rows.clone(),
+                Side::Cols => shape.cols.clone(),
+            };
+            let id = egraph.add(Math::Leaf(Leaf::Ones(length, Dim::One)));
+            subst.insert(*ones, id);
+        }
+        self.template
+            .apply_one(egraph, eclass, &subst, searcher, rule)
+    }
+
+    /// The template, so that the rules that can apply are known by what
+    /// its right side writes.
+    fn get_pattern_ast(&self) -> Option<&PatternAst<Math>> {
+        Some(&self.template.ast)
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        self.template
+            .vars()
+            .into_iter()
+            .filter(|v| !self.made.iter().any(|(ones, ..)| ones == v))
+            .collect()
+    }
+}
