@@ -64,6 +64,8 @@ diagonal_scales_columns = E * diag(x)
 
 # diagonal
 inner_identity_trace = inner(A, I) + inner(I, B)
+power_times_vector = A^3 * x
+vector_times_power = y' * A^2
 diagonal_times_vector = diag(x) * y
 vector_times_diagonal = y' * diag(x)
 diagonal_product = diag(x) * diag(y)

@@ -18,7 +18,8 @@ fn operator(node: &Math) -> Option<Operator> {
 }
 
 /// The operators a pattern writes; none for a right side that is not a
-/// pattern (`IdentityLike`, which writes only a leaf).
+/// pattern (`IdentityLike`, which writes only a leaf), unless the rules
+/// say what it writes (`crate::rules::written_by`).
 fn pattern_operators(ast: Option<&PatternAst<Math>>) -> Vec<Operator> {
     let nodes = ast.map(|ast| ast.as_ref()).unwrap_or_default();
     let mut ops: Vec<Operator> = Vec::new();
@@ -59,7 +60,10 @@ impl Index {
                 .collect(),
             writes: rules
                 .iter()
-                .map(|r| pattern_operators(r.applier.get_pattern_ast()))
+                .map(|r| match crate::rules::written_by(r.name.as_str()) {
+                    Some(written) => pattern_operators(Some(&written)),
+                    None => pattern_operators(r.applier.get_pattern_ast()),
+                })
                 .collect(),
         }
     }

@@ -49,6 +49,7 @@ mod inverse;
 mod power;
 mod scalar;
 mod scaling;
+pub(crate) use scaling::written_by;
 mod trace;
 mod transpose;
 

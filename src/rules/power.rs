@@ -1,6 +1,6 @@
 //! Integer matrix powers.
 
-use super::{exponent_sum_fits, integer_exponent, RuleSpec};
+use super::{column, data, exponent_sum_fits, integer_exponent, var, Condition, RuleSpec};
 
 // A merged exponent must stay within `MAX_EXPONENT` for the result to read
 // back as input; that bound is no part of the identity, so no words say it.
@@ -12,6 +12,12 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(* (pow ?a ?k) ?a)" => "(pow ?a (+ ?k 1))" if exponent_sum_fits(&["?k"], 1)),
         rule!("power-grow-left", "powers add up", "A Aᵏ" = "Aᵏ⁺¹";
             "(* ?a (pow ?a ?k))" => "(pow ?a (+ ?k 1))" if exponent_sum_fits(&["?k"], 1)),
+        // A power against a vector is that many matrix-vector products
+        // (n² flops each) instead of the power's products (n³ each).
+        rule!("power-times-vector", "a power acts one factor at a time", "Aᵏ v" = "A (Aᵏ⁻¹ v)";
+            "(* (pow ?a ?k) ?v)" => "(* ?a (* (pow ?a (+ ?k -1)) ?v))" if above_one("?k") if column("?v")),
+        rule!("vector-times-power", "a power acts one factor at a time", "vᵀ Aᵏ" = "(vᵀ Aᵏ⁻¹) A";
+            "(* (T ?v) (pow ?a ?k))" => "(* (* (T ?v) (pow ?a (+ ?k -1))) ?a)" if above_one("?k") if column("?v")),
         rule!("power-product", "powers add up", "Aᵐ Aⁿ" = "Aᵐ⁺ⁿ";
             "(* (pow ?a ?m) (pow ?a ?n))" => "(pow ?a (+ ?m ?n))"
                 if exponent_sum_fits(&["?m", "?n"], 0)),
@@ -37,4 +43,14 @@ pub(super) fn rules() -> Vec<RuleSpec> {
         rule!("power-one", "the first power", "A¹" = "A";
             "(pow ?a 1)" => "?a"),
     ]
+}
+
+/// `k` is an integer of at least 2.
+fn above_one(k: &str) -> Condition {
+    let k = var(k);
+    Box::new(move |g, _, s| {
+        data(g, s, k).constant.as_ref().is_some_and(|k| {
+            k.is_integer() && *k >= num_rational::BigRational::from_integer(2.into())
+        })
+    })
 }

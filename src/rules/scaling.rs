@@ -7,7 +7,7 @@
 use super::{column, data, matrix, ones, var, RuleSpec};
 use crate::ast::Dim;
 use crate::egraph::{Leaf, Math, MathAnalysis, MathGraph};
-use egg::{Applier, Id, Pattern, PatternAst, Subst, Symbol, Var};
+use egg::{Applier, ENodeOrVar, Id, Pattern, PatternAst, RecExpr, Subst, Symbol, Var};
 
 pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
@@ -30,6 +30,21 @@ pub(super) fn rules() -> Vec<RuleSpec> {
                 WithOnes::new("(* (* ?a ?u) (T ?w))", &[("?u", "?o", Side::Rows), ("?w", "?o", Side::Cols)])
             } if ones("?o") if wide("?o") if tall("?o") if matrix("?a") if not_ones("?a")),
     ]
+}
+
+/// The right side each rule here writes, its columns of ones as pattern
+/// variables: what the rules that can apply are told of it. Not the
+/// applier's own pattern, which egg would replay to check an explanation
+/// with those variables unbound.
+pub(crate) fn written_by(rule: &str) -> Option<PatternAst<Math>> {
+    let template = match rule {
+        "diagonal-scales-rows" => "(.* (* ?v (T ?o)) ?a)",
+        "diagonal-scales-columns" => "(.* ?a (* ?o (T ?v)))",
+        "ones-outer-left" => "(* ?u (* (T ?w) ?b))",
+        "ones-outer-right" => "(* (* ?a ?u) (T ?w))",
+        _ => return None,
+    };
+    Some(template.parse::<Pattern<Math>>().expect("a right side").ast)
 }
 
 /// `v` has more than one column.
@@ -86,24 +101,42 @@ impl Applier<Math, MathAnalysis> for WithOnes {
         searcher: Option<&PatternAst<Math>>,
         rule: Symbol,
     ) -> Vec<Id> {
-        let mut subst = subst.clone();
-        for (ones, like, side) in &self.made {
-            let shape = &egraph[subst[*like]].data.shape;
-            let length = match side {
-                Side::Rows => shape.rows.clone(),
-                Side::Cols => shape.cols.clone(),
-            };
-            let id = egraph.add(Math::Leaf(Leaf::Ones(length, Dim::One)));
-            subst.insert(*ones, id);
+        // The right side with each made variable written as its column of
+        // ones: every variable left is bound by the match, as an
+        // explaining run needs to replay the rewrite.
+        let nodes = self
+            .template
+            .ast
+            .as_ref()
+            .iter()
+            .map(|node| match node {
+                ENodeOrVar::Var(v) => match self.made.iter().find(|(ones, ..)| ones == v) {
+                    Some((_, like, side)) => {
+                        let shape = &egraph[subst[*like]].data.shape;
+                        let length = match side {
+                            Side::Rows => shape.rows.clone(),
+                            Side::Cols => shape.cols.clone(),
+                        };
+                        ENodeOrVar::ENode(Math::Leaf(Leaf::Ones(length, Dim::One)))
+                    }
+                    None => ENodeOrVar::Var(*v),
+                },
+                ENodeOrVar::ENode(n) => ENodeOrVar::ENode(n.clone()),
+            })
+            .collect::<Vec<_>>();
+        let rhs: PatternAst<Math> = RecExpr::from(nodes);
+        let changed = match searcher {
+            Some(lhs) => egraph.union_instantiations(lhs, &rhs, subst, rule).1,
+            None => {
+                let id = egraph.add_instantiation(&rhs, subst);
+                egraph.union(eclass, id)
+            }
+        };
+        if changed {
+            vec![eclass]
+        } else {
+            vec![]
         }
-        self.template
-            .apply_one(egraph, eclass, &subst, searcher, rule)
-    }
-
-    /// The template, so that the rules that can apply are known by what
-    /// its right side writes.
-    fn get_pattern_ast(&self) -> Option<&PatternAst<Math>> {
-        Some(&self.template.ast)
     }
 
     fn vars(&self) -> Vec<Var> {
