@@ -125,7 +125,7 @@ def test_check_seed_defaults_to_zero():
 
 def test_jacobian_derives_and_refuses_what_has_no_form():
     derivation = matdiff.jacobian("y = exp(A * x)", wrt=["x"])
-    assert str(derivation) == "jac(y, x) = diag(y) * A"
+    assert str(derivation) == "jac(y, x) = A .* (y * ones(1, cols(A)))"
     assert (derivation.lines[0].lhs, derivation.lines[0].wrt) == ("jac(y, x)", "x")
     assert str(matdiff.jacobian("C = inv(A)")) == "jac(C, A) = kron(C', -C)"
     with pytest.raises(matdiff.Error) as refused:
@@ -135,10 +135,11 @@ def test_jacobian_derives_and_refuses_what_has_no_form():
 
 def test_the_engine_runs_with_the_gil_released():
     # While a slow check runs on another thread, this one keeps running
-    # Python; were the GIL held, it would stall for the whole call.
+    # Python; were the GIL held, it would stall for the whole call. Seven
+    # blocks: the check then also compares the Hessian, which takes time.
     program = "X: matrix(n, n)\nB0 = X\n" + "".join(
-        f"B{i} = sin(B{i - 1}) * X + B{i - 1}\n" for i in range(1, 10)
-    ) + "f = tr(B9)"
+        f"B{i} = sin(B{i - 1}) * X + B{i - 1}\n" for i in range(1, 7)
+    ) + "f = tr(B6)"
     took = {}
 
     def work():
