@@ -329,25 +329,36 @@ impl Applier<Math, MathAnalysis> for IdentityLike {
         } else {
             Math::Leaf(Leaf::Identity(shape.rows))
         };
-        // An explaining run hands over the matched pattern: the union then
-        // names this rule, so `--steps` shows its words rather than a
-        // place in the source.
-        let changed = match searcher {
-            Some(lhs) => {
-                let mut rhs = PatternAst::default();
-                rhs.add(ENodeOrVar::ENode(node));
-                egraph.union_instantiations(lhs, &rhs, subst, rule).1
-            }
-            None => {
-                let id = egraph.add(node);
-                egraph.union(eclass, id)
-            }
-        };
-        if changed {
-            vec![eclass]
-        } else {
-            vec![]
+        let mut rhs = PatternAst::default();
+        rhs.add(ENodeOrVar::ENode(node));
+        apply_right_side(egraph, eclass, &rhs, subst, searcher, rule)
+    }
+}
+
+/// Adds a right side written for one match (its sizes from the match) to
+/// the class of `eclass`; the classes changed.
+fn apply_right_side(
+    egraph: &mut MathGraph,
+    eclass: Id,
+    rhs: &PatternAst<Math>,
+    subst: &Subst,
+    searcher: Option<&PatternAst<Math>>,
+    rule: Symbol,
+) -> Vec<Id> {
+    // An explaining run hands over the matched pattern: the union then
+    // names this rule, so `--steps` shows its words rather than a place in
+    // the source.
+    let changed = match searcher {
+        Some(lhs) => egraph.union_instantiations(lhs, rhs, subst, rule).1,
+        None => {
+            let id = egraph.add_instantiation(rhs, subst);
+            egraph.union(eclass, id)
         }
+    };
+    if changed {
+        vec![eclass]
+    } else {
+        vec![]
     }
 }
 

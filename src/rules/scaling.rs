@@ -4,7 +4,7 @@
 //! two matrix-vector products. The vectors of ones take their sizes from
 //! the match, which a pattern cannot write: [`WithOnes`] makes them.
 
-use super::{column, data, matrix, ones, var, RuleSpec};
+use super::{apply_right_side, column, data, matrix, ones, var, RuleSpec};
 use crate::ast::Dim;
 use crate::egraph::{Leaf, Math, MathAnalysis, MathGraph};
 use egg::{Applier, ENodeOrVar, Id, Pattern, PatternAst, RecExpr, Subst, Symbol, Var};
@@ -125,18 +125,7 @@ impl Applier<Math, MathAnalysis> for WithOnes {
             })
             .collect::<Vec<_>>();
         let rhs: PatternAst<Math> = RecExpr::from(nodes);
-        let changed = match searcher {
-            Some(lhs) => egraph.union_instantiations(lhs, &rhs, subst, rule).1,
-            None => {
-                let id = egraph.add_instantiation(&rhs, subst);
-                egraph.union(eclass, id)
-            }
-        };
-        if changed {
-            vec![eclass]
-        } else {
-            vec![]
-        }
+        apply_right_side(egraph, eclass, &rhs, subst, searcher, rule)
     }
 
     fn vars(&self) -> Vec<Var> {
