@@ -4,8 +4,9 @@
 //! marked name they stand for (`bar(h_1)`, `dot(a_0)`), which the program's
 //! shapes already know; this module settles them once the lines are final:
 //! a temporary used once is put back where it is used, one used nowhere is
-//! dropped; then any larger subexpression the lines still repeat is named
-//! too, and all are renamed `t1`, `t2`, … in printing order, with the
+//! dropped; then the lines' matrix products are associated again to share
+//! sub-products (`chains`), any larger subexpression the lines still repeat
+//! is named too, and all are renamed `t1`, `t2`, … in printing order, with the
 //! program extended to know the new names.
 
 use crate::ast::{Expr, Name};
