@@ -64,6 +64,10 @@ diagonal_scales_columns = E * diag(x)
 
 # diagonal
 inner_identity_trace = inner(A, I) + inner(I, B)
+inverse_of_power = inv(A^3)
+trace_of_square = tr(A^2)
+solve_scaled = A \\ (s * B)
+solve_negated = A \\ -B
 power_times_vector = A^3 * x
 vector_times_power = y' * A^2
 diagonal_times_vector = diag(x) * y

@@ -294,7 +294,8 @@ pub fn run(
 const TIME_LIMIT: &str = "time limit";
 
 /// Tree cost by the flop model, plus a thousandth of a flop a node so that
-/// of equally fast forms the smaller wins.
+/// of equally fast forms the smaller wins; a class both operands of one
+/// node are is counted once.
 struct FlopCost<'a> {
     egraph: &'a MathGraph,
 }
@@ -343,8 +344,19 @@ impl CostFunction<Math> for FlopCost<'_> {
         .shape
         .clone();
         let own = node_flops(self.kind(node), &shape, &children);
-        node.children()
-            .iter()
-            .fold(own + 1e-3, |sum, c| sum + costs(*c))
+        // A value both operands use (`K * K`, `K .* K`) is computed once.
+        // Not so a transpose (`inner(K', K)`): the extractor may write the
+        // transposed class in a form of its own.
+        let kids = node.children();
+        let mut total = own + 1e-3;
+        for (i, kid) in kids.iter().enumerate() {
+            if !kids[..i]
+                .iter()
+                .any(|before| self.egraph.find(*before) == self.egraph.find(*kid))
+            {
+                total += costs(*kid);
+            }
+        }
+        total
     }
 }

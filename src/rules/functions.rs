@@ -35,6 +35,12 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(solve ?a ?i)" => "(inv ?a)" if identity("?i")),
         rule!("solve-cancel", "solve undoes a product", "A \\ (A B)" = "B";
             "(solve ?a (* ?a ?b))" => "?b" if matrix("?a") if matrix("?b")),
+        // The scalar and the sign come out, so that solves against the same
+        // right side are one solve.
+        rule!("solve-scaled", "a scalar factor comes out of a solve", "A \\ (s B)" = "s (A \\ B)";
+            "(solve ?a (* ?s ?b))" => "(* ?s (solve ?a ?b))" if scalar("?s") if matrix("?a")),
+        rule!("solve-negated", "the sign comes out of a solve", "A \\ (−B)" = "−(A \\ B)";
+            "(solve ?a (neg ?b))" => "(neg (solve ?a ?b))" if matrix("?a")),
         rule!("solve-scalar", "solving with a scalar divides", "s \\ A" = "A / s";
             "(solve ?s ?a)" => "(/ ?a ?s)" if scalar("?s")),
         rule!("kron-transpose", "transpose of a Kronecker product", "(A ⊗ B)ᵀ" = "Aᵀ ⊗ Bᵀ";

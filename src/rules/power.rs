@@ -18,6 +18,14 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(* (pow ?a ?k) ?v)" => "(* ?a (* (pow ?a (+ ?k -1)) ?v))" if above_one("?k") if column("?v")),
         rule!("vector-times-power", "a power acts one factor at a time", "vᵀ Aᵏ" = "(vᵀ Aᵏ⁻¹) A";
             "(* (T ?v) (pow ?a ?k))" => "(* (* (T ?v) (pow ?a (+ ?k -1))) ?a)" if above_one("?k") if column("?v")),
+        // One inverse and the power's products, instead of the products
+        // and the inverse of their result: the same flops, but the inverse
+        // is then shared with any other use of it.
+        rule!("inverse-of-power", "the inverse of a power", "(Aᵏ)⁻¹" = "(A⁻¹)ᵏ";
+            "(inv (pow ?a ?k))" => "(pow (inv ?a) ?k)" if above_one("?k")),
+        // n² flops for the pairing instead of n³ for the square.
+        rule!("trace-of-square", "the trace of a square is a vec inner product", "tr(A²)" = "⟨Aᵀ, A⟩";
+            "(tr (pow ?a 2))" => "(inner (T ?a) ?a)"),
         rule!("power-product", "powers add up", "Aᵐ Aⁿ" = "Aᵐ⁺ⁿ";
             "(* (pow ?a ?m) (pow ?a ?n))" => "(pow ?a (+ ?m ?n))"
                 if exponent_sum_fits(&["?m", "?n"], 0)),

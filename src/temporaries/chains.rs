@@ -31,7 +31,9 @@ const PROVISIONAL: &str = "chain·";
 pub(super) fn share_products(lines: Vec<Line>, model: Model) -> (Vec<Line>, Model, bool) {
     let results: HashSet<Name> = lines
         .iter()
-        .filter(|l| !l.temporary)
+        // A Hessian block's or a Jacobian's `lhs` is an input's name,
+        // which no line defines.
+        .filter(|l| !l.temporary && l.names_a_value())
         .map(|l| l.lhs.clone())
         .collect();
     let mut chains = Chains::new(&model, &results);
@@ -239,11 +241,13 @@ impl<'a> Chains<'a> {
         if work > SEARCHED_WORK {
             return false;
         }
+        // A pair and its transpose are one pair: `B' C` in one line and
+        // `C' B` in another share the product.
         let mut pairs = HashSet::new();
-        self.chains
-            .iter()
-            .flat_map(|c| c.windows(2))
-            .any(|pair| !pairs.insert(pair))
+        self.chains.iter().flat_map(|c| c.windows(2)).any(|pair| {
+            let transposed = self.transpose(pair);
+            !pairs.insert(pair.to_vec().min(transposed))
+        })
     }
 
     /// The sub-products to compute, chain after chain in `order`: each

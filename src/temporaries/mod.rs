@@ -107,7 +107,7 @@ fn most_repeated(lines: &[Line]) -> Option<Expr> {
     // (the adjoints of intermediates `reverse` prints, forward's tangents).
     let results: Vec<&Name> = lines
         .iter()
-        .filter(|l| !l.temporary)
+        .filter(|l| !l.temporary && l.names_a_value())
         .map(|l| &l.lhs)
         .collect();
     seen.into_iter()

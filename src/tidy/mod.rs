@@ -737,6 +737,15 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
             env,
         )),
         Func::Solve if matches!(arg.kind, ExprKind::Identity(_)) => Some(args[1].clone()),
+        // A sign or scalar factor of the right side comes out (the same
+        // flops), so that solves against one right side are one solve.
+        Func::Solve => match &args[1].kind {
+            ExprKind::Neg(b) => Some(node(Expr::neg(solve(arg, b)), env)),
+            ExprKind::Binary(BinOp::Mul, c, b) if env.shape(c).is_scalar() => {
+                Some(node(Expr::mul((**c).clone(), solve(arg, b)), env))
+            }
+            _ => None,
+        },
         // A scalar factor of a Kronecker product scales the other.
         Func::Kron if scalar || env.shape(&args[1]).is_scalar() => {
             Some(node(Expr::mul(arg.clone(), args[1].clone()), env))
@@ -822,6 +831,10 @@ fn call(func: Func, args: &[Expr], env: &Env) -> Option<Expr> {
 /// g when `e` is the matrix reverse mode writes for the column g reshaped
 /// to m×n, kron(𝟙ₙᵀ, Iₘ) (g 𝟙ₙᵀ ⊙ kron(Iₙ, 𝟙ₘ)), its sizes agreeing, so
 /// that vec of it is g again.
+fn solve(a: &Expr, b: &Expr) -> Expr {
+    Expr::call(Func::Solve, vec![a.clone(), b.clone()])
+}
+
 fn unvec_of(e: &Expr) -> Option<Expr> {
     let ones = |e: &Expr| match &e.kind {
         ExprKind::Ones(Some(shape)) => Some(shape.clone()),
