@@ -122,10 +122,20 @@ impl Namer {
     }
 
     /// [`Namer::name`], also noting which definitions (by index) it used.
+    /// Pass after pass: a definition over an earlier name (`h2 = tanh(W2 *
+    /// h1)`) is met only once the pass before has named its parts.
     pub(crate) fn name_tracking(&self, expr: &Expr, used: &mut Vec<usize>) -> Expr {
-        let mut fingerprints = HashMap::new();
-        fingerprint(expr, &mut fingerprints);
-        self.name_with(expr, &fingerprints, used)
+        let mut current = expr.clone();
+        for _ in 0..=self.definitions.len() {
+            let mut fingerprints = HashMap::new();
+            fingerprint(&current, &mut fingerprints);
+            let named = self.name_with(&current, &fingerprints, used);
+            if named == current {
+                break;
+            }
+            current = named;
+        }
+        current
     }
 
     fn name_with(
