@@ -245,8 +245,10 @@ pub(crate) fn simplified_with(
         });
     }
     let explain = record.is_some() && Recorder::explains(&tidied);
+    // The intermediates the expression names, equal to their definitions.
+    let known = known_definitions(&tidied, model);
     let (result, mut runner) =
-        crate::egraph::simplify_in(&tidied, env, limits, crate::rules::all(), explain);
+        crate::egraph::simplify_knowing(&tidied, env, limits, crate::rules::all(), explain, &known);
     let candidate = tidy(&result.expr, env);
     // The e-graph prices each occurrence of a subexpression on its own, so
     // it writes `A \\ B` even where `inv(A)` is shared with another term
@@ -270,6 +272,28 @@ pub(crate) fn simplified_with(
         expr: if better { candidate } else { tidied },
         stop: result.stop,
     })
+}
+
+/// Definitions this small are told to the e-graph; a larger one would
+/// grow it for little.
+const KNOWN_DEFINITION_NODES: usize = 40;
+
+/// The program's intermediates that `expr` names, each with its definition.
+fn known_definitions(expr: &Expr, model: &Model) -> Vec<(Name, Expr)> {
+    let mut known: Vec<(Name, Expr)> = Vec::new();
+    for name in expr.names() {
+        if !name.is_plain() || known.iter().any(|(k, _)| k == name) {
+            continue;
+        }
+        if let Some(binding) = model.binding(&name.base) {
+            // `B = A'` says nothing a rule needs; `B'` stays as written.
+            let trivial = crate::naming::is_trivial(&binding.expr);
+            if !trivial && binding.expr.size() <= KNOWN_DEFINITION_NODES {
+                known.push((name.clone(), binding.expr.clone()));
+            }
+        }
+    }
+    known
 }
 
 fn has_solve(expr: &Expr) -> bool {

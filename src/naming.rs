@@ -172,7 +172,7 @@ impl Namer {
 
 /// A definition that reads as well as a name: a variable, a number, or one
 /// of those transposed or negated.
-fn is_trivial(expr: &Expr) -> bool {
+pub(crate) fn is_trivial(expr: &Expr) -> bool {
     match &expr.kind {
         ExprKind::Var(_) | ExprKind::Num(_) => true,
         ExprKind::Transpose(a) | ExprKind::Neg(a) => is_trivial(a),

@@ -219,7 +219,35 @@ pub fn simplify_in(
     rules: &[Rule],
     explain: bool,
 ) -> (Simplified, Runner<Math, MathAnalysis, ()>) {
-    let runner = run(&to_rec(expr), env, limits, rules, explain);
+    simplify_knowing(expr, env, limits, rules, explain, &[])
+}
+
+/// [`simplify_in`], the graph also told that each name of `known` equals
+/// its definition: a rule can then see through a program's intermediate
+/// (`Y .* step(Z)` with `Y = relu(Z)` is `Y`), and the name, which costs
+/// nothing, is what is extracted.
+///
+/// ```
+/// let model = matdiff::shape::analyze_source("Y = relu(Z); f = sum(Y .* step(Z))").unwrap();
+/// let e = model.elaborate(&matdiff::parse::parse_expr("Y .* step(Z)").unwrap(), None).unwrap();
+/// let known = [(matdiff::ast::Name::plain("Y"), model.bindings[0].expr.clone())];
+/// let rules = matdiff::rules::all();
+/// let (s, _) = matdiff::egraph::simplify_knowing(&e, &model.env, &Default::default(), rules, false, &known);
+/// assert_eq!(s.expr.to_string(), "Y");
+/// ```
+pub fn simplify_knowing(
+    expr: &Expr,
+    env: &Env,
+    limits: &Limits,
+    rules: &[Rule],
+    explain: bool,
+    known: &[(crate::ast::Name, Expr)],
+) -> (Simplified, Runner<Math, MathAnalysis, ()>) {
+    let known: Vec<(crate::ast::Name, RecExpr<Math>)> = known
+        .iter()
+        .map(|(name, definition)| (name.clone(), to_rec(definition)))
+        .collect();
+    let runner = run_knowing(&to_rec(expr), env, limits, rules, explain, &known);
     let stop = match &runner.stop_reason {
         Some(StopReason::NodeLimit(_)) => Stop::NodeLimit,
         Some(StopReason::IterationLimit(_)) => Stop::IterationLimit,
@@ -262,7 +290,33 @@ pub fn run(
     rules: &[Rule],
     explain: bool,
 ) -> Runner<Math, MathAnalysis, ()> {
+    run_knowing(start, env, limits, rules, explain, &[])
+}
+
+/// [`run`] with each name of `known` equal to its definition in the graph
+/// (see [`simplify_knowing`]); the root is `start`'s.
+fn run_knowing(
+    start: &RecExpr<Math>,
+    env: &Env,
+    limits: &Limits,
+    rules: &[Rule],
+    explain: bool,
+    known: &[(crate::ast::Name, RecExpr<Math>)],
+) -> Runner<Math, MathAnalysis, ()> {
     let analysis = MathAnalysis { env: env.clone() };
+    // The rules that can apply: by the operators of the expression and of
+    // the definitions alike.
+    let mut everything = start.clone();
+    for (_, definition) in known {
+        let offset = everything.as_ref().len();
+        for node in definition.as_ref() {
+            let node = node
+                .clone()
+                .map_children(|c| Id::from(usize::from(c) + offset));
+            everything.add(node);
+        }
+    }
+    let rules = reach::reachable_rules(&everything, rules);
     let started = std::time::Instant::now();
     let time_limit = limits.time;
     // egg reads quanta's clock, whose first use calibrates for milliseconds —
@@ -276,7 +330,7 @@ pub fn run(
         } else {
             runner
         };
-        runner
+        let runner = runner
             .with_node_limit(limits.nodes)
             .with_iter_limit(limits.iterations)
             .with_hook(move |_| {
@@ -286,8 +340,19 @@ pub fn run(
                     Ok(())
                 }
             })
-            .with_expr(start)
-            .run(reach::reachable_rules(start, rules))
+            .with_expr(start);
+        let mut runner = runner;
+        for (name, definition) in known {
+            let leaf = runner.egraph.add(Math::Leaf(Leaf::Var(name.clone())));
+            let value = runner.egraph.add_expr(definition);
+            // Trusted: an explanation shows it as the definition it is.
+            let reason = format!("the definition of {name}");
+            runner.egraph.union_trusted(leaf, value, reason);
+        }
+        if !known.is_empty() {
+            runner.egraph.rebuild();
+        }
+        runner.run(rules)
     })
 }
 
