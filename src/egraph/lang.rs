@@ -231,8 +231,13 @@ fn fold(node: &Math, c: &dyn Fn(Id) -> Option<BigRational>) -> Option<BigRationa
             }
             c(*a)? / d
         }
-        Math::Pow([a, k]) => {
+        Math::Pow([a, k]) | Math::EPow([a, k]) => {
             let (base, k) = (c(*a)?, c(*k)?);
+            // An entry-wise exponent may be a fraction, which has no exact
+            // value to fold to.
+            if !k.is_integer() {
+                return None;
+            }
             let k = k.to_integer().to_i64().filter(|k| k.unsigned_abs() <= 64)?;
             if base.is_zero() && k < 0 || !crate::limits::power_fits(&base, k) {
                 return None;

@@ -43,6 +43,7 @@ macro_rules! rule {
 
 mod diagonal;
 mod elementwise;
+mod entry_powers;
 mod functions;
 mod inner;
 mod inverse;
@@ -134,6 +135,7 @@ fn build() -> Vec<RuleSpec> {
     rules.extend(inverse::rules());
     rules.extend(power::rules());
     rules.extend(elementwise::rules());
+    rules.extend(entry_powers::rules());
     rules.extend(diagonal::rules());
     rules.extend(scaling::rules());
     rules.extend(functions::rules());
@@ -154,6 +156,12 @@ type Condition = Box<dyn Fn(&mut MathGraph, Id, &Subst) -> bool + Send + Sync>;
 fn scalar(v: &str) -> Condition {
     let v = var(v);
     Box::new(move |g, _, s| data(g, s, v).shape.is_scalar())
+}
+
+/// `v` is a constant (its value known exactly).
+fn constant(v: &str) -> Condition {
+    let v = var(v);
+    Box::new(move |g, _, s| data(g, s, v).constant.is_some())
 }
 
 /// `v` is not a scalar.
