@@ -330,7 +330,7 @@ fn run_knowing(
         } else {
             runner
         };
-        let runner = runner
+        let mut runner = runner
             .with_node_limit(limits.nodes)
             .with_iter_limit(limits.iterations)
             .with_hook(move |_| {
@@ -341,7 +341,6 @@ fn run_knowing(
                 }
             })
             .with_expr(start);
-        let mut runner = runner;
         for (name, definition) in known {
             let leaf = runner.egraph.add(Math::Leaf(Leaf::Var(name.clone())));
             let value = runner.egraph.add_expr(definition);

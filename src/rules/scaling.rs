@@ -9,25 +9,31 @@ use crate::ast::Dim;
 use crate::egraph::{Leaf, Math, MathAnalysis, MathGraph};
 use egg::{Applier, ENodeOrVar, Id, Pattern, PatternAst, RecExpr, Subst, Symbol, Var};
 
+// The right sides, their columns of ones as the variables `?o`, `?u`, `?w`.
+const ROWS_SCALED: &str = "(.* (* ?v (T ?o)) ?a)";
+const COLUMNS_SCALED: &str = "(.* ?a (* ?o (T ?v)))";
+const ONES_ON_THE_LEFT: &str = "(* ?u (* (T ?w) ?b))";
+const ONES_ON_THE_RIGHT: &str = "(* (* ?a ?u) (T ?w))";
+
 pub(super) fn rules() -> Vec<RuleSpec> {
     vec![
         rule!("diagonal-scales-rows", "a diagonal matrix on the left scales rows",
             "diag(v) A" = "(v 𝟙ᵀ) ⊙ A";
             "(* (diag ?v) ?a)" => {
-                WithOnes::new("(.* (* ?v (T ?o)) ?a)", &[("?o", "?a", Side::Cols)])
+                WithOnes::new(ROWS_SCALED, &[("?o", "?a", Side::Cols)])
             } if column("?v") if wide("?a")),
         rule!("diagonal-scales-columns", "a diagonal matrix on the right scales columns",
             "A diag(v)" = "A ⊙ (𝟙 vᵀ)";
             "(* ?a (diag ?v))" => {
-                WithOnes::new("(.* ?a (* ?o (T ?v)))", &[("?o", "?a", Side::Rows)])
+                WithOnes::new(COLUMNS_SCALED, &[("?o", "?a", Side::Rows)])
             } if column("?v") if tall("?a")),
         rule!("ones-outer-left", "a matrix of ones is an outer product", "𝟙 B" = "𝟙 (𝟙ᵀ B)";
             "(* ?o ?b)" => {
-                WithOnes::new("(* ?u (* (T ?w) ?b))", &[("?u", "?o", Side::Rows), ("?w", "?o", Side::Cols)])
+                WithOnes::new(ONES_ON_THE_LEFT, &[("?u", "?o", Side::Rows), ("?w", "?o", Side::Cols)])
             } if ones("?o") if wide("?o") if tall("?o") if matrix("?b") if not_ones("?b")),
         rule!("ones-outer-right", "a matrix of ones is an outer product", "A 𝟙" = "(A 𝟙) 𝟙ᵀ";
             "(* ?a ?o)" => {
-                WithOnes::new("(* (* ?a ?u) (T ?w))", &[("?u", "?o", Side::Rows), ("?w", "?o", Side::Cols)])
+                WithOnes::new(ONES_ON_THE_RIGHT, &[("?u", "?o", Side::Rows), ("?w", "?o", Side::Cols)])
             } if ones("?o") if wide("?o") if tall("?o") if matrix("?a") if not_ones("?a")),
     ]
 }
@@ -38,10 +44,10 @@ pub(super) fn rules() -> Vec<RuleSpec> {
 /// with those variables unbound.
 pub(crate) fn written_by(rule: &str) -> Option<PatternAst<Math>> {
     let template = match rule {
-        "diagonal-scales-rows" => "(.* (* ?v (T ?o)) ?a)",
-        "diagonal-scales-columns" => "(.* ?a (* ?o (T ?v)))",
-        "ones-outer-left" => "(* ?u (* (T ?w) ?b))",
-        "ones-outer-right" => "(* (* ?a ?u) (T ?w))",
+        "diagonal-scales-rows" => ROWS_SCALED,
+        "diagonal-scales-columns" => COLUMNS_SCALED,
+        "ones-outer-left" => ONES_ON_THE_LEFT,
+        "ones-outer-right" => ONES_ON_THE_RIGHT,
         _ => return None,
     };
     Some(template.parse::<Pattern<Math>>().expect("a right side").ast)

@@ -29,13 +29,7 @@ const PROVISIONAL: &str = "chain·";
 /// program extended with the temporaries' names, and whether it named
 /// any; unchanged when that does not pay.
 pub(super) fn share_products(lines: Vec<Line>, model: Model) -> (Vec<Line>, Model, bool) {
-    let results: HashSet<Name> = lines
-        .iter()
-        // A Hessian block's or a Jacobian's `lhs` is an input's name,
-        // which no line defines.
-        .filter(|l| !l.temporary && l.names_a_value())
-        .map(|l| l.lhs.clone())
-        .collect();
+    let results: HashSet<Name> = super::result_names(&lines).into_iter().cloned().collect();
     let mut chains = Chains::new(&model, &results);
     for line in &lines {
         chains.collect(&line.expr);

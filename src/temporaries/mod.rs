@@ -105,11 +105,7 @@ fn most_repeated(lines: &[Line]) -> Option<Expr> {
     }
     // A temporary is printed before the results, so it uses none of them
     // (the adjoints of intermediates `reverse` prints, forward's tangents).
-    let results: Vec<&Name> = lines
-        .iter()
-        .filter(|l| !l.temporary && l.names_a_value())
-        .map(|l| &l.lhs)
-        .collect();
+    let results = result_names(lines);
     seen.into_iter()
         .filter(|(e, (count, _))| {
             *count >= 2 && e.size() >= REPEATED_NODES && (count - 1) * e.size() >= REPEATED_SAVING
@@ -117,6 +113,17 @@ fn most_repeated(lines: &[Line]) -> Option<Expr> {
         .filter(|(e, _)| !e.mentions(&|n| results.contains(&n)))
         .max_by_key(|(e, (count, order))| ((count - 1) * e.size(), std::cmp::Reverse(*order)))
         .map(|(e, _)| e.clone())
+}
+
+/// The values the results name, which a temporary, printed before them,
+/// may not use. A Hessian block's or a Jacobian's `lhs` is an input's
+/// name, which no line defines.
+fn result_names(lines: &[Line]) -> Vec<&Name> {
+    lines
+        .iter()
+        .filter(|l| !l.temporary && l.names_a_value())
+        .map(|l| &l.lhs)
+        .collect()
 }
 
 /// Counts every subtree of `expr`, remembering the order first met.
