@@ -74,6 +74,14 @@ ones_outer_left = ones(n, m) * E
 ones_outer_right = D * ones(m, n)
 diagonal_scales_rows = diag(x) * D
 diagonal_scales_columns = E * diag(x)
+quotient_of_quotient = (D ./ exp(F)) ./ exp(D)
+quotient_by_quotient = D ./ (exp(F) ./ exp(D))
+quotient_cancel = (F .* exp(D)) ./ exp(D)
+quotient_cancel_left = (exp(D) .* F) ./ (exp(D) .* exp(F))
+hadamard_distribute = exp(D) .* (F - D ./ exp(D))
+hadamard_negate = D .* -F
+row_scaled_times_vector = ((exp(x) * ones(1, m)) .* D) * u
+row_divided_times_vector = (D ./ (exp(x) * ones(m)')) * u
 
 # diagonal
 inner_identity_trace = inner(A, I) + inner(I, B)

@@ -48,6 +48,7 @@ mod functions;
 mod inner;
 mod inverse;
 mod power;
+mod quotients;
 mod scalar;
 mod scaling;
 pub(crate) use scaling::written_by;
@@ -136,6 +137,7 @@ fn build() -> Vec<RuleSpec> {
     rules.extend(power::rules());
     rules.extend(elementwise::rules());
     rules.extend(entry_powers::rules());
+    rules.extend(quotients::rules());
     rules.extend(diagonal::rules());
     rules.extend(scaling::rules());
     rules.extend(functions::rules());
