@@ -438,6 +438,28 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
         factors.extend(matrices);
         return chain(BigRational::one(), factors, env);
     }
+    // A product larger than one of its factors is divided through that
+    // factor, `x / s * x'`: n divisions where `x * x' / s` makes n².
+    let mut matrices = matrices;
+    if scalars.is_empty() && matrices.len() > 1 {
+        let product = matrices
+            .iter()
+            .skip(1)
+            .try_fold(env.shape(&matrices[0]), |acc, m| acc.times(&env.shape(m)));
+        let (smallest, smallest_entries) = matrices
+            .iter()
+            .map(|m| entries(&env.shape(m)))
+            .enumerate()
+            .fold(
+                (0, f64::INFINITY),
+                |best, (i, e)| if e < best.1 { (i, e) } else { best },
+            );
+        if product.is_some_and(|p| entries(&p) > smallest_entries) {
+            let factor = matrices[smallest].clone();
+            matrices[smallest] = Expr::binary(BinOp::Div, factor, denominator);
+            return chain(coef, matrices, env);
+        }
+    }
     let numerator: Vec<Expr> = scalars.into_iter().chain(matrices).collect();
     let numerator = chain(
         if coef.is_negative() {
@@ -491,25 +513,34 @@ fn chain(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
         return prefix.unwrap_or_else(|| Expr::num(coef));
     }
     let tree = bracket(&matrices, env);
-    // Scale (or negate) the first factor, unless the whole product is smaller:
-    // `2 * (A' * (A * x))` scales a vector, `2 * A' * (A * x)` a matrix.
-    let result = matrices
+    // Scale (or negate) the first factor, unless a product along the left
+    // spine holding it is smaller: `2 * (A' * (A * x))` scales a vector,
+    // `2 * A' * (A * x)` a matrix; `-2 * (W * v) * s'` a vector, not W.
+    let spine = left_spine_ends(&tree);
+    let first = env.shape(&matrices[0]);
+    let spine_entries: Vec<f64> = spine
         .iter()
-        .skip(1)
-        .try_fold(env.shape(&matrices[0]), |acc, m| acc.times(&env.shape(m)));
-    let first_entries = entries(&env.shape(&matrices[0]));
-    let scale_outside = result.is_some_and(|r| entries(&r) < first_entries);
-    if scale_outside && (prefix.is_some() || sign_only) {
-        let mut body = None;
-        attach(&mut body, None, &tree, &matrices, &mut |p, f| match p {
-            Some(p) => Expr::mul(p, f),
-            None => f,
-        });
-        let body = body.expect("a non-empty chain");
-        return match prefix {
+        .map(|&end| {
+            matrices[1..=end]
+                .iter()
+                .try_fold(first.clone(), |acc, m| acc.times(&env.shape(m)))
+                .map_or(f64::INFINITY, |s| entries(&s))
+        })
+        .collect();
+    let deepest = spine.len() - 1;
+    let scaled_depth = (0..deepest).rev().fold(deepest, |best, d| {
+        if spine_entries[d] < spine_entries[best] {
+            d
+        } else {
+            best
+        }
+    });
+    if scaled_depth < deepest && (prefix.is_some() || sign_only) {
+        let scale = |body: Expr| match prefix.clone() {
             Some(p) => Expr::mul(p, body),
             None => Expr::neg(body),
         };
+        return scaled_at(&tree, scaled_depth, &matrices, &scale);
     }
     let mut out = None;
     attach(&mut out, prefix, &tree, &matrices, &mut join);
@@ -585,6 +616,43 @@ fn bracket(factors: &[Expr], env: &Env) -> Bracket {
         )
     }
     build(&split, 0, k - 1)
+}
+
+/// The last factor of each product along `tree`'s left spine (the ones
+/// holding the first factor), outermost first, down to the first factor.
+fn left_spine_ends(tree: &Bracket) -> Vec<usize> {
+    fn last(tree: &Bracket) -> usize {
+        match tree {
+            Bracket::Factor(i) => *i,
+            Bracket::Product(_, right) => last(right),
+        }
+    }
+    let mut ends = vec![last(tree)];
+    let mut node = tree;
+    while let Bracket::Product(left, _) = node {
+        ends.push(last(left));
+        node = left;
+    }
+    ends
+}
+
+/// `tree` with `scale` applied to the product `depth` steps down its left
+/// spine: `(c * (A * B)) * C` for depth 1.
+fn scaled_at(tree: &Bracket, depth: usize, factors: &[Expr], scale: &dyn Fn(Expr) -> Expr) -> Expr {
+    let plain = |tree: &Bracket| {
+        let mut out = None;
+        attach(&mut out, None, tree, factors, &mut |p, f| match p {
+            Some(p) => Expr::mul(p, f),
+            None => f,
+        });
+        out.expect("a non-empty chain")
+    };
+    match tree {
+        Bracket::Product(left, right) if depth > 0 => {
+            Expr::mul(scaled_at(left, depth - 1, factors, scale), plain(right))
+        }
+        _ => scale(plain(tree)),
+    }
 }
 
 /// Builds `prefix * tree`, joining the prefix to the tree's leftmost factor
