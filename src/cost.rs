@@ -8,7 +8,7 @@
 //!
 //! | node | flops |
 //! |---|---|
-//! | variables, numbers, `I`, `ones` | 0 |
+//! | variables, numbers, `I`, `ones`, a dimension used as a number (`n`, held as `tr(I)`) | 0 |
 //! | transpose | 0 (a view, never copied) |
 //! | negation, `+`, `-`, `.*`, `./`, `.^`, `exp` `log` `sqrt` `sin` `cos` `tanh` | rows·cols of the result |
 //! | `A * B` for (m×k)(k×n) | m·k·n |
@@ -314,12 +314,20 @@ impl<'a> Tally<'a> {
             ExprKind::Binary(op, _, _) => binary_shape(*op, &child_shapes),
             _ => node_shape(kind, &child_shapes),
         };
-        self.total += node_flops(kind, &shape, &child_shapes);
+        if !is_dimension(expr) {
+            self.total += node_flops(kind, &shape, &child_shapes);
+        }
         let id = self.shapes.len();
         self.shapes.push(shape);
         self.ids.insert(key, id);
         id
     }
+}
+
+/// `tr(I)`, the form of a dimension used as a number (`sum(x) / n`): a
+/// size known before any value is, costing nothing.
+fn is_dimension(expr: &Expr) -> bool {
+    matches!(&expr.kind, ExprKind::Call(Func::Tr, args) if matches!(args[0].kind, ExprKind::Identity(_)))
 }
 
 /// [`Env::shape`]'s rule for a binary node, from its children's shapes.

@@ -82,6 +82,16 @@ hadamard_distribute = exp(D) .* (F - D ./ exp(D))
 hadamard_negate = D .* -F
 row_scaled_times_vector = ((exp(x) * ones(1, m)) .* D) * u
 row_divided_times_vector = (D ./ (exp(x) * ones(m)')) * u
+sum_distributes = sum(D + exp(F))
+sum_negate = sum(-D)
+sum_scalar_factor = sum(s * D)
+ones_row_distributes = ones(n)' * (x + exp(y))
+ones_row_times_vector = ones(1, n) * x
+scalar_quotient_cancel = (s / exp(t)) * exp(t)
+sum_of_ones = sum(ones(n, m)) + sum(ones(3)) + sum(ones(n))
+ones_times_ones = ones(1, n) * ones(n)
+product_negate_right = A * -B
+product_scalar_out = A * (s * B)
 
 # diagonal
 inner_identity_trace = inner(A, I) + inner(I, B)

@@ -14,7 +14,7 @@ mod reach;
 pub use convert::{from_rec, to_rec};
 pub use lang::{Data, Leaf, Math, MathAnalysis, MathGraph, Rational};
 
-use crate::ast::{Expr, Shape};
+use crate::ast::{Expr, Func, Shape};
 use crate::cost::{node_flops, NodeKind};
 use crate::shape::Env;
 use egg::{CostFunction, Extractor, Id, Language, RecExpr, Rewrite, Runner, StopReason};
@@ -407,7 +407,16 @@ impl CostFunction<Math> for FlopCost<'_> {
         .data
         .shape
         .clone();
-        let own = node_flops(self.kind(node), &shape, &children);
+        // `tr(I)` is a dimension used as a number: no flops.
+        let dimension = matches!(node, Math::Call(Func::Tr, c) if self.egraph[*c]
+            .nodes
+            .iter()
+            .any(|n| matches!(n, Math::Leaf(Leaf::Identity(_)))));
+        let own = if dimension {
+            0.0
+        } else {
+            node_flops(self.kind(node), &shape, &children)
+        };
         // A value both operands use (`K * K`, `K .* K`) is computed once.
         // Not so a transpose (`inner(K', K)`): the extractor may write the
         // transposed class in a form of its own.

@@ -51,6 +51,7 @@ mod power;
 mod quotients;
 mod scalar;
 mod scaling;
+mod sums;
 pub(crate) use scaling::written_by;
 mod trace;
 mod transpose;
@@ -138,6 +139,7 @@ fn build() -> Vec<RuleSpec> {
     rules.extend(elementwise::rules());
     rules.extend(entry_powers::rules());
     rules.extend(quotients::rules());
+    rules.extend(sums::rules());
     rules.extend(diagonal::rules());
     rules.extend(scaling::rules());
     rules.extend(functions::rules());

@@ -40,7 +40,7 @@ pub(super) fn rules() -> Vec<RuleSpec> {
 }
 
 /// `r` is a row of ones, written `𝟙ᵀ` or `ones(1, n)`.
-fn row_of_ones(r: &str) -> super::Condition {
+pub(super) fn row_of_ones(r: &str) -> super::Condition {
     let is_ones = ones(r);
     let r_var = var(r);
     Box::new(move |g, id, s| data(g, s, r_var).shape.rows == Dim::One && is_ones(g, id, s))
