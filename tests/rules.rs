@@ -81,6 +81,7 @@ quotient_cancel_left = (exp(D) .* F) ./ (exp(D) .* exp(F))
 hadamard_distribute = exp(D) .* (F - D ./ exp(D))
 hadamard_negate = D .* -F
 row_scaled_times_vector = ((exp(x) * ones(1, m)) .* D) * u
+scaled_ones_quotient = (s * ones(n, m)) ./ exp(D)
 row_divided_times_vector = (D ./ (exp(x) * ones(m)')) * u
 sum_distributes = sum(D + exp(F))
 sum_negate = sum(-D)

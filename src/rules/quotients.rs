@@ -19,6 +19,9 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(./ (.* ?a ?b) ?b)" => "?a" if same_shape("?a", "?b")),
         rule!("quotient-cancel-left", "a factor over itself cancels", "(B ⊙ A) ⊘ (B ⊙ C)" = "A ⊘ C";
             "(./ (.* ?b ?a) (.* ?b ?c))" => "(./ ?a ?c)" if same_shape("?a", "?c")),
+        // `s ./ A` broadcasts s: the scaled ones need not be made.
+        rule!("scaled-ones-quotient", "a scalar over each entry", "(s 𝟙) ⊘ A" = "s ⊘ A";
+            "(./ (* ?s ?o) ?a)" => "(./ ?s ?a)" if super::scalar("?s") if ones("?o") if same_shape("?o", "?a")),
         // Distributed only where a term is a quotient by the factor, which
         // then cancels: E ⊙ (X − Y ⊘ E) = E ⊙ X − Y. Distributing always
         // would expand every polynomial in the graph.
