@@ -289,7 +289,9 @@ fn known_definitions(expr: &Expr, model: &Model) -> Vec<(Name, Expr)> {
             // `B = A'` says nothing a rule needs; `B'` stays as written.
             let trivial = crate::naming::is_trivial(&binding.expr);
             if !trivial && binding.expr.size() <= KNOWN_DEFINITION_NODES {
-                known.push((name.clone(), binding.expr.clone()));
+                // Tidied as the expression is, so that both write a row of
+                // ones, `ones(v)'`, the same way.
+                known.push((name.clone(), tidy(&binding.expr, &model.env)));
             }
         }
     }

@@ -92,7 +92,6 @@ scalar_quotient_cancel = (s / exp(t)) * exp(t)
 sum_of_ones = sum(ones(n, m)) + sum(ones(3)) + sum(ones(n))
 ones_times_ones = ones(1, n) * ones(n)
 product_negate_right = A * -B
-product_scalar_out = A * (s * B)
 
 # diagonal
 inner_identity_trace = inner(A, I) + inner(I, B)

@@ -326,18 +326,5 @@ impl Analysis<Math> for MathAnalysis {
             let num = egraph.add(Math::Num(Rational(c)));
             egraph.union(id, num);
         }
-        // 𝟙ᵀ is the row of ones `ones(1, n)`, the form the printer reads
-        // back: one class, so that rules asking for ones see either.
-        let transposed_ones = egraph[id].nodes.iter().find_map(|node| match node {
-            Math::Trans(inner) => egraph[*inner].nodes.iter().find_map(|n| match n {
-                Math::Leaf(Leaf::Ones(r, c)) => Some(Leaf::Ones(c.clone(), r.clone())),
-                _ => None,
-            }),
-            _ => None,
-        });
-        if let Some(ones) = transposed_ones {
-            let ones = egraph.add(Math::Leaf(ones));
-            egraph.union(id, ones);
-        }
     }
 }

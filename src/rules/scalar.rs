@@ -34,8 +34,6 @@ pub(super) fn rules() -> Vec<RuleSpec> {
         // terms they cancel or combine with.
         rule!("product-negate-right", "a sign comes out", "A (−B)" = "−(A B)";
             "(* ?a (neg ?b))" => "(neg (* ?a ?b))"),
-        rule!("product-scalar-out", "a scalar factor comes out", "A (s B)" = "s (A B)";
-            "(* ?a (* ?s ?b))" => "(* ?s (* ?a ?b))" if scalar("?s") if matrix("?a") if matrix("?b")),
         rule!("sum-commute", "the sum commutes", "A + B" = "B + A";
             "(+ ?a ?b)" => "(+ ?b ?a)"),
         rule!("sum-associate", "associativity", "(A + B) + C" = "A + (B + C)";
