@@ -6,7 +6,7 @@
 
 use super::{column, data, ones, same_shape, var, RuleSpec};
 use crate::ast::Dim;
-use crate::egraph::Math;
+use crate::egraph::{Leaf, Math};
 use egg::Id;
 
 pub(super) fn rules() -> Vec<RuleSpec> {
@@ -44,9 +44,21 @@ pub(super) fn rules() -> Vec<RuleSpec> {
 
 /// `r` is a row of ones, written `𝟙ᵀ` or `ones(1, n)`.
 pub(super) fn row_of_ones(r: &str) -> super::Condition {
-    let is_ones = ones(r);
-    let r_var = var(r);
-    Box::new(move |g, id, s| data(g, s, r_var).shape.rows == Dim::One && is_ones(g, id, s))
+    let r = var(r);
+    Box::new(move |g, _, s| {
+        let has_ones = |class: Id| {
+            g[class]
+                .nodes
+                .iter()
+                .any(|n| matches!(n, Math::Leaf(Leaf::Ones(..))))
+        };
+        data(g, s, r).shape.rows == Dim::One
+            && (has_ones(s[r])
+                || g[s[r]]
+                    .nodes
+                    .iter()
+                    .any(|n| matches!(n, Math::Trans(inner) if has_ones(*inner))))
+    })
 }
 
 /// `q` is a quotient by `d`, or the negation of one: `Y ⊘ D`, `−(Y ⊘ D)`.
