@@ -290,8 +290,17 @@ fn known_definitions(expr: &Expr, model: &Model) -> Vec<(Name, Expr)> {
             let trivial = crate::naming::is_trivial(&binding.expr);
             if !trivial && binding.expr.size() <= KNOWN_DEFINITION_NODES {
                 // Tidied as the expression is, so that both write a row of
-                // ones, `ones(v)'`, the same way.
-                known.push((name.clone(), tidy(&binding.expr, &model.env)));
+                // ones, `ones(v)'`, the same way; unless tidying folds it
+                // to a number: the number 0 is a scalar, and a matrix
+                // that is identically zero is not that class.
+                let tidied = tidy(&binding.expr, &model.env);
+                let same_shape = model.env.shape(&tidied) == model.env.name_shape(name);
+                let definition = if same_shape {
+                    tidied
+                } else {
+                    binding.expr.clone()
+                };
+                known.push((name.clone(), definition));
             }
         }
     }
