@@ -219,7 +219,7 @@ fn jacobian_of_vectors_and_scalars_is_exact() {
     let out = matdiff(&["jacobian", "--wrt", "x,alpha", "s = sum(A * x) * alpha"]);
     assert_eq!(
         stdout(&out),
-        "jac(s, x) = alpha * ones' * A\njac(s, alpha) = sum(A * x)"
+        "jac(s, x) = alpha * (ones' * A)\njac(s, alpha) = sum(A * x)"
     );
 }
 

@@ -484,6 +484,12 @@ fn rebuild_product(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
 fn chain(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
     let (scalars, matrices): (Vec<Expr>, Vec<Expr>) =
         factors.into_iter().partition(|f| env.shape(f).is_scalar());
+    // A named scalar (not a number or a sign) scaling a product scales it
+    // whole on a tie: see below. Not an adjoint such as `bar(f)`, which the
+    // pairing steps write as a coefficient, `bar(f) * A' * B'`.
+    let named_scale = scalars
+        .iter()
+        .any(|s| !matches!(&s.kind, ExprKind::Var(n) if n.marks.last() == Some(&Mark::Bar)));
     let mut leading = scalars.into_iter();
     let negative = coef.is_negative();
     let magnitude = coef.abs();
@@ -528,8 +534,12 @@ fn chain(coef: BigRational, factors: Vec<Expr>, env: &Env) -> Expr {
         })
         .collect();
     let deepest = spine.len() - 1;
+    // The whole product wins a tie against a named scalar: `s * (A * B)`
+    // shares `A * B` with any other line or term that computes it, as
+    // `s * A * B` does not. (A number stays in front, `2 * A * B`.)
     let scaled_depth = (0..deepest).rev().fold(deepest, |best, d| {
-        if spine_entries[d] < spine_entries[best] {
+        let tie_outside = named_scale && d == 0 && spine_entries[d] <= spine_entries[best];
+        if spine_entries[d] < spine_entries[best] || tie_outside {
             d
         } else {
             best
