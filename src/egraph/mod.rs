@@ -333,9 +333,18 @@ fn run_knowing(
         let mut runner = runner
             .with_node_limit(limits.nodes)
             .with_iter_limit(limits.iterations)
-            .with_hook(move |_| {
+            .with_hook(move |runner| {
                 if started.elapsed() >= time_limit {
-                    Err(TIME_LIMIT.to_string())
+                    return Err(TIME_LIMIT.to_string());
+                }
+                // A round that rewrote nothing in a small graph: what grows
+                // after it is only folded constants, and egg would go on
+                // searching every rule until the size stops changing.
+                let idle = runner.iterations.last().is_some_and(|it| {
+                    it.applied.values().all(|&n| n == 0) && it.egraph_nodes < SMALL_GRAPH
+                });
+                if idle {
+                    Err(IDLE.to_string())
                 } else {
                     Ok(())
                 }
@@ -356,6 +365,13 @@ fn run_knowing(
 }
 
 const TIME_LIMIT: &str = "time limit";
+
+/// Why a run stopped after a round that rewrote nothing: saturated.
+const IDLE: &str = "idle";
+
+/// Graphs smaller than this stop after a round that rewrote nothing; a
+/// larger one may have rules banned by egg's scheduler for a while.
+const SMALL_GRAPH: usize = 100;
 
 /// Tree cost by the flop model, plus a thousandth of a flop a node so that
 /// of equally fast forms the smaller wins; a class both operands of one
