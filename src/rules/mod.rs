@@ -260,6 +260,32 @@ fn ones(v: &str) -> Condition {
     })
 }
 
+/// `v` is not all ones: a product of ones stays one (`ones * ones`), and
+/// `𝟙ᵀ 𝟙` is a count, not a sum to take.
+fn not_ones(v: &str) -> Condition {
+    let is_ones = ones(v);
+    Box::new(move |g, id, s| !is_ones(g, id, s))
+}
+
+/// `r` is a row of ones, written `ones(1, n)` or `ones(n)'`.
+fn row_of_ones(r: &str) -> Condition {
+    let r = var(r);
+    Box::new(move |g, _, s| {
+        let has_ones = |class: Id| {
+            g[class]
+                .nodes
+                .iter()
+                .any(|n| matches!(n, Math::Leaf(Leaf::Ones(..))))
+        };
+        data(g, s, r).shape.rows == crate::ast::Dim::One
+            && (has_ones(s[r])
+                || g[s[r]]
+                    .nodes
+                    .iter()
+                    .any(|n| matches!(n, Math::Trans(inner) if has_ones(*inner))))
+    })
+}
+
 /// The exponents' sum plus `extra` is an integer within `MAX_EXPONENT`, so
 /// that a merged power still reads back as input (`A^64 * A^64` stays).
 fn exponent_sum_fits(vs: &[&str], extra: i64) -> Condition {

@@ -4,9 +4,8 @@
 //! comes out of a product with a column: the forms a normalisation such as
 //! the batched softmax `E ⊘ (E 𝟙 𝟙ᵀ)` differentiates into.
 
-use super::{column, data, ones, same_shape, var, RuleSpec};
-use crate::ast::Dim;
-use crate::egraph::{Leaf, Math};
+use super::{column, ones, row_of_ones, same_shape, var, RuleSpec};
+use crate::egraph::Math;
 use egg::Id;
 
 pub(super) fn rules() -> Vec<RuleSpec> {
@@ -40,25 +39,6 @@ pub(super) fn rules() -> Vec<RuleSpec> {
             "(* (./ ?a (* ?u ?r)) ?w)" => "(./ (* ?a ?w) ?u)"
                 if column("?u") if row_of_ones("?r") if column("?w")),
     ]
-}
-
-/// `r` is a row of ones, written `𝟙ᵀ` or `ones(1, n)`.
-pub(super) fn row_of_ones(r: &str) -> super::Condition {
-    let r = var(r);
-    Box::new(move |g, _, s| {
-        let has_ones = |class: Id| {
-            g[class]
-                .nodes
-                .iter()
-                .any(|n| matches!(n, Math::Leaf(Leaf::Ones(..))))
-        };
-        data(g, s, r).shape.rows == Dim::One
-            && (has_ones(s[r])
-                || g[s[r]]
-                    .nodes
-                    .iter()
-                    .any(|n| matches!(n, Math::Trans(inner) if has_ones(*inner))))
-    })
 }
 
 /// `q` is a quotient by `d`, or the negation of one: `Y ⊘ D`, `−(Y ⊘ D)`.

@@ -4,7 +4,7 @@
 //! two matrix-vector products. The vectors of ones take their sizes from
 //! the match, which a pattern cannot write: [`WithOnes`] makes them.
 
-use super::{apply_right_side, column, data, matrix, ones, var, RuleSpec};
+use super::{apply_right_side, column, data, matrix, not_ones, ones, var, RuleSpec};
 use crate::ast::Dim;
 use crate::egraph::{Leaf, Math, MathAnalysis, MathGraph};
 use egg::{Applier, ENodeOrVar, Id, Pattern, PatternAst, RecExpr, Subst, Symbol, Var};
@@ -57,12 +57,6 @@ pub(crate) fn written_by(rule: &str) -> Option<PatternAst<Math>> {
 fn wide(v: &str) -> super::Condition {
     let v = var(v);
     Box::new(move |g, _, s| data(g, s, v).shape.cols != Dim::One)
-}
-
-/// `v` is not all ones: a product of ones stays one, `ones * ones`.
-fn not_ones(v: &str) -> super::Condition {
-    let is_ones = ones(v);
-    Box::new(move |g, id, s| !is_ones(g, id, s))
 }
 
 /// `v` has more than one row.

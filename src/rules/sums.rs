@@ -4,13 +4,7 @@
 //! `μ = sum(x) / n`, as the gradients of a variance or a normalisation
 //! need.
 
-use super::{apply_right_side, column, ones, scalar, var, RuleSpec};
-
-/// `v` is not all ones: `𝟙ᵀ 𝟙` is a count, not a sum to take.
-fn not_ones(v: &str) -> super::Condition {
-    let is_ones = ones(v);
-    Box::new(move |g, id, s| !is_ones(g, id, s))
-}
+use super::{apply_right_side, column, not_ones, ones, row_of_ones, scalar, var, RuleSpec};
 use crate::ast::{Dim, Func};
 use crate::egraph::{Leaf, Math, MathAnalysis, MathGraph, Rational};
 use egg::{Applier, ENodeOrVar, Id, PatternAst, RecExpr, Subst, Symbol, Var};
@@ -25,16 +19,16 @@ pub(super) fn rules() -> Vec<RuleSpec> {
         rule!("sum-scalar-factor", "a scalar factor comes out", "sum(s A)" = "s sum(A)";
             "(sum (* ?s ?a))" => "(* ?s (sum ?a))" if scalar("?s")),
         rule!("ones-row-distributes", "the sum of entries is linear", "𝟙ᵀ (u + v)" = "𝟙ᵀ u + 𝟙ᵀ v";
-            "(* ?r (+ ?a ?b))" => "(+ (* ?r ?a) (* ?r ?b))" if super::quotients::row_of_ones("?r") if column("?a")),
+            "(* ?r (+ ?a ?b))" => "(+ (* ?r ?a) (* ?r ?b))" if row_of_ones("?r") if column("?a")),
         rule!("ones-row-times-vector", "ones pair with a vector as its sum", "𝟙ᵀ v" = "sum(v)";
-            "(* ?r ?v)" => "(sum ?v)" if super::quotients::row_of_ones("?r") if column("?v") if not_ones("?v")),
+            "(* ?r ?v)" => "(sum ?v)" if row_of_ones("?r") if column("?v") if not_ones("?v")),
         // The mean times the count, `(sum(x) / n) n`, is the sum again.
         rule!("scalar-quotient-cancel", "a factor over itself cancels", "(s / t) t" = "s";
             "(* (/ ?s ?t) ?t)" => "?s" if scalar("?s") if scalar("?t")),
         rule!("sum-of-ones", "n ones sum to n", "sum(𝟙ₙ)" = "n";
             "(sum ?o)" => { EntryCount(var("?o")) } if ones("?o")),
         rule!("ones-times-ones", "n ones sum to n", "𝟙ₙᵀ 𝟙ₙ" = "n";
-            "(* ?r ?o)" => { EntryCount(var("?o")) } if super::quotients::row_of_ones("?r") if ones("?o") if column("?o")),
+            "(* ?r ?o)" => { EntryCount(var("?o")) } if row_of_ones("?r") if ones("?o") if column("?o")),
     ]
 }
 
