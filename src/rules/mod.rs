@@ -346,11 +346,22 @@ fn left_bracketing_typechecks(a: &str, b: &str, c: &str) -> Condition {
     })
 }
 
-/// Builds the identity (or 1, for a scalar) shaped like `v`'s rows: a
-/// right side no pattern can write, since its size comes from the match.
-struct IdentityLike(Var);
+/// A right side written for each match, its sizes from the matched values,
+/// which a pattern cannot write; applied by [`FromMatch`].
+trait RightSideFromMatch {
+    /// The right side for this match, or none where it cannot be written.
+    fn right_side(&self, egraph: &MathGraph, subst: &Subst) -> Option<PatternAst<Math>>;
 
-impl Applier<Math, MathAnalysis> for IdentityLike {
+    /// The pattern variables the right side uses.
+    fn uses(&self) -> Vec<Var> {
+        Vec::new()
+    }
+}
+
+/// egg's applier for a [`RightSideFromMatch`].
+struct FromMatch<R>(R);
+
+impl<R: RightSideFromMatch> Applier<Math, MathAnalysis> for FromMatch<R> {
     fn apply_one(
         &self,
         egraph: &mut MathGraph,
@@ -359,17 +370,33 @@ impl Applier<Math, MathAnalysis> for IdentityLike {
         searcher: Option<&PatternAst<Math>>,
         rule: Symbol,
     ) -> Vec<Id> {
-        let shape = egraph[subst[self.0]].data.shape.clone();
+        match self.0.right_side(egraph, subst) {
+            Some(rhs) => apply_right_side(egraph, eclass, &rhs, subst, searcher, rule),
+            None => Vec::new(),
+        }
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        self.0.uses()
+    }
+}
+
+/// Builds the identity (or 1, for a scalar) shaped like `v`'s rows.
+struct IdentityLike(Var);
+
+impl RightSideFromMatch for IdentityLike {
+    fn right_side(&self, egraph: &MathGraph, subst: &Subst) -> Option<PatternAst<Math>> {
+        let shape = &egraph[subst[self.0]].data.shape;
         let node = if shape.is_scalar() {
             Math::Num(crate::egraph::Rational(
                 num_rational::BigRational::from_integer(1.into()),
             ))
         } else {
-            Math::Leaf(Leaf::Identity(shape.rows))
+            Math::Leaf(Leaf::Identity(shape.rows.clone()))
         };
         let mut rhs = PatternAst::default();
         rhs.add(ENodeOrVar::ENode(node));
-        apply_right_side(egraph, eclass, &rhs, subst, searcher, rule)
+        Some(rhs)
     }
 }
 
@@ -400,6 +427,6 @@ fn apply_right_side(
     }
 }
 
-fn identity_like(v: &str) -> IdentityLike {
-    IdentityLike(var(v))
+fn identity_like(v: &str) -> FromMatch<IdentityLike> {
+    FromMatch(IdentityLike(var(v)))
 }

@@ -4,10 +4,10 @@
 //! two matrix-vector products. The vectors of ones take their sizes from
 //! the match, which a pattern cannot write: [`WithOnes`] makes them.
 
-use super::{apply_right_side, column, data, matrix, not_ones, ones, var, RuleSpec};
+use super::{column, data, matrix, not_ones, ones, var, FromMatch, RightSideFromMatch, RuleSpec};
 use crate::ast::Dim;
-use crate::egraph::{Leaf, Math, MathAnalysis, MathGraph};
-use egg::{Applier, ENodeOrVar, Id, Pattern, PatternAst, RecExpr, Subst, Symbol, Var};
+use crate::egraph::{Leaf, Math, MathGraph};
+use egg::{ENodeOrVar, Pattern, PatternAst, RecExpr, Subst, Var};
 
 // The right sides, their columns of ones as the variables `?o`, `?u`, `?w`.
 const ROWS_SCALED: &str = "(.* (* ?v (T ?o)) ?a)";
@@ -20,20 +20,20 @@ pub(super) fn rules() -> Vec<RuleSpec> {
         rule!("diagonal-scales-rows", "a diagonal matrix on the left scales rows",
             "diag(v) A" = "(v 𝟙ᵀ) ⊙ A";
             "(* (diag ?v) ?a)" => {
-                WithOnes::new(ROWS_SCALED, &[("?o", "?a", Side::Cols)])
+                FromMatch(WithOnes::new(ROWS_SCALED, &[("?o", "?a", Side::Cols)]))
             } if column("?v") if wide("?a")),
         rule!("diagonal-scales-columns", "a diagonal matrix on the right scales columns",
             "A diag(v)" = "A ⊙ (𝟙 vᵀ)";
             "(* ?a (diag ?v))" => {
-                WithOnes::new(COLUMNS_SCALED, &[("?o", "?a", Side::Rows)])
+                FromMatch(WithOnes::new(COLUMNS_SCALED, &[("?o", "?a", Side::Rows)]))
             } if column("?v") if tall("?a")),
         rule!("ones-outer-left", "a matrix of ones is an outer product", "𝟙 B" = "𝟙 (𝟙ᵀ B)";
             "(* ?o ?b)" => {
-                WithOnes::new(ONES_ON_THE_LEFT, &[("?u", "?o", Side::Rows), ("?w", "?o", Side::Cols)])
+                FromMatch(WithOnes::new(ONES_ON_THE_LEFT, &[("?u", "?o", Side::Rows), ("?w", "?o", Side::Cols)]))
             } if ones("?o") if wide("?o") if tall("?o") if matrix("?b") if not_ones("?b")),
         rule!("ones-outer-right", "a matrix of ones is an outer product", "A 𝟙" = "(A 𝟙) 𝟙ᵀ";
             "(* ?a ?o)" => {
-                WithOnes::new(ONES_ON_THE_RIGHT, &[("?u", "?o", Side::Rows), ("?w", "?o", Side::Cols)])
+                FromMatch(WithOnes::new(ONES_ON_THE_RIGHT, &[("?u", "?o", Side::Rows), ("?w", "?o", Side::Cols)]))
             } if ones("?o") if wide("?o") if tall("?o") if matrix("?a") if not_ones("?a")),
     ]
 }
@@ -92,15 +92,8 @@ impl WithOnes {
     }
 }
 
-impl Applier<Math, MathAnalysis> for WithOnes {
-    fn apply_one(
-        &self,
-        egraph: &mut MathGraph,
-        eclass: Id,
-        subst: &Subst,
-        searcher: Option<&PatternAst<Math>>,
-        rule: Symbol,
-    ) -> Vec<Id> {
+impl RightSideFromMatch for WithOnes {
+    fn right_side(&self, egraph: &MathGraph, subst: &Subst) -> Option<PatternAst<Math>> {
         // The right side with each made variable written as its column of
         // ones: every variable left is bound by the match, as an
         // explaining run needs to replay the rewrite.
@@ -124,11 +117,10 @@ impl Applier<Math, MathAnalysis> for WithOnes {
                 ENodeOrVar::ENode(n) => ENodeOrVar::ENode(n.clone()),
             })
             .collect::<Vec<_>>();
-        let rhs: PatternAst<Math> = RecExpr::from(nodes);
-        apply_right_side(egraph, eclass, &rhs, subst, searcher, rule)
+        Some(RecExpr::from(nodes))
     }
 
-    fn vars(&self) -> Vec<Var> {
+    fn uses(&self) -> Vec<Var> {
         self.template
             .vars()
             .into_iter()

@@ -4,10 +4,12 @@
 //! `μ = sum(x) / n`, as the gradients of a variance or a normalisation
 //! need.
 
-use super::{apply_right_side, column, not_ones, ones, row_of_ones, scalar, var, RuleSpec};
+use super::{
+    column, not_ones, ones, row_of_ones, scalar, var, FromMatch, RightSideFromMatch, RuleSpec,
+};
 use crate::ast::{Dim, Func};
-use crate::egraph::{Leaf, Math, MathAnalysis, MathGraph, Rational};
-use egg::{Applier, ENodeOrVar, Id, PatternAst, RecExpr, Subst, Symbol, Var};
+use crate::egraph::{Leaf, Math, MathGraph, Rational};
+use egg::{ENodeOrVar, Id, PatternAst, RecExpr, Subst, Var};
 use num_rational::BigRational;
 
 pub(super) fn rules() -> Vec<RuleSpec> {
@@ -26,9 +28,9 @@ pub(super) fn rules() -> Vec<RuleSpec> {
         rule!("scalar-quotient-cancel", "a factor over itself cancels", "(s / t) t" = "s";
             "(* (/ ?s ?t) ?t)" => "?s" if scalar("?s") if scalar("?t")),
         rule!("sum-of-ones", "n ones sum to n", "sum(𝟙ₙ)" = "n";
-            "(sum ?o)" => { EntryCount(var("?o")) } if ones("?o")),
+            "(sum ?o)" => { FromMatch(EntryCount(var("?o"))) } if ones("?o")),
         rule!("ones-times-ones", "n ones sum to n", "𝟙ₙᵀ 𝟙ₙ" = "n";
-            "(* ?r ?o)" => { EntryCount(var("?o")) } if row_of_ones("?r") if ones("?o") if column("?o")),
+            "(* ?r ?o)" => { FromMatch(EntryCount(var("?o"))) } if row_of_ones("?r") if ones("?o") if column("?o")),
     ]
 }
 
@@ -56,16 +58,9 @@ impl EntryCount {
     }
 }
 
-impl Applier<Math, MathAnalysis> for EntryCount {
-    fn apply_one(
-        &self,
-        egraph: &mut MathGraph,
-        eclass: Id,
-        subst: &Subst,
-        searcher: Option<&PatternAst<Math>>,
-        rule: Symbol,
-    ) -> Vec<Id> {
-        let shape = egraph[subst[self.0]].data.shape.clone();
+impl RightSideFromMatch for EntryCount {
+    fn right_side(&self, egraph: &MathGraph, subst: &Subst) -> Option<PatternAst<Math>> {
+        let shape = &egraph[subst[self.0]].data.shape;
         let mut rhs: PatternAst<Math> = RecExpr::default();
         match (&shape.rows, &shape.cols) {
             (Dim::One, dim) | (dim, Dim::One) => {
@@ -77,10 +72,10 @@ impl Applier<Math, MathAnalysis> for EntryCount {
                 rhs.add(ENodeOrVar::ENode(Math::Mul([rows, cols])));
             }
         }
-        apply_right_side(egraph, eclass, &rhs, subst, searcher, rule)
+        Some(rhs)
     }
 
-    fn vars(&self) -> Vec<Var> {
+    fn uses(&self) -> Vec<Var> {
         vec![self.0]
     }
 }
