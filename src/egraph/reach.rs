@@ -19,7 +19,8 @@ fn operator(node: &Math) -> Option<Operator> {
 
 /// The operators a pattern writes; none for a right side that is not a
 /// pattern (`IdentityLike`, which writes only a leaf), unless the rules
-/// say what it writes (`crate::rules::written_by`).
+/// say what it writes (`crate::rules::written_by`): the scalings' columns
+/// of ones, the counts of entries.
 fn pattern_operators(ast: Option<&PatternAst<Math>>) -> Vec<Operator> {
     let nodes = ast.map(|ast| ast.as_ref()).unwrap_or_default();
     let mut ops: Vec<Operator> = Vec::new();

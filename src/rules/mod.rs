@@ -52,7 +52,6 @@ mod quotients;
 mod scalar;
 mod scaling;
 mod sums;
-pub(crate) use scaling::written_by;
 mod trace;
 mod transpose;
 
@@ -398,6 +397,15 @@ impl RightSideFromMatch for IdentityLike {
         rhs.add(ENodeOrVar::ENode(node));
         Some(rhs)
     }
+}
+
+/// What a rule whose right side is written from the match
+/// ([`RightSideFromMatch`]) writes, its sizes as pattern variables: what
+/// the reachability index is told of it, by the rule's name. Not the
+/// applier's own pattern, which egg would replay to check an explanation
+/// with those variables unbound.
+pub(crate) fn written_by(rule: &str) -> Option<PatternAst<Math>> {
+    scaling::written_by(rule).or_else(|| sums::written_by(rule))
 }
 
 /// Adds a right side written for one match (its sizes from the match) to

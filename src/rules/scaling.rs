@@ -39,10 +39,8 @@ pub(super) fn rules() -> Vec<RuleSpec> {
 }
 
 /// The right side each rule here writes, its columns of ones as pattern
-/// variables: what the rules that can apply are told of it. Not the
-/// applier's own pattern, which egg would replay to check an explanation
-/// with those variables unbound.
-pub(crate) fn written_by(rule: &str) -> Option<PatternAst<Math>> {
+/// variables; see [`super::written_by`].
+pub(super) fn written_by(rule: &str) -> Option<PatternAst<Math>> {
     let template = match rule {
         "diagonal-scales-rows" => ROWS_SCALED,
         "diagonal-scales-columns" => COLUMNS_SCALED,

@@ -34,6 +34,17 @@ pub(super) fn rules() -> Vec<RuleSpec> {
     ]
 }
 
+/// What the counts of entries write at most, their dimensions as
+/// variables: `m n`, each as `tr(I)`; see [`super::written_by`].
+pub(super) fn written_by(rule: &str) -> Option<PatternAst<Math>> {
+    matches!(rule, "sum-of-ones" | "ones-times-ones").then(|| {
+        "(* (tr ?rows) (tr ?cols))"
+            .parse::<egg::Pattern<Math>>()
+            .expect("a right side")
+            .ast
+    })
+}
+
 /// The number of entries of the value bound to the variable, as a number
 /// or a dimension's name: the right side of a sum of ones.
 struct EntryCount(Var);
